@@ -1,0 +1,136 @@
+# Parley build. One tree builds parleyd (server), parley (client),
+# parley-bench (load generator), unit tests and fuzzers.
+#
+#   make            build everything into build/
+#   make run        install missing packages, build, start parleyd on :7000
+#   make test       install missing packages, run every test suite
+#   make SAN=1      build with AddressSanitizer + UBSan into build-san/
+#   make bench      run the benchmark scenarios against parleyd and Redis
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+
+CC      ?= cc
+SAN     ?= 0
+PREFIX  ?= /usr/local
+
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT     ?= -O1
+else
+BUILD   ?= build
+SANFLAGS =
+OPT     ?= -O2
+endif
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wvla
+CPPFLAGS += -Isrc -D_GNU_SOURCE -MMD -MP
+CFLAGS  ?= -g $(OPT)
+CFLAGS  += -std=c17 $(WARN) $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+
+# ---- source sets, by layer ----
+UTIL_SRC    = $(wildcard src/util/*.c)
+LOOP_SRC    = $(wildcard src/loop/*.c)
+NET_SRC     = $(wildcard src/net/*.c)
+CODEC_SRC   = $(wildcard src/codec/*.c)
+HUB_SRC     = $(wildcard src/hub/*.c)
+DIALECT_SRC = $(wildcard src/dialect/*.c)
+SERVER_SRC  = $(wildcard src/server/*.c)
+CLIENT_SRC  = $(wildcard client/*.c)
+BENCH_SRC   = $(wildcard bench/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+CORE_OBJ    = $(call obj,$(UTIL_SRC) $(LOOP_SRC) $(NET_SRC) $(CODEC_SRC))
+CHAT_OBJ    = $(call obj,$(HUB_SRC) $(DIALECT_SRC))
+SERVER_OBJ  = $(call obj,$(SERVER_SRC))
+CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
+BENCH_OBJ   = $(call obj,$(BENCH_SRC))
+
+CORE_LIB    = $(BUILD)/libparley-core.a
+CHAT_LIB    = $(BUILD)/libparley-chat.a
+
+PARLEYD     = $(BUILD)/parleyd
+PARLEY      = $(BUILD)/parley
+BENCH       = $(BUILD)/parley-bench
+
+UNIT_SRC    = $(wildcard tests/unit/test_*.c)
+UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+PROGRAMS    = $(PARLEYD) $(if $(CLIENT_SRC),$(PARLEY)) $(if $(BENCH_SRC),$(BENCH))
+
+.PHONY: all deps run test unit integration regression valgrind check-layers \
+        san-test bench fuzz fuzz-smoke clean install
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CHAT_LIB): $(CHAT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PARLEYD): $(SERVER_OBJ) $(CHAT_LIB) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(PARLEY): $(CLIENT_OBJ) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lreadline
+
+$(BENCH): $(BENCH_OBJ) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(CHAT_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(CHAT_LIB) $(CORE_LIB) -lcmocka
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- running ----
+
+deps:
+	@sh tools/install-deps.sh
+
+run: deps all
+	$(PARLEYD)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+check-layers:
+	@sh tools/check-layers.sh
+
+PYTEST = /usr/bin/python3 -m pytest -q -p no:cacheprovider
+
+integration: all
+	PARLEY_BUILD=$(BUILD) $(PYTEST) tests/integration
+
+regression: all
+	PARLEY_BUILD=$(BUILD) bash tests/regression.sh
+
+valgrind: all
+	PARLEY_BUILD=$(BUILD) bash tests/valgrind.sh
+
+san-test:
+	$(MAKE) SAN=1 all unit
+	PARLEY_BUILD=build-san $(PYTEST) tests/integration
+
+test: deps
+	$(MAKE) all unit check-layers
+	$(MAKE) integration regression
+	$(MAKE) san-test
+	$(MAKE) valgrind
+
+clean:
+	rm -rf build build-san build-fuzz
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin

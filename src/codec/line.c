@@ -1,0 +1,64 @@
+/* line: '\n'-terminated lines with a length limit and a discard mode that
+ * skips the remainder of an over-long line without buffering it. */
+#include <string.h>
+
+#include "codec/codec.h"
+
+/* Bytes a terminated line of the maximum length can span, terminator and
+ * all: the decoder never has to look further than this for the '\n'. */
+static size_t search_span(const struct line_decoder *d)
+{
+	return d->mode == LINE_STRIP ? d->max + 2 : d->max + 1;
+}
+
+/* True if `m` unterminated bytes already prove the line is too long. */
+static bool surely_too_long(const struct line_decoder *d, const char *q, size_t m)
+{
+	if (d->mode == LINE_KEEP)
+		return m > d->max;
+	/* In strip mode a '\r' at index max may still be the terminator's. */
+	return m >= d->max + 2 || (m == d->max + 1 && q[d->max] != '\r');
+}
+
+static size_t content_len(const struct line_decoder *d, const char *q, size_t nl)
+{
+	if (d->mode == LINE_KEEP)
+		return nl;
+	return (nl > 0 && q[nl - 1] == '\r') ? nl - 1 : nl;
+}
+
+enum codec_status line_decode(struct line_decoder *d, const char *p, size_t n,
+			      struct codec_unit *out)
+{
+	size_t off = 0;
+	if (d->discarding) {
+		const char *nl = memchr(p, '\n', n);
+		if (!nl) {
+			out->used = n;
+			return CODEC_NEED_MORE;
+		}
+		off = (size_t)(nl - p) + 1;
+		d->discarding = false;
+	}
+	const char *q = p + off;
+	size_t m = n - off;
+	size_t span = search_span(d);
+	const char *nl = memchr(q, '\n', m < span ? m : span);
+	if (!nl) {
+		if (!surely_too_long(d, q, m)) {
+			out->used = off;
+			return CODEC_NEED_MORE;
+		}
+		d->discarding = true;
+		out->used = n;
+		return CODEC_TOO_LONG;
+	}
+	size_t at = (size_t)(nl - q);
+	size_t len = content_len(d, q, at);
+	out->used = off + at + 1;
+	if (len > d->max)
+		return CODEC_TOO_LONG;
+	out->data = q;
+	out->len = d->mode == LINE_KEEP ? at + 1 : len;
+	return CODEC_UNIT;
+}

@@ -1,0 +1,282 @@
+/* loop: descriptor table, timer heap and dispatch over a pluggable backend.
+ * Depends on util/ only. */
+#include "loop/loop.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loop/backend.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+
+static const struct backend *const backends[] = {
+	&backend_epoll,
+	&backend_poll,
+	&backend_select,
+};
+
+enum { MAX_HOOKS = 4, MIN_FIRED = 64 };
+
+struct watch {
+	loop_io_fn *fn;
+	void *data;
+	unsigned gen; /* bumped whenever the fd changes hands */
+	unsigned mask;
+};
+
+struct hook {
+	loop_hook_fn *fn;
+	void *data;
+};
+
+struct loop {
+	const struct backend *backend;
+	void *state;
+	struct watch *watches; /* indexed by fd */
+	int nwatches;
+	int nwatched; /* fds with a callback */
+	struct loop_fired *fired;
+	int nfired_cap;
+	struct heap timers;
+	struct hook hooks[MAX_HOOKS];
+	int nhooks;
+	uint64_t now_ms;
+	bool stopping;
+};
+
+static const struct backend *find_backend(const char *name)
+{
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcmp(backends[i]->name, name) == 0)
+			return backends[i];
+	return NULL;
+}
+
+const char *loop_backend_list(void)
+{
+	return "epoll, poll, select";
+}
+
+struct loop *loop_create(const char *name, char *err, size_t errlen)
+{
+	const struct backend *backend = find_backend(name);
+	if (!backend) {
+		snprintf(err, errlen, "unknown backend '%s' (choose from %s)", name,
+			 loop_backend_list());
+		return NULL;
+	}
+	void *state = backend->create();
+	if (!state) {
+		snprintf(err, errlen, "%s backend: %s", name, strerror(errno));
+		return NULL;
+	}
+	struct loop *loop = xcalloc(1, sizeof(*loop));
+	loop->backend = backend;
+	loop->state = state;
+	loop->now_ms = clock_mono_ms();
+	return loop;
+}
+
+void loop_destroy(struct loop *loop)
+{
+	if (!loop)
+		return;
+	loop->backend->destroy(loop->state);
+	free(loop->watches);
+	free(loop->fired);
+	heap_release(&loop->timers);
+	free(loop);
+}
+
+const char *loop_backend(const struct loop *loop)
+{
+	return loop->backend->name;
+}
+
+int loop_fd_limit(const struct loop *loop)
+{
+	return loop->backend->fd_limit;
+}
+
+uint64_t loop_now_ms(const struct loop *loop)
+{
+	return loop->now_ms;
+}
+
+void loop_stop(struct loop *loop)
+{
+	loop->stopping = true;
+}
+
+void loop_add_hook(struct loop *loop, loop_hook_fn *fn, void *data)
+{
+	assert(loop->nhooks < MAX_HOOKS);
+	loop->hooks[loop->nhooks++] = (struct hook){fn, data};
+}
+
+/* ---- descriptors ---- */
+
+static void grow_watches(struct loop *loop, int fd)
+{
+	int n = loop->nwatches ? loop->nwatches : 64;
+	while (n <= fd)
+		n *= 2;
+	loop->watches = xrealloc(loop->watches, (size_t)n * sizeof(*loop->watches));
+	memset(loop->watches + loop->nwatches, 0,
+	       (size_t)(n - loop->nwatches) * sizeof(*loop->watches));
+	loop->nwatches = n;
+}
+
+int loop_watch(struct loop *loop, int fd, unsigned mask, loop_io_fn *fn, void *data)
+{
+	if (fd < 0)
+		return -EBADF;
+	if (fd >= loop->backend->fd_limit)
+		return -EMFILE;
+	if (fd >= loop->nwatches)
+		grow_watches(loop, fd);
+	struct watch *w = &loop->watches[fd];
+	int rc = loop->backend->set(loop->state, fd, w->mask, mask);
+	if (rc < 0)
+		return rc;
+	if (!w->fn)
+		loop->nwatched++;
+	w->gen++;
+	w->fn = fn;
+	w->data = data;
+	w->mask = mask;
+	return 0;
+}
+
+int loop_set_mask(struct loop *loop, int fd, unsigned mask)
+{
+	assert(fd >= 0 && fd < loop->nwatches && loop->watches[fd].fn);
+	struct watch *w = &loop->watches[fd];
+	if (w->mask == mask)
+		return 0;
+	int rc = loop->backend->set(loop->state, fd, w->mask, mask);
+	if (rc == 0)
+		w->mask = mask;
+	return rc;
+}
+
+void loop_unwatch(struct loop *loop, int fd)
+{
+	if (fd < 0 || fd >= loop->nwatches || !loop->watches[fd].fn)
+		return;
+	struct watch *w = &loop->watches[fd];
+	if (w->mask)
+		loop->backend->set(loop->state, fd, w->mask, 0);
+	w->fn = NULL;
+	w->data = NULL;
+	w->mask = 0;
+	w->gen++;
+	loop->nwatched--;
+}
+
+/* ---- timers ---- */
+
+void loop_timer_init(struct loop_timer *timer, loop_timer_fn *fn)
+{
+	timer->node.index = HEAP_NONE;
+	timer->node.key = 0;
+	timer->fn = fn;
+}
+
+void loop_timer_arm(struct loop *loop, struct loop_timer *timer, uint64_t delay_ms)
+{
+	if (loop_timer_armed(timer))
+		heap_remove(&loop->timers, &timer->node);
+	timer->node.key = clock_mono_ms() + delay_ms;
+	heap_push(&loop->timers, &timer->node);
+}
+
+void loop_timer_disarm(struct loop *loop, struct loop_timer *timer)
+{
+	if (loop_timer_armed(timer))
+		heap_remove(&loop->timers, &timer->node);
+}
+
+static void run_timers(struct loop *loop)
+{
+	struct heap_node *n;
+	while ((n = heap_peek(&loop->timers)) && n->key <= loop->now_ms) {
+		heap_remove(&loop->timers, n);
+		struct loop_timer *t = (struct loop_timer *)(void *)n;
+		t->fn(t);
+	}
+}
+
+/* Milliseconds until the earliest timer, rounded up so that we never wake
+ * a fraction early and spin; -1 when there are no timers. */
+static int poll_timeout(const struct loop *loop)
+{
+	struct heap_node *n = heap_peek(&loop->timers);
+	if (!n)
+		return -1;
+	uint64_t now_ns = clock_mono_ns();
+	uint64_t due_ns = n->key * 1000000u;
+	if (due_ns <= now_ns)
+		return 0;
+	uint64_t ms = (due_ns - now_ns + 999999u) / 1000000u;
+	return ms > 86400000u ? 86400000 : (int)ms;
+}
+
+/* ---- dispatch ---- */
+
+static void ensure_fired_capacity(struct loop *loop)
+{
+	int want = loop->nwatched > MIN_FIRED ? loop->nwatched : MIN_FIRED;
+	if (loop->nfired_cap >= want)
+		return;
+	loop->fired = xrealloc(loop->fired, (size_t)want * sizeof(*loop->fired));
+	loop->nfired_cap = want;
+}
+
+static void dispatch(struct loop *loop, int nfired)
+{
+	/* Snapshot generations first: a callback may close fd X and a later
+	 * accept may reuse X before X's stale event is reached. */
+	for (int i = 0; i < nfired; i++) {
+		int fd = loop->fired[i].fd;
+		loop->fired[i].gen = fd < loop->nwatches ? loop->watches[fd].gen : 0;
+	}
+	for (int i = 0; i < nfired; i++) {
+		const struct loop_fired *f = &loop->fired[i];
+		if (f->fd >= loop->nwatches)
+			continue;
+		struct watch *w = &loop->watches[f->fd];
+		unsigned events = f->events & w->mask;
+		if (!w->fn || w->gen != f->gen || !events)
+			continue;
+		w->fn(w->data, f->fd, events);
+	}
+}
+
+static void run_hooks(struct loop *loop)
+{
+	for (int i = 0; i < loop->nhooks; i++)
+		loop->hooks[i].fn(loop->hooks[i].data);
+}
+
+int loop_run(struct loop *loop)
+{
+	loop->stopping = false;
+	while (!loop->stopping) {
+		run_hooks(loop);
+		if (loop->stopping)
+			break;
+		ensure_fired_capacity(loop);
+		int n = loop->backend->poll(loop->state, loop->fired, loop->nfired_cap,
+					    poll_timeout(loop));
+		if (n < 0)
+			return n;
+		loop->now_ms = clock_mono_ms();
+		dispatch(loop, n);
+		run_timers(loop);
+	}
+	return 0;
+}

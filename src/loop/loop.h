@@ -1,0 +1,92 @@
+/* loop: the reactor. It owns the table of watched descriptors, the timers
+ * and the before-sleep hooks, and dispatches readiness to callbacks. It knows
+ * nothing of sockets or protocols; the I/O multiplexer is a backend chosen by
+ * name at run time (see backend.h).
+ *
+ * Any callback may unwatch or close any descriptor, including ones that have
+ * already fired in the same batch: stale events are dropped, never delivered
+ * to a descriptor's next owner. */
+#ifndef PARLEY_LOOP_LOOP_H
+#define PARLEY_LOOP_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/heap.h"
+
+struct loop;
+
+enum { LOOP_READ = 1u, LOOP_WRITE = 2u };
+
+/* Called when `fd` is ready; `events` is a subset of the watched mask. */
+typedef void loop_io_fn(void *data, int fd, unsigned events);
+
+struct loop_timer;
+/* Called once when the timer expires; the timer is disarmed by then. */
+typedef void loop_timer_fn(struct loop_timer *timer);
+
+/* Embed in the owning struct; recover the owner with container_of(). */
+struct loop_timer {
+	struct heap_node node; /* key = deadline in loop milliseconds */
+	loop_timer_fn *fn;
+};
+
+/* Runs before the loop waits for events (flushes, deferred closes). */
+typedef void loop_hook_fn(void *data);
+
+/* Creates a loop on the backend named `backend` ("epoll", "poll",
+ * "select"). On failure returns NULL and writes a reason into `err`. */
+struct loop *loop_create(const char *backend, char *err, size_t errlen);
+
+/* Frees the loop; watched descriptors are not closed. */
+void loop_destroy(struct loop *loop);
+
+/* The backend's name. */
+const char *loop_backend(const struct loop *loop);
+
+/* Names of all compiled-in backends, comma separated, for --help. */
+const char *loop_backend_list(void);
+
+/* Lowest descriptor number the backend cannot watch (FD_SETSIZE for select,
+ * INT32_MAX otherwise). */
+int loop_fd_limit(const struct loop *loop);
+
+/* Watches `fd` for `mask` (LOOP_READ|LOOP_WRITE, may be 0) with a callback.
+ * Replaces any previous watch. Returns 0 or a negative errno. */
+int loop_watch(struct loop *loop, int fd, unsigned mask, loop_io_fn *fn, void *data);
+
+/* Changes the mask of a watched `fd`, keeping its callback. 0 or -errno. */
+int loop_set_mask(struct loop *loop, int fd, unsigned mask);
+
+/* Stops watching `fd` (call before closing it). Unknown fds are ignored. */
+void loop_unwatch(struct loop *loop, int fd);
+
+/* Prepares a timer; call once before arming. */
+void loop_timer_init(struct loop_timer *timer, loop_timer_fn *fn);
+
+/* (Re)arms `timer` to fire `delay_ms` from now. */
+void loop_timer_arm(struct loop *loop, struct loop_timer *timer, uint64_t delay_ms);
+
+/* Disarms `timer` if armed. */
+void loop_timer_disarm(struct loop *loop, struct loop_timer *timer);
+
+static inline bool loop_timer_armed(const struct loop_timer *timer)
+{
+	return heap_contains(&timer->node);
+}
+
+/* Registers a hook run before every wait, in registration order (max 4). */
+void loop_add_hook(struct loop *loop, loop_hook_fn *fn, void *data);
+
+/* Milliseconds on the monotonic clock, refreshed after each wait. */
+uint64_t loop_now_ms(const struct loop *loop);
+
+/* Runs until loop_stop(); returns 0, or a negative errno if the backend
+ * failed. With no timers and nothing ready it sleeps indefinitely. */
+int loop_run(struct loop *loop);
+
+/* Makes loop_run() return after the current batch. */
+void loop_stop(struct loop *loop);
+
+#endif

@@ -1,0 +1,97 @@
+/* net: the connection set — shared limits, deferred teardown and the
+ * before-sleep flush that turns each iteration's queued output into one
+ * gathered write per connection. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "net/net_private.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+/* Tears down doomed connections, then flushes dirty ones; repeats because
+ * a teardown can queue output (a LEAVE notice) and a flush can doom. */
+static void net_before_sleep(void *data)
+{
+	struct net *net = data;
+	for (;;) {
+		if (!list_empty(&net->doomed)) {
+			struct conn *c = list_entry(net->doomed.next, struct conn, pending);
+			conn_teardown(c);
+		} else if (!list_empty(&net->dirty)) {
+			struct conn *c = list_entry(net->dirty.next, struct conn, pending);
+			conn_flush(c);
+		} else {
+			return;
+		}
+	}
+}
+
+struct net *net_create(struct loop *loop, const struct log *log, const struct net_config *cfg)
+{
+	struct net *net = xcalloc(1, sizeof(*net));
+	net->loop = loop;
+	net->log = log;
+	net->cfg = *cfg;
+	list_init(&net->conns);
+	list_init(&net->dirty);
+	list_init(&net->doomed);
+	list_init(&net->listeners);
+	net->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	net->scratch = xmalloc(NET_READ_CHUNK);
+	loop_add_hook(loop, net_before_sleep, net);
+	return net;
+}
+
+static void close_listeners(struct net *net)
+{
+	while (!list_empty(&net->listeners))
+		listener_close(list_entry(net->listeners.next, struct listener, link));
+}
+
+void net_shutdown(struct net *net)
+{
+	close_listeners(net);
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, &net->conns) {
+		struct conn *c = list_entry(pos, struct conn, link);
+		if (c->state != CONN_OPEN)
+			continue;
+		if (c->handler->on_shutdown)
+			c->handler->on_shutdown(c);
+		conn_close_after_flush(c, "shutdown");
+	}
+}
+
+void net_destroy(struct net *net)
+{
+	if (!net)
+		return;
+	close_listeners(net);
+	struct list *pos;
+	list_for_each(pos, &net->conns)
+		conn_close(list_entry(pos, struct conn, link), "shutdown");
+	while (!list_empty(&net->doomed))
+		conn_teardown(list_entry(net->doomed.next, struct conn, pending));
+	if (net->reserve_fd >= 0)
+		close(net->reserve_fd);
+	free(net->scratch);
+	free(net);
+}
+
+void net_get_stats(const struct net *net, struct net_stats *out)
+{
+	*out = net->stats;
+}
+
+size_t net_active(const struct net *net)
+{
+	return net->stats.active;
+}
+
+void net_for_each(const struct net *net, void (*fn)(void *ctx, const struct conn *c), void *ctx)
+{
+	const struct list *pos;
+	list_for_each(pos, &net->conns)
+		fn(ctx, list_entry(pos, const struct conn, link));
+}

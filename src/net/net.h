@@ -1,0 +1,83 @@
+/* net: the set of live connections, the listeners that feed it, and the
+ * limits every connection shares (--max-clients, --sendq). It owns the
+ * deferred-close and pending-flush lists and runs them from a loop hook:
+ * output is queued during an iteration and written once, before sleeping.
+ * Knows the loop and sockets, not protocols. */
+#ifndef PARLEY_NET_NET_H
+#define PARLEY_NET_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/addr.h"
+#include "net/conn.h"
+
+struct loop;
+struct log;
+struct net;
+struct listener;
+
+struct net_config {
+	size_t max_clients; /* over all listeners, registered or not */
+	size_t sendq;       /* per-connection queued-output limit in bytes */
+	uint64_t drain_ms;  /* longest wait for output before a closing conn goes */
+};
+
+struct listener_config {
+	const char *proto;                  /* label for logs, e.g. "chat" */
+	struct hostport where;
+	const struct conn_handler *handler; /* for accepted connections */
+	void *handler_data;                 /* passed to on_open */
+	const char *reject_text;            /* sent before closing at capacity, or NULL */
+};
+
+struct net_stats {
+	uint64_t total_accept;
+	uint64_t rejected;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	size_t active;
+};
+
+/* Creates an empty set on `loop`; `log` must outlive it. */
+struct net *net_create(struct loop *loop, const struct log *log, const struct net_config *cfg);
+
+/* Closes every listener and connection (calling on_close) and frees all. */
+void net_destroy(struct net *net);
+
+/* Opens a listener; logs LISTEN with the bound address. Returns NULL with a
+ * reason in `err` on failure. */
+struct listener *net_listen(struct net *net, const struct listener_config *cfg,
+			    char *err, size_t errlen);
+
+/* The bound address of a listener (useful with port 0). */
+const struct peer *listener_address(const struct listener *l);
+
+/* Stops accepting, lets every handler say goodbye and closes each
+ * connection after flushing. net_active() reaches 0 when all are gone. */
+void net_shutdown(struct net *net);
+
+/* Current counters. */
+void net_get_stats(const struct net *net, struct net_stats *out);
+
+/* Live connections (not yet torn down). */
+size_t net_active(const struct net *net);
+
+/* Calls `fn` for each live connection in accept order. */
+void net_for_each(const struct net *net, void (*fn)(void *ctx, const struct conn *c), void *ctx);
+
+/* Per-connection figures for STATS. */
+struct conn_info {
+	uint64_t id;
+	int fd;
+	const char *state;
+	uint64_t bytes_in, bytes_out;
+	uint64_t age_ms;
+	size_t queued;
+};
+void conn_get_info(const struct conn *c, struct conn_info *out);
+
+/* Appends the handler's " key=value" description of `c`, if any. */
+void conn_describe(const struct conn *c, char *out, size_t outlen);
+
+#endif

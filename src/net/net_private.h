@@ -1,0 +1,79 @@
+/* net_private: struct layouts shared by conn.c, net.c and listener.c only.
+ * Nothing outside net/ includes this file. */
+#ifndef PARLEY_NET_PRIVATE_H
+#define PARLEY_NET_PRIVATE_H
+
+#include "loop/loop.h"
+#include "net/net.h"
+#include "net/outq.h"
+#include "util/buf.h"
+#include "util/list.h"
+
+enum conn_state {
+	CONN_OPEN,     /* reading and writing */
+	CONN_DRAINING, /* not reading; closes when output is written */
+	CONN_DOOMED,   /* waiting for teardown at the next safe point */
+};
+
+enum {
+	CONN_WRITE_ARMED = 1u << 0, /* LOOP_WRITE interest is on */
+	CONN_EOF = 1u << 1,         /* peer sent FIN */
+};
+
+/* Invariants: `pending` is in net->doomed iff state is CONN_DOOMED;
+ * otherwise it is in net->dirty iff output was queued since the last flush
+ * attempt while write interest was off. The fd stays open until teardown. */
+struct conn {
+	struct list link;   /* in net->conns, accept order */
+	struct list pending; /* in net->dirty or net->doomed */
+	struct net *net;
+	const struct conn_handler *handler;
+	void *session;
+	struct buf in;      /* unconsumed input; allocated only while partial */
+	struct outq out;
+	struct loop_timer timer;
+	struct peer peer;
+	uint8_t state;
+	uint8_t flags;
+	int fd;
+	uint64_t id;
+	uint64_t bytes_in, bytes_out;
+	uint64_t created_ms;
+	const char *close_reason;
+};
+
+struct listener {
+	struct list link; /* in net->listeners */
+	struct net *net;
+	struct listener_config cfg;
+	struct peer bound;
+	struct loop_timer pause; /* re-enables accepting after fd exhaustion */
+	int fd;
+};
+
+struct net {
+	struct loop *loop;
+	const struct log *log;
+	struct net_config cfg;
+	struct list conns;
+	struct list dirty;
+	struct list doomed;
+	struct list listeners;
+	struct net_stats stats;
+	uint64_t next_id;
+	int reserve_fd; /* spare descriptor released to shed connections at EMFILE */
+	char *scratch;  /* shared read buffer for connections with no partial input */
+};
+
+enum { NET_READ_CHUNK = 64 * 1024 };
+
+/* conn.c */
+struct conn *conn_create(struct net *net, int fd, const struct peer *peer,
+			 const struct conn_handler *handler);
+void conn_flush(struct conn *c);
+void conn_teardown(struct conn *c);
+
+/* listener.c */
+void listener_close(struct listener *l);
+
+#endif

@@ -1,0 +1,107 @@
+/* outq: ring of message references flushed with gathered writes. */
+#include "net/outq.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "util/alloc.h"
+#include "util/msg.h"
+
+enum { OUTQ_MIN_CAP = 8, OUTQ_BATCH = 256 };
+
+static void grow(struct outq *q)
+{
+	uint32_t cap = q->cap ? q->cap * 2 : OUTQ_MIN_CAP;
+	struct msg **ring = xmalloc(cap * sizeof(*ring));
+	for (uint32_t i = 0; i < q->count; i++)
+		ring[i] = q->ring[(q->head + i) & (q->cap - 1)];
+	free(q->ring);
+	q->ring = ring;
+	q->cap = cap;
+	q->head = 0;
+}
+
+void outq_push(struct outq *q, struct msg *m)
+{
+	if (q->count == q->cap)
+		grow(q);
+	q->ring[(q->head + q->count) & (q->cap - 1)] = msg_ref(m);
+	q->count++;
+	q->bytes += m->len;
+}
+
+static void release_ring(struct outq *q)
+{
+	free(q->ring);
+	q->ring = NULL;
+	q->head = q->count = q->cap = q->offset = 0;
+}
+
+/* Drops fully written messages from the front after `n` bytes went out. */
+static void advance(struct outq *q, size_t n)
+{
+	q->bytes -= n;
+	while (n > 0) {
+		struct msg *m = q->ring[q->head];
+		size_t left = m->len - q->offset;
+		if (n < left) {
+			q->offset += (uint32_t)n;
+			return;
+		}
+		n -= left;
+		msg_unref(m);
+		q->head = (q->head + 1) & (q->cap - 1);
+		q->count--;
+		q->offset = 0;
+	}
+	/* Zero-length messages at the front carry no bytes; drop them too. */
+	while (q->count && q->ring[q->head]->len == 0) {
+		msg_unref(q->ring[q->head]);
+		q->head = (q->head + 1) & (q->cap - 1);
+		q->count--;
+	}
+}
+
+static int gather(const struct outq *q, struct iovec *iov)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < q->count && n < OUTQ_BATCH; i++) {
+		struct msg *m = q->ring[(q->head + i) & (q->cap - 1)];
+		size_t skip = i == 0 ? q->offset : 0;
+		if (m->len == skip)
+			continue;
+		iov[n].iov_base = m->data + skip;
+		iov[n].iov_len = m->len - skip;
+		n++;
+	}
+	return n;
+}
+
+int outq_flush(struct outq *q, int fd, uint64_t *written)
+{
+	struct iovec iov[OUTQ_BATCH];
+	while (q->bytes > 0) {
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)gather(q, iov)};
+		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return (errno == EAGAIN || errno == EWOULDBLOCK) ? -EAGAIN : -errno;
+		}
+		*written += (uint64_t)n;
+		advance(q, (size_t)n);
+	}
+	outq_clear(q);
+	return 0;
+}
+
+void outq_clear(struct outq *q)
+{
+	for (uint32_t i = 0; i < q->count; i++)
+		msg_unref(q->ring[(q->head + i) & (q->cap - 1)]);
+	release_ring(q);
+	q->bytes = 0;
+}

@@ -1,0 +1,43 @@
+/* outq: a connection's output queue — a ring of references to shared,
+ * immutable messages plus the offset already written of the first one.
+ * Nothing is copied per recipient; flushing gathers the queue into one
+ * sendmsg(2) iovec batch. The ring is allocated on first use and freed when
+ * the queue empties, so an idle connection's queue is 32 bytes.
+ * `bytes` is the number --sendq bounds: queued bytes not yet written. */
+#ifndef PARLEY_NET_OUTQ_H
+#define PARLEY_NET_OUTQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct msg;
+
+struct outq {
+	struct msg **ring; /* NULL when empty */
+	uint32_t head;     /* index of the oldest message */
+	uint32_t count;    /* messages queued */
+	uint32_t cap;      /* ring slots, a power of two */
+	uint32_t offset;   /* bytes of ring[head] already written */
+	size_t bytes;      /* unwritten bytes in the queue */
+};
+
+#define OUTQ_INIT {0}
+
+/* Appends a reference to `m` (the caller keeps its own reference). */
+void outq_push(struct outq *q, struct msg *m);
+
+/* Writes as much as the socket takes. Returns 0 when the queue is empty,
+ * -EAGAIN when the socket is full with data left, or another negative errno
+ * on a write error. Adds the bytes written to *written. */
+int outq_flush(struct outq *q, int fd, uint64_t *written);
+
+/* Drops every queued reference and frees the ring. */
+void outq_clear(struct outq *q);
+
+static inline size_t outq_bytes(const struct outq *q)
+{
+	return q->bytes;
+}
+
+#endif

@@ -1,0 +1,38 @@
+/* msg: an immutable, reference-counted byte block — the unit of fan-out.
+ * A message rendered once is shared by every recipient's output queue; the
+ * last reference frees it. Single-threaded by design: counts are not atomic. */
+#ifndef PARLEY_UTIL_MSG_H
+#define PARLEY_UTIL_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+struct msg {
+	uint32_t refs;
+	uint32_t len;
+	char data[];
+};
+
+/* Returns a message of `len` uninitialised bytes with one reference; the
+ * creator fills `data` before sharing it and never changes it afterwards. */
+struct msg *msg_new(size_t len);
+
+/* Returns a message holding a copy of `len` bytes at `p`, one reference. */
+struct msg *msg_copy(const void *p, size_t len);
+
+/* Adds a reference and returns `m`. */
+static inline struct msg *msg_ref(struct msg *m)
+{
+	m->refs++;
+	return m;
+}
+
+/* Drops a reference; frees the block when it was the last one. */
+static inline void msg_unref(struct msg *m)
+{
+	if (--m->refs == 0)
+		free(m);
+}
+
+#endif
