@@ -45,6 +45,7 @@ int conn_fd(const struct conn *c) { return c->fd; }
 const struct peer *conn_peer(const struct conn *c) { return &c->peer; }
 const struct log *conn_log(const struct conn *c) { return c->net->log; }
 int conn_closing(const struct conn *c) { return c->state != CONN_OPEN; }
+const char *conn_close_reason(const struct conn *c) { return c->close_reason; }
 
 /* ---- interest ---- */
 

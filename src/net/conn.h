@@ -61,6 +61,9 @@ void conn_set_timeout(struct conn *c, uint64_t ms);
 /* True once the connection is closing (no more input will be offered). */
 int conn_closing(const struct conn *c);
 
+/* The reason given to the first close call, or NULL while open. */
+const char *conn_close_reason(const struct conn *c);
+
 void conn_set_session(struct conn *c, void *session);
 void *conn_session(const struct conn *c);
 uint64_t conn_id(const struct conn *c);

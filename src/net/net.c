@@ -2,6 +2,8 @@
  * before-sleep flush that turns each iteration's queued output into one
  * gathered write per connection. */
 #include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -77,6 +79,22 @@ void net_destroy(struct net *net)
 		close(net->reserve_fd);
 	free(net->scratch);
 	free(net);
+}
+
+struct conn *net_adopt(struct net *net, int fd, const struct conn_handler *handler, void *data)
+{
+	struct peer peer;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	memset(&peer, 0, sizeof(peer));
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		peer_from_sockaddr((struct sockaddr *)&ss, &peer);
+	struct conn *c = conn_create(net, fd, &peer, handler);
+	if (!c)
+		return NULL;
+	if (handler->on_open)
+		handler->on_open(c, data);
+	return c;
 }
 
 void net_get_stats(const struct net *net, struct net_stats *out)

@@ -50,6 +50,12 @@ void net_destroy(struct net *net);
 struct listener *net_listen(struct net *net, const struct listener_config *cfg,
 			    char *err, size_t errlen);
 
+/* Wraps an already connected socket `fd` (e.g. from sock_connect) as a
+ * connection driven by `handler`, as if accepted; on_open gets `data`.
+ * Not subject to --max-clients. Returns NULL (fd left open) on failure. */
+struct conn *net_adopt(struct net *net, int fd, const struct conn_handler *handler,
+		       void *data);
+
 /* The bound address of a listener (useful with port 0). */
 const struct peer *listener_address(const struct listener *l);
 
