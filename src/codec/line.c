@@ -43,14 +43,22 @@ enum codec_status line_decode(struct line_decoder *d, const char *p, size_t n,
 	const char *q = p + off;
 	size_t m = n - off;
 	size_t span = search_span(d);
-	const char *nl = memchr(q, '\n', m < span ? m : span);
+	size_t seen = m < span ? m : span;
+	const char *nl = memchr(q, '\n', seen);
 	if (!nl) {
 		if (!surely_too_long(d, q, m)) {
 			out->used = off;
 			return CODEC_NEED_MORE;
 		}
-		d->discarding = true;
-		out->used = n;
+		/* Discard only up to the end of this line: lines after it in
+		 * the same input are still to be decoded. */
+		const char *end = memchr(q + seen, '\n', m - seen);
+		if (end) {
+			out->used = (size_t)(end - p) + 1;
+		} else {
+			d->discarding = true;
+			out->used = n;
+		}
 		return CODEC_TOO_LONG;
 	}
 	size_t at = (size_t)(nl - q);
