@@ -1,0 +1,240 @@
+/* options: command-line parsing and the --help text for parley. */
+#include "options.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/str.h"
+
+enum {
+	OPT_PROTO = 256,
+	OPT_RAW,
+	OPT_NO_COLOR,
+	OPT_LINGER,
+	OPT_MAX_LINE,
+	OPT_MAX_FRAME,
+	OPT_CONNECT_TIMEOUT,
+};
+
+static const struct option long_options[] = {
+	{"proto", required_argument, NULL, OPT_PROTO},
+	{"user", required_argument, NULL, 'u'},
+	{"join", required_argument, NULL, 'j'},
+	{"raw", no_argument, NULL, OPT_RAW},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"linger", required_argument, NULL, OPT_LINGER},
+	{"max-line", required_argument, NULL, OPT_MAX_LINE},
+	{"max-frame", required_argument, NULL, OPT_MAX_FRAME},
+	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+void options_usage(FILE *out)
+{
+	fputs("usage: parley [--proto chat|relay|frame] [-u NAME] [-j #ROOM] [OPTIONS] HOST PORT\n"
+	      "       parley [OPTIONS] HOST:PORT      (try 'parley --help')\n",
+	      out);
+}
+
+void options_help(FILE *out)
+{
+	options_usage(out);
+	fputs("\n"
+	      "Talk to a parleyd server. Interactive (line editing, history, coloured chat)\n"
+	      "when standard input is a terminal; a plain filter otherwise: each input line\n"
+	      "is sent and each received message is printed on its own line.\n"
+	      "\n"
+	      "  --proto chat|relay|frame  protocol of the listener (default chat)\n"
+	      "  -u, --user NAME           chat: send USERNAME NAME after connecting\n"
+	      "  -j, --join ROOM           chat: join ROOM after connecting ('#' optional)\n"
+	      "  --raw                     print messages exactly as received, even on a\n"
+	      "                            terminal (control bytes are still escaped there)\n"
+	      "  --no-color                no colours (also when NO_COLOR is set)\n"
+	      "  --linger MS               filter mode: after input ends, exit once nothing\n"
+	      "                            has arrived for MS milliseconds (default 500)\n"
+	      "  --max-line BYTES          longest incoming line; longer ones are skipped\n"
+	      "                            with a warning (default 1048576)\n"
+	      "  --max-frame BYTES         largest incoming frame; a larger one ends the\n"
+	      "                            session with an error (default 1048576)\n"
+	      "  --connect-timeout MS      give up connecting after MS ms (default 10000)\n"
+	      "  -h, --help                show this help and exit\n"
+	      "\n"
+	      "HOST may be a name, an IPv4 address or an IPv6 address ([::1]:7000 in the\n"
+	      "HOST:PORT form). Interactive commands: /help, /quit (Ctrl-D); in chat mode\n"
+	      "/join, /leave, /rooms, /users, /msg, /nick go to the server.\n"
+	      "\n"
+	      "Exit status: 0 on a normal end; 1 when the connection fails, the server\n"
+	      "closes with an error or sends a malformed frame (a one-line reason goes to\n"
+	      "stderr); 2 for a bad command line; 128+N after signal N.\n",
+	      out);
+}
+
+/* True if `s` is non-empty, short enough and holds no spaces or control
+ * bytes: it is pasted into a protocol line, so it must not break one. */
+static bool token_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static bool set_room(struct options *o, const char *room)
+{
+	const char *hash = room[0] == '#' ? "" : "#";
+	if (!token_ok(room, OPT_ROOM_MAX - 1))
+		return false;
+	snprintf(o->room, sizeof(o->room), "%s%s", hash, room);
+	return true;
+}
+
+static bool parse_size(const char *text, unsigned long max, uint64_t *out)
+{
+	unsigned long v;
+	if (!str_to_ulong(text, max, &v))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Applies one option; false with a reason in `err` if its value is bad. */
+static bool apply_option(struct options *o, int opt, const char *arg, char *err, size_t errlen)
+{
+	uint64_t v = 0;
+	switch (opt) {
+	case OPT_PROTO:
+		if (proto_parse(arg, &o->proto))
+			return true;
+		snprintf(err, errlen, "unknown protocol '%s' (choose chat, relay or frame)", arg);
+		return false;
+	case 'u':
+		if (token_ok(arg, sizeof(o->user))) {
+			snprintf(o->user, sizeof(o->user), "%s", arg);
+			return true;
+		}
+		snprintf(err, errlen, "bad user name '%s'", arg);
+		return false;
+	case 'j':
+		if (set_room(o, arg))
+			return true;
+		snprintf(err, errlen, "bad room name '%s'", arg);
+		return false;
+	case OPT_RAW:
+		o->raw = true;
+		return true;
+	case OPT_NO_COLOR:
+		o->no_color = true;
+		return true;
+	case OPT_LINGER:
+		if (parse_size(arg, 86400000ul, &o->linger_ms))
+			return true;
+		snprintf(err, errlen, "bad --linger '%s' (milliseconds)", arg);
+		return false;
+	case OPT_CONNECT_TIMEOUT:
+		if (parse_size(arg, 86400000ul, &o->connect_ms) && o->connect_ms > 0)
+			return true;
+		snprintf(err, errlen, "bad --connect-timeout '%s' (milliseconds)", arg);
+		return false;
+	case OPT_MAX_LINE:
+	case OPT_MAX_FRAME:
+		if (parse_size(arg, UINT32_MAX, &v) && v > 0) {
+			*(opt == OPT_MAX_LINE ? &o->max_line : &o->max_frame) = (size_t)v;
+			return true;
+		}
+		snprintf(err, errlen, "bad %s '%s' (bytes)",
+			 opt == OPT_MAX_LINE ? "--max-line" : "--max-frame", arg);
+		return false;
+	default:
+		snprintf(err, errlen, "unknown option");
+		return false;
+	}
+}
+
+static bool parse_port(const char *text, uint16_t *out)
+{
+	unsigned long v;
+	if (!str_to_ulong(text, 65535, &v) || v == 0)
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+/* One argument: "HOST:PORT", "[V6]:PORT" or a bare PORT on localhost. */
+static bool parse_target1(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	struct hostport hp;
+	if (!addr_parse_hostport(arg, &hp, err, errlen))
+		return false;
+	if (hp.port == 0) {
+		snprintf(err, errlen, "bad port in '%s'", arg);
+		return false;
+	}
+	snprintf(o->host, sizeof(o->host), "%s", hp.host[0] ? hp.host : "localhost");
+	o->port = hp.port;
+	return true;
+}
+
+static bool parse_target(struct options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	int left = argc - optind;
+	if (left == 1)
+		return parse_target1(o, argv[optind], err, errlen);
+	if (left != 2) {
+		snprintf(err, errlen, left == 0 ? "missing HOST and PORT" : "too many arguments");
+		return false;
+	}
+	const char *host = argv[optind];
+	if (strlen(host) == 0 || strlen(host) >= sizeof(o->host)) {
+		snprintf(err, errlen, "bad host '%s'", host);
+		return false;
+	}
+	if (!parse_port(argv[optind + 1], &o->port)) {
+		snprintf(err, errlen, "bad port '%s'", argv[optind + 1]);
+		return false;
+	}
+	snprintf(o->host, sizeof(o->host), "%s", host);
+	return true;
+}
+
+static void set_defaults(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->proto = PROTO_CHAT;
+	o->linger_ms = OPT_DEFAULT_LINGER_MS;
+	o->connect_ms = OPT_DEFAULT_CONNECT_MS;
+	o->max_line = OPT_DEFAULT_MAX_UNIT;
+	o->max_frame = OPT_DEFAULT_MAX_UNIT;
+	/* https://no-color.org: set and non-empty disables colour. */
+	const char *nc = getenv("NO_COLOR");
+	o->no_color = nc && nc[0];
+}
+
+enum opt_result options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
+{
+	set_defaults(o);
+	opterr = 0;
+	optind = 1;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "u:j:h", long_options, NULL)) != -1) {
+		if (opt == 'h')
+			return OPT_HELP;
+		if (opt == '?' || opt == ':') {
+			snprintf(err, errlen, "bad or incomplete option '%s'", argv[optind - 1]);
+			return OPT_USAGE;
+		}
+		if (!apply_option(o, opt, optarg, err, errlen))
+			return OPT_USAGE;
+	}
+	if (o->proto != PROTO_CHAT && (o->user[0] || o->room[0])) {
+		snprintf(err, errlen, "-u and -j only apply to --proto chat");
+		return OPT_USAGE;
+	}
+	return parse_target(o, argc, argv, err, errlen) ? OPT_RUN : OPT_USAGE;
+}

@@ -1,0 +1,285 @@
+/* session: connection lifecycle, decoding and end-of-session judgement. */
+#include "session.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chat.h"
+#include "net/net.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+/* How the connection ended, as far as the session can tell. */
+enum end_kind {
+	END_NONE,      /* still open */
+	END_LOCAL,     /* we closed it */
+	END_PEER_EOF,  /* the server closed it cleanly */
+	END_PEER_LOST, /* reset or read/write error */
+	END_OVERSIZE,  /* the server announced a frame over --max-frame */
+	END_TRUNCATED, /* the server closed in the middle of a frame */
+};
+
+enum { LAST_ERROR_MAX = 200, DRAIN_MS = 2000 };
+
+struct session {
+	struct net *net;
+	struct conn *conn;        /* NULL before start and after teardown */
+	const struct session_events *ev;
+	void *ctx;
+	enum proto proto;
+	struct codec codec;
+	struct buf scratch;       /* encoding space for session_send_line */
+	enum end_kind end;
+	const char *lost_reason;  /* conn close reason for END_PEER_LOST */
+	size_t partial;           /* undecoded bytes the connection holds */
+	size_t oversize;          /* announced length for END_OVERSIZE */
+	bool quit_sent;           /* chat: QUIT or /quit went out */
+	bool destroying;
+	char last_error[LAST_ERROR_MAX]; /* chat: text of the last line if it was ERROR */
+};
+
+/* ---- incoming ---- */
+
+static void note_chat_line(struct session *s, const char *line, size_t len)
+{
+	struct chat_event ev;
+	chat_parse(line, len, &ev);
+	if (ev.kind != CHAT_ERROR) {
+		s->last_error[0] = '\0';
+		return;
+	}
+	int n = ev.text.len < LAST_ERROR_MAX - 1 ? (int)ev.text.len : LAST_ERROR_MAX - 1;
+	snprintf(s->last_error, sizeof(s->last_error), "%.*s", n, ev.text.p);
+	if (!s->last_error[0])
+		snprintf(s->last_error, sizeof(s->last_error), "ERROR");
+}
+
+static void warn_long_line(struct session *s)
+{
+	char msg[128];
+	snprintf(msg, sizeof(msg), "skipped an incoming line longer than %zu bytes (--max-line)",
+		 s->codec.u.line.max);
+	if (s->ev->on_warning)
+		s->ev->on_warning(s->ctx, msg);
+}
+
+/* Handles CODEC_TOO_LONG; returns the bytes to consume. */
+static size_t too_long(struct session *s, struct conn *c, const struct codec_unit *u,
+		       size_t left)
+{
+	if (s->codec.kind == CODEC_LINE) {
+		warn_long_line(s);
+		return u->used;
+	}
+	/* A frame stream cannot be resynchronised after a bad length. */
+	s->end = END_OVERSIZE;
+	s->oversize = u->len;
+	conn_close(c, "oversize");
+	return left;
+}
+
+static size_t on_data(struct conn *c, const char *data, size_t len)
+{
+	struct session *s = conn_session(c);
+	size_t off = 0;
+	while (off < len && !conn_closing(c)) {
+		struct codec_unit u;
+		enum codec_status st = codec_decode(&s->codec, data + off, len - off, &u);
+		if (st == CODEC_NEED_MORE) {
+			off += u.used;
+			break;
+		}
+		if (st == CODEC_TOO_LONG) {
+			off += too_long(s, c, &u, len - off);
+			continue;
+		}
+		off += u.used;
+		if (s->proto == PROTO_CHAT)
+			note_chat_line(s, u.data, u.len);
+		s->ev->on_unit(s->ctx, u.data, u.len);
+	}
+	if (conn_closing(c))
+		off = len; /* nothing more will be decoded: do not keep it */
+	s->partial = len - off;
+	return off;
+}
+
+static void on_eof(struct conn *c)
+{
+	struct session *s = conn_session(c);
+	/* A partial line at EOF is simply dropped, as the server does; a
+	 * partial frame means the stream was cut. */
+	bool cut = s->partial > 0 && s->proto == PROTO_FRAME;
+	if (s->end == END_NONE)
+		s->end = cut ? END_TRUNCATED : END_PEER_EOF;
+	conn_close(c, "eof");
+}
+
+static void on_close(struct conn *c)
+{
+	struct session *s = conn_session(c);
+	if (s->end == END_NONE) {
+		s->end = END_PEER_LOST;
+		s->lost_reason = conn_close_reason(c);
+	}
+	s->conn = NULL;
+	if (!s->destroying && s->ev->on_end)
+		s->ev->on_end(s->ctx);
+}
+
+static const struct conn_handler handler = {
+	.on_data = on_data,
+	.on_eof = on_eof,
+	.on_close = on_close,
+};
+
+/* ---- lifecycle ---- */
+
+struct session *session_create(struct loop *loop, const struct session_config *cfg,
+			       const struct session_events *ev, void *ctx)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	/* The client has one connection and applies its own backpressure on
+	 * stdin, so the slow-consumer limit must never trigger; with no log
+	 * the net layer stays silent. */
+	struct net_config nc = {.max_clients = 1, .sendq = SIZE_MAX, .drain_ms = DRAIN_MS};
+	s->net = net_create(loop, NULL, &nc);
+	s->ev = ev;
+	s->ctx = ctx;
+	s->proto = cfg->proto;
+	proto_codec(cfg->proto, cfg->max_line, cfg->max_frame, &s->codec);
+	return s;
+}
+
+void session_destroy(struct session *s)
+{
+	if (!s)
+		return;
+	s->destroying = true;
+	net_destroy(s->net);
+	buf_release(&s->scratch);
+	free(s);
+}
+
+bool session_start(struct session *s, int fd)
+{
+	s->conn = net_adopt(s->net, fd, &handler, NULL);
+	if (!s->conn) {
+		close(fd);
+		return false;
+	}
+	conn_set_session(s->conn, s);
+	return true;
+}
+
+/* ---- outgoing ---- */
+
+void session_send_line(struct session *s, const char *line, size_t len)
+{
+	if (!session_open(s))
+		return;
+	if (s->proto == PROTO_CHAT && chat_is_quit(line, len))
+		s->quit_sent = true;
+	proto_encode_line(s->proto, line, len, &s->scratch);
+	conn_send_bytes(s->conn, buf_head(&s->scratch), buf_len(&s->scratch));
+	buf_consume(&s->scratch, buf_len(&s->scratch));
+}
+
+static void send_command(struct session *s, const char *word, const char *arg)
+{
+	char line[160];
+	int n = snprintf(line, sizeof(line), "%s %s", word, arg);
+	if (n > 0 && (size_t)n < sizeof(line))
+		session_send_line(s, line, (size_t)n);
+}
+
+void session_greet(struct session *s, const char *user, const char *room)
+{
+	if (s->proto != PROTO_CHAT)
+		return;
+	if (user[0])
+		send_command(s, "USERNAME", user);
+	if (room[0])
+		send_command(s, "JOIN", room);
+}
+
+/* ---- state ---- */
+
+bool session_open(const struct session *s)
+{
+	return s->conn && !conn_closing(s->conn);
+}
+
+size_t session_queued(const struct session *s)
+{
+	if (!s->conn)
+		return 0;
+	struct conn_info info;
+	conn_get_info(s->conn, &info);
+	return info.queued;
+}
+
+uint64_t session_bytes_out(const struct session *s)
+{
+	struct net_stats st;
+	net_get_stats(s->net, &st);
+	return st.bytes_out;
+}
+
+void session_close(struct session *s, bool flush_first)
+{
+	if (!session_open(s))
+		return;
+	if (s->end == END_NONE)
+		s->end = END_LOCAL;
+	if (flush_first)
+		conn_close_after_flush(s->conn, "local");
+	else
+		conn_close(s->conn, "local");
+}
+
+/* ---- judgement ---- */
+
+static const char *lost_text(const char *reason)
+{
+	if (reason && strcmp(reason, "reset") == 0)
+		return "connection reset by the server";
+	if (reason && strcmp(reason, "timeout") == 0)
+		return "connection timed out";
+	return "connection to the server failed";
+}
+
+int session_verdict(const struct session *s, bool input_done, char *msg, size_t msglen)
+{
+	bool expected = input_done || s->quit_sent;
+	switch (s->end) {
+	case END_NONE:
+	case END_LOCAL:
+		return 0;
+	case END_OVERSIZE:
+		snprintf(msg, msglen, "server sent a %zu-byte frame, over --max-frame %zu",
+			 s->oversize, s->codec.u.frame.max);
+		return 1;
+	case END_TRUNCATED:
+		snprintf(msg, msglen, "server closed the connection in the middle of a frame");
+		return 1;
+	case END_PEER_EOF:
+	case END_PEER_LOST:
+		break;
+	}
+	if (s->last_error[0]) {
+		snprintf(msg, msglen, "server closed the connection: %s", s->last_error);
+		return 1;
+	}
+	if (s->end == END_PEER_LOST && !s->quit_sent) {
+		snprintf(msg, msglen, "%s", lost_text(s->lost_reason));
+		return 1;
+	}
+	if (expected)
+		return 0;
+	snprintf(msg, msglen, "server closed the connection");
+	return 1;
+}
