@@ -1,0 +1,32 @@
+"""pytest wiring for the parleyd integration suite.
+
+- `backend` fixture: every test that takes it runs once per I/O backend
+  (epoll, poll, select), so each behaviour is checked on each of them.
+- Fails the session at once if $PARLEY_BUILD/parleyd has not been built.
+- Closes every client socket a test left open.
+"""
+
+import os
+
+import pytest
+
+import harness
+
+BACKENDS = ("epoll", "poll", "select")
+
+
+def pytest_sessionstart(session):
+    if not os.access(harness.PARLEYD, os.X_OK):
+        pytest.exit(f"{harness.PARLEYD} is not built: run make first", returncode=1)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def _close_clients():
+    yield
+    while harness.OPEN_CLIENTS:
+        harness.OPEN_CLIENTS.pop().close()

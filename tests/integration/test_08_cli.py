@@ -1,0 +1,135 @@
+"""08 cli: the parleyd command line.
+
+--help goes to stdout and exits 0; unknown flags exit 2 with usage on
+stderr, bad values fail with an explanation; a positional port or -p adds a chat listener beside any
+--listen; --listen replaces the default; IPv6 listeners; several listeners
+of mixed protocols in one server; every backend can be selected.
+"""
+
+import socket
+
+import pytest
+
+from harness import (ChatClient, FrameClient, LineClient, Server, free_port,
+                     ipv6_loopback_works, run_parleyd)
+
+FLAGS = ["--listen", "--backend", "--max-clients", "--max-line", "--max-frame", "--sendq",
+         "--history", "--register-timeout", "--log-level", "--help", "-p"]
+
+
+def test_help_goes_to_stdout_and_exits_0():
+    result = run_parleyd(["--help"])
+    assert result.returncode == 0
+    assert "usage" in result.stdout.lower()
+    for flag in FLAGS:
+        assert flag in result.stdout, f"--help does not document {flag}"
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["-z"], ["--listen"], ["--max-clients"]])
+def test_unknown_flag_or_missing_value_exits_2_with_usage(args):
+    result = run_parleyd(args)
+    assert result.returncode == 2
+    assert "usage" in result.stderr.lower()
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["--backend", "kqueue"],
+    ["--backend", ""],
+    ["--max-clients", "lots"],
+    ["--max-line", "-1"],
+    ["--listen", "gopher:127.0.0.1:0"],
+    ["--listen", "chat:127.0.0.1:99999"],
+    ["--listen", "chat:[::1:0"],
+    ["--log-level", "loud"],
+    ["70000"],
+])
+def test_bad_values_are_rejected(args):
+    result = run_parleyd(args)
+    assert result.returncode > 0, f"{args}: exit {result.returncode}"
+    assert result.stderr.strip(), "no explanation on stderr"
+    assert result.stdout == ""
+
+
+def test_port_in_use_fails_with_message():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = run_parleyd(["--listen", f"chat:127.0.0.1:{busy.getsockname()[1]}"])
+        assert result.returncode != 0
+        assert result.stderr.strip()
+
+
+@pytest.mark.parametrize("backend", ["epoll", "poll", "select"])
+def test_backend_is_selectable(backend):
+    with Server(backend=backend) as srv:
+        srv.wait_log(rf" READY backend={backend} ")
+        ChatClient(srv.port("chat"), name="alice")
+
+
+def test_default_backend_is_epoll():
+    with Server(backend=None) as srv:
+        srv.wait_log(r" READY backend=epoll ")
+
+
+@pytest.mark.parametrize("flag", [[], ["-p"], ["--port"]])
+def test_port_adds_chat_listener_beside_listen(flag):
+    port = free_port()
+    with Server(listen=["relay:127.0.0.1:0"], args=[*flag, port]) as srv:
+        assert sorted(p for p, _, _ in srv.listeners) == ["chat", "relay"]
+        assert srv.port("chat") == port
+        ChatClient(port, name="alice")
+
+
+def test_port_alone_serves_chat_on_every_address():
+    port = free_port()
+    with Server(listen=[], args=[port]) as srv:
+        assert [p for p, _, _ in srv.listeners] == ["chat"]
+        ChatClient(port, name="alice")
+        if ipv6_loopback_works():
+            ChatClient(port, host="::1", name="bob")
+
+
+def test_no_arguments_serve_chat_on_7000():
+    try:
+        with socket.socket() as probe:
+            probe.bind(("0.0.0.0", 7000))
+    except OSError:
+        pytest.skip("port 7000 is in use")
+    with Server(listen=[], backend=None) as srv:
+        assert srv.ports("chat") == [7000]
+
+
+def test_listen_replaces_default():
+    with Server(listen=["frame:127.0.0.1:0"]) as srv:
+        assert [p for p, _, _ in srv.listeners] == ["frame"]
+
+
+@pytest.mark.skipif(not ipv6_loopback_works(), reason="no IPv6 loopback")
+def test_ipv6_listener(backend):
+    with Server(listen=["chat:[::1]:0"], backend=backend) as srv:
+        port = srv.port("chat")
+        srv.wait_log(rf" LISTEN proto=chat addr=\[::1\]:{port} port={port} ")
+        c = ChatClient(port, host="::1", name="alice")
+        srv.wait_log(rf" ACCEPT conn=0 fd=\d+ peer=\[::1\]:{c.local_port} listener=chat")
+
+
+def test_mixed_listeners_in_one_server(backend):
+    listen = ["chat:127.0.0.1:0", "relay:127.0.0.1:0", "frame:127.0.0.1:0", "chat:127.0.0.1:0"]
+    with Server(listen=listen, backend=backend) as srv:
+        assert [p for p, _, _ in srv.listeners] == ["chat", "relay", "frame", "chat"]
+        srv.wait_log(r" READY .*listeners=4 ")
+        first, second = srv.ports("chat")
+        alice = ChatClient(first, name="alice", room="#g")
+        bob = ChatClient(second, name="bob", room="#g")
+        alice.expect("JOIN #g bob")
+        relay = [LineClient(srv.port("relay")) for _ in range(2)]
+        frame = FrameClient(srv.port("frame"))
+        srv.wait_log(r" ACCEPT ", count=5)
+        relay[0].send_raw(b"relayed\n")
+        assert relay[1].recv_raw_line() == b"relayed\n"
+        frame.send_frame(b"framed")
+        frame.expect_frame(b"framed")
+        bob.send("MSG across listeners")
+        alice.expect("ROOM #g bob across listeners")
