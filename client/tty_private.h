@@ -1,0 +1,63 @@
+/* tty_private: the interactive session's state, shared by tty.c (readline
+ * and terminal plumbing, incoming messages) and tty_input.c (what a typed
+ * line does). Nothing else includes this file. */
+#ifndef PARLEY_CLIENT_TTY_PRIVATE_H
+#define PARLEY_CLIENT_TTY_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "chat.h"
+#include "loop/loop.h"
+#include "render.h"
+#include "util/buf.h"
+
+struct options;
+struct session;
+struct loop_signals;
+
+enum { TTY_PROMPT_MAX = 96 };
+
+struct tty {
+	struct loop *loop;
+	const struct options *opt;
+	struct session *s;
+	struct loop_signals *sigs;
+	struct render_style style;
+	struct chat_state chat;     /* name and room, for the prompt */
+	struct buf scratch;         /* one rendered message */
+	struct loop_timer goodbye;  /* bounds the wait for the server after QUIT */
+	char prompt[TTY_PROMPT_MAX];
+	char *accepted;             /* the line the erasing accept-line took */
+	bool pretty;                /* chat rendering (not --raw, chat protocol) */
+	bool readline_on;           /* handler installed: the prompt is on screen */
+	bool shared_screen;         /* readline draws on stdout, where we print */
+	bool in_line_handler;       /* readline is between accept and new prompt */
+	bool leaving;               /* the user asked to quit */
+	int signo;                  /* fatal signal received, or 0 */
+	int status;
+	char reason[256];
+};
+
+/* Prints one or more complete lines above the input line, then redraws the
+ * prompt and whatever was being typed, cursor where it was. */
+void tty_show(struct tty *t, const char *text, size_t len);
+
+/* Shows a client notice ("* ...") above the input line. */
+void tty_notice(struct tty *t, const char *text);
+
+/* The user wants to go: stop reading the terminal, restore it, say QUIT in
+ * chat mode and wait (bounded) for the server to close. Asked twice, it
+ * closes at once. */
+void tty_leave(struct tty *t);
+
+/* Handles one line the user typed (readline's buffer, no newline). */
+void tty_input_line(struct tty *t, const char *line, size_t len);
+
+/* Prints the /help text for the session's protocol. */
+void tty_input_help(struct tty *t);
+
+/* Commands offered by tab completion, NULL-terminated. */
+const char *const *tty_input_commands(const struct tty *t);
+
+#endif
