@@ -1,0 +1,47 @@
+/* options: parley-bench's command line. Parsing is pure (no I/O besides the
+ * usage text), so every run is described completely by struct bench_opts. */
+#ifndef PARLEY_BENCH_OPTIONS_H
+#define PARLEY_BENCH_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+enum bench_proto { PROTO_CHAT, PROTO_FRAME, PROTO_REDIS };
+
+enum { OPT_MAX_PORTS = 64, OPT_HOST_MAX = 256 };
+
+struct bench_opts {
+	enum bench_proto proto;
+	char host[OPT_HOST_MAX];
+	uint16_t ports[OPT_MAX_PORTS]; /* frame: one listener per room */
+	size_t nports;
+	uint32_t clients;      /* receiving connections (members / subscribers) */
+	uint32_t rooms;        /* members spread evenly: client i is in room i % rooms */
+	uint32_t publishers;   /* publisher j publishes to room j % rooms */
+	double rate;           /* total messages/s over all publishers; 0 = saturate */
+	uint32_t size;         /* payload bytes per message */
+	uint32_t window;       /* unacknowledged messages allowed per publisher */
+	double duration;       /* measured seconds */
+	double warmup;         /* seconds published but not measured */
+	double settle;         /* idle seconds between setup and warmup */
+	pid_t server_pid;      /* 0: no server CPU/RSS figures */
+	const char *backend;   /* the generator's own loop backend */
+	const char *label;     /* free text copied into the report */
+	bool json;
+};
+
+/* Fills `o` from argv. Returns 0 to run, 1 when --help was asked (usage
+ * already printed to `out`), -1 with a reason in `err` on bad input. */
+int options_parse(int argc, char **argv, struct bench_opts *o, FILE *out,
+		  char *err, size_t errlen);
+
+/* Prints the usage text. */
+void options_usage(FILE *out);
+
+/* "chat", "frame" or "redis". */
+const char *options_proto_name(enum bench_proto p);
+
+#endif

@@ -1,0 +1,12 @@
+/* proto: lookup by protocol enum. */
+#include "proto.h"
+
+const struct proto *proto_get(enum bench_proto p)
+{
+	switch (p) {
+	case PROTO_FRAME: return &proto_frame;
+	case PROTO_REDIS: return &proto_redis;
+	case PROTO_CHAT: break;
+	}
+	return &proto_chat;
+}

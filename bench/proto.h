@@ -1,0 +1,68 @@
+/* proto: what differs between the protocols the generator speaks — how a
+ * connection registers, how a message is published, and how received bytes
+ * split into units (payload deliveries, acknowledgements, readiness). The
+ * scanners are pull parsers in the style of codec/: one call, one unit, no
+ * allocation, and they never copy a payload. */
+#ifndef PARLEY_BENCH_PROTO_H
+#define PARLEY_BENCH_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec/codec.h"
+#include "options.h"
+
+enum unit_kind {
+	UNIT_NEED_MORE, /* keep the bytes from `used` on; call again with more */
+	UNIT_PAYLOAD,   /* a delivered message: data/len is its payload */
+	UNIT_READY,     /* registration (or subscription) confirmed */
+	UNIT_ACK,       /* redis: a PUBLISH reply; value = receivers counted */
+	UNIT_OTHER,     /* anything else the server says (notices, hellos) */
+	UNIT_ERROR,     /* the server refused something: data/len is its text */
+};
+
+struct unit {
+	enum unit_kind kind;
+	size_t used;      /* bytes consumed by this call */
+	const char *data;
+	size_t len;
+	uint64_t value;
+};
+
+/* Per-connection scanner state, owned by the caller. */
+struct scan_state {
+	struct line_decoder line; /* chat */
+	uint32_t self;            /* connection id (frame hellos) */
+	uint32_t size;            /* payload size of this run */
+};
+
+enum { PROTO_ENVELOPE_MAX = 128 }; /* envelope bytes besides the payload */
+
+struct proto {
+	const char *name;
+	/* chat, frame: publishers are members and their own copy acknowledges
+	 * a message. redis: a publisher is a separate connection (a subscribed
+	 * one cannot publish) and the PUBLISH reply acknowledges. */
+	bool publisher_is_member;
+	/* Writes what connection `id` sends first: register and join `room`,
+	 * or, for a redis publisher-only connection, a PING. Returns length. */
+	size_t (*hello)(uint32_t id, uint32_t room, bool publisher_only, char *out, size_t cap);
+	/* Writes the envelope of one publish to `room` with `size` payload
+	 * bytes left for the caller at *payload_off; returns the total length
+	 * (at most size + PROTO_ENVELOPE_MAX). */
+	size_t (*envelope)(uint32_t room, uint32_t size, char *out, size_t *payload_off);
+	/* Prepares a connection's scanner. */
+	void (*scan_init)(struct scan_state *st, uint32_t self, uint32_t size);
+	/* Scans the next unit from p[0..n). */
+	void (*next)(struct scan_state *st, const char *p, size_t n, struct unit *out);
+};
+
+/* The protocol implementation for `p`. */
+const struct proto *proto_get(enum bench_proto p);
+
+extern const struct proto proto_chat;
+extern const struct proto proto_frame;
+extern const struct proto proto_redis;
+
+#endif
