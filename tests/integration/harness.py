@@ -17,6 +17,7 @@ Server
     .pid, .listeners [(proto, addr, port)], .port(proto), .ports(proto)
     .wait_log(regex, timeout=DEADLINE, since=0) -> re.Match (searches log lines)
     .count_log(regex, since=0), .log_mark(), .log_text()
+    .wait_accepted(*clients)  waits for each client's ACCEPT line (matched by peer port)
     .console(line)       writes one line to the server's stdin
     .stats() -> Stats    writes STATS and parses the printed block
     .console_output(since) / .output_mark()   lines the server printed on stdout
@@ -329,6 +330,10 @@ class Server:
         match = self.log.wait_for(found, timeout)
         assert match, f"no log line matching {regex!r} (x{count}) within {timeout}s"
         return match
+
+    def wait_accepted(self, *clients):
+        for c in clients:
+            self.wait_log(rf" ACCEPT .*peer=\S*:{c.local_port} ")
 
     # -- console
 

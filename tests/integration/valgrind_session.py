@@ -1,0 +1,179 @@
+"""Scripted parleyd session for tests/valgrind.sh.
+
+Runs parleyd under the valgrind command given on the command line and drives
+every path that allocates: chat (register, join, messages, private messages,
+room moves, errors, history, quit, abrupt disconnects), relay and frame
+traffic (incl. oversize), a slow-consumer disconnect, a capacity reject, the
+console (STATS, HELP, unknown input), then SIGTERM with clients still
+connected. Exits 0 only if every step behaved and parleyd exited 0.
+
+Usage: valgrind_session.py [--backend NAME] -- valgrind [options...]
+"""
+
+import argparse
+import signal
+import sys
+
+from harness import ChatClient, FrameClient, LineClient, Server
+
+LISTEN = ["chat:127.0.0.1:0", "relay:127.0.0.1:0", "frame:127.0.0.1:0"]
+MAX_CLIENTS = 16
+ARGS = ["--sendq", "65536", "--history", "5", "--max-line", "256", "--max-frame", "4096",
+        "--max-clients", str(MAX_CLIENTS)]
+
+
+def step(name):
+    print(f"[valgrind] {name}", flush=True)
+
+
+def chat_session(srv):
+    """Leaves two registered users connected for the shutdown path."""
+    port = srv.port("chat")
+    alice = ChatClient(port, name="alice", room="#a")
+    bob = ChatClient(port, name="bob", room="#a")
+    alice.expect("JOIN #a bob")
+    alice.send("MSG hello from alice")
+    alice.expect("ROOM #a alice hello from alice")
+    bob.expect("ROOM #a alice hello from alice")
+    bob.send("plain line from bob")
+    for c in (alice, bob):
+        c.expect("ROOM #a bob plain line from bob")
+    alice.send("PRIVMSG bob psst")
+    alice.expect("OK Sent")
+    bob.expect("PRIVMSG alice psst")
+    bob.send("JOIN #b")
+    bob.expect("OK Joined #b (0 users)")
+    alice.expect("LEAVE #a bob")
+    for line, reply in [("USERS", "USERLIST alice"), ("ROOMS", "ROOMLIST #a #b"),
+                        ("USERS #b", "USERLIST bob"), ("/bogus", "ERROR Unknown command"),
+                        ("MSG " + "x" * 300, "ERROR Line too long"),
+                        (b"MSG \xc0\xaf", "ERROR Invalid UTF-8"),
+                        (b"MSG \x01", "ERROR Invalid characters")]:
+        alice.send(line)
+        alice.expect(reply)
+    return alice, bob
+
+
+def chat_departures(srv):
+    """Users leaving by QUIT, EOF, reset, and an unregistered disconnect."""
+    port = srv.port("chat")
+    watcher = ChatClient(port, name="watcher", room="#c")
+    history = []
+    for name, how in [("carol", "quit"), ("dave", "close"), ("erin", "reset")]:
+        c = ChatClient(port, name=name)
+        c.join("#c")
+        c.expect(*history)
+        c.send("MSG history line")
+        history.append(f"ROOM #c {name} history line")
+        c.expect(history[-1])
+        watcher.expect(f"JOIN #c {name}", history[-1])
+        if how == "quit":
+            c.send("QUIT")
+            c.expect("OK Goodbye!")
+            c.expect_closed()
+        else:
+            getattr(c, how)()
+        watcher.expect(f"LEAVE #c {name}")
+    late = ChatClient(port, name="frank")
+    late.join("#c")
+    late.expect(*history)
+    LineClient(port).close()
+    late.send_raw(b"MSG unterminated")
+    late.close()
+    watcher.expect("JOIN #c frank", "LEAVE #c frank")
+    watcher.send("LEAVE")
+    watcher.expect("OK Left #c")
+    watcher.close()
+
+
+def relay_session(srv):
+    a, b = LineClient(srv.port("relay")), LineClient(srv.port("relay"))
+    srv.wait_log(r" ACCEPT .*listener=relay", count=2)
+    a.send_raw(b"relayed line\r\n")
+    assert b.recv_raw_line() == b"relayed line\r\n"
+    a.send_raw(b"y" * 300 + b"\nafter\n")
+    assert b.recv_raw_line() == b"after\n"
+    a.send_raw(b"unterminated")
+    a.close()
+    return b
+
+
+def frame_session(srv):
+    a, b = FrameClient(srv.port("frame")), FrameClient(srv.port("frame"))
+    srv.wait_log(r" ACCEPT .*listener=frame", count=2)
+    a.send_raw(b"\x00\x00\x00\x05he")
+    a.send_raw(b"llo\x00\x00\x00\x00")
+    for c in (a, b):
+        c.expect_frame(b"hello")
+        c.expect_frame(b"")
+    bad = FrameClient(srv.port("frame"))
+    bad.send_raw((1 << 20).to_bytes(4, "big"))
+    bad.expect_closed()
+    srv.wait_log(r" OVERSIZE ")
+    return a, b
+
+
+def slow_consumer(srv, frame_clients):
+    slow = FrameClient(srv.port("frame"), rcvbuf=4096)
+    fast = frame_clients[0]
+    srv.wait_log(rf" ACCEPT .*peer=127\.0\.0\.1:{slow.local_port} ")
+    payload, n = b"z" * 4000, 0
+    while not srv.count_log(r" SLOW_CLIENT "):
+        assert n < 5000, "no SLOW_CLIENT"
+        fast.send_frame(payload)
+        for c in frame_clients:
+            c.expect_frame(payload)
+        n += 1
+    srv.wait_log(r" DISCONNECT .*reason=slow-consumer")
+
+
+def capacity_reject(srv):
+    active = srv.stats().fields["active"]
+    holders = [LineClient(srv.port("relay")) for _ in range(MAX_CLIENTS - active)]
+    srv.wait_accepted(*holders)
+    extra = LineClient(srv.port("chat"))
+    extra.expect("ERROR Server full")
+    extra.expect_closed()
+    for h in holders:
+        h.close()
+
+
+def console(srv):
+    srv.console("HELP")
+    srv.console("NONSENSE")
+    stats = srv.stats()
+    assert stats.fields["total_accept"] > 10, stats.lines
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", default="epoll")
+    parser.add_argument("wrapper", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    wrapper = [w for w in args.wrapper if w != "--"]
+    with Server(listen=LISTEN, backend=args.backend, args=ARGS, wrapper=wrapper,
+                ready_timeout=60) as srv:
+        step("chat")
+        chat_users = chat_session(srv)  # kept connected until SIGTERM
+        step("chat departures")
+        chat_departures(srv)
+        step("relay")
+        relay_client = relay_session(srv)
+        step("frame")
+        frame_clients = frame_session(srv)
+        step("slow consumer")
+        slow_consumer(srv, frame_clients)
+        step("capacity reject")
+        capacity_reject(srv)
+        step("console")
+        console(srv)
+        step("SIGTERM")
+        code = srv.stop(signal.SIGTERM, timeout=60)
+        print(f"[valgrind] parleyd exit status {code}", flush=True)
+        for c in (*chat_users, relay_client, *frame_clients):
+            c.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
