@@ -18,7 +18,7 @@
 
 struct item {
 	size_t len;
-	char name[24];
+	char name[32];
 };
 
 static const char *item_key(const void *value, size_t *len)
@@ -162,7 +162,7 @@ static void test_long_keys(void **state)
 		map_put(m, &items[i]);
 	}
 	for (int i = 0; i < 20; i++) {
-		char key[24];
+		char key[32];
 		snprintf(key, sizeof(key), "usernamenumber%02d", i);
 		assert_ptr_equal(get(m, key), &items[i]);
 	}
