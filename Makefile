@@ -88,8 +88,8 @@ $(BENCH): $(BENCH_OBJ) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $(CHAT_LIB) $(CORE_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(CHAT_LIB) $(CORE_LIB) -lcmocka
+	@mkdir -p $(dir $@) $(BUILD)/obj/tests/unit
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/obj/tests/unit/$*.d -MT $@ -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(CHAT_LIB) $(CORE_LIB) -lcmocka
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
