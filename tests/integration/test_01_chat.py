@@ -9,7 +9,7 @@ the triggering request has been answered, not with sleeps.
 
 import pytest
 
-from harness import ChatClient, Server
+from harness import ChatClient, Server, wait_until
 
 MAX_NAME = 32
 
@@ -615,12 +615,21 @@ def test_default_max_line_is_4096(server):
     c.expect("ERROR Line too long")
 
 
-def test_rest_of_long_line_is_discarded(backend):
+def wait_server_read(srv, client):
+    """Waits until the server has read every byte `client` sent (STATS bytes_in)."""
+    wait_until(lambda: srv.stats().fields["bytes_in"] == client.sent, what="server to read")
+
+
+@pytest.mark.parametrize("paced", [False, True])
+def test_rest_of_long_line_is_discarded(backend, paced):
+    """With paced=True each piece is read separately, so the line's end and
+    the next line arrive together while the server is already discarding."""
     with Server(backend=backend, args=["--max-line", "64"]) as srv:
         c = connect(srv, "alice", "#g")
-        c.send_raw(b"MSG " + b"a" * 100)
-        c.send_raw(b"b" * 5000)
-        c.send_raw(b" MSG still discarded\r")
+        for piece in (b"MSG " + b"a" * 100, b"b" * 5000, b" MSG still discarded\r"):
+            c.send_raw(piece)
+            if paced:
+                wait_server_read(srv, c)
         c.send_raw(b"\nMSG after\r\n")
         c.expect("ERROR Line too long", "ROOM #g alice after")
         c.expect_no_pending()

@@ -88,8 +88,11 @@ def test_over_long_line_is_discarded_and_logged(server):
 
 
 def test_rest_of_over_long_line_is_discarded(server):
+    """The tail of an over-long line is dropped even when it arrives in the
+    same read as the next line (the server is discarding by then)."""
     a, b = clients(server, 2)
     a.send_raw(b"z" * 100)
+    server.wait_log(r" OVERSIZE ")
     a.send_raw(b"z" * 5000)
     a.send_raw(b" still the long line\nnext\n")
     assert b.recv_raw_line() == b"next\n"
