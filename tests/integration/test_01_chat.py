@@ -85,7 +85,7 @@ def test_second_username_is_refused(server):
 @pytest.mark.parametrize("line", [
     "JOIN #general", "LEAVE", "MSG hello", "PRIVMSG bob hi", "ROOMS", "USERS",
     "USERS #general", "hello there", "/join #general", "/leave", "/rooms", "/users",
-    "/msg bob hi",
+    "/msg bob hi", "username alice", "quit",
 ])
 def test_commands_before_username_are_refused(server, line):
     c = connect(server)
@@ -271,7 +271,7 @@ def test_message_text_kept_byte_for_byte(server):
     alice.expect(f"ROOM #general alice {text}")
 
 
-@pytest.mark.parametrize("line", ["MSG hi", "hi", "MSG", "   "])
+@pytest.mark.parametrize("line", ["MSG hi", "hi", "MSG", "   ", "join #x", "rooms", "users"])
 def test_messages_outside_room(server, line):
     c = connect(server, "alice")
     c.send(line)

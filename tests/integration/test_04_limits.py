@@ -11,7 +11,7 @@ descriptors never makes the loop spin.
 
 import time
 
-from harness import ChatClient, FrameClient, LineClient, Server
+from harness import ChatClient, FrameClient, LineClient, Server, wait_until
 
 SERVER_FULL = "ERROR Server full\r\n"
 
@@ -209,3 +209,30 @@ def test_fd_exhaustion_does_not_spin(backend):
             c.close()
         srv.wait_log(r" DISCONNECT ", count=accepted)
         ChatClient(srv.port("chat"), name="afterwards")
+
+
+# ---------------------------------------------------------------- FD_SETSIZE
+
+FD_SETSIZE = 1024
+
+
+def test_clients_beyond_fd_setsize(backend):
+    """epoll and poll serve descriptors past FD_SETSIZE; select (the one
+    documented difference) closes those connections and keeps serving."""
+    with Server(backend=backend, args=["--max-clients", "5000"]) as srv:
+        first = ChatClient(srv.port("chat"), name="first", room="#g")
+        crowd = [LineClient(srv.port("chat")) for _ in range(FD_SETSIZE + 50)]
+
+        def settled():
+            stats = srv.stats()
+            return stats if stats.fields["active"] + stats.fields["rejected"] == len(crowd) + 1 \
+                else None
+
+        stats = wait_until(settled, timeout=20, what="every connection accepted or refused")
+        if backend == "select":
+            assert stats.fields["active"] < FD_SETSIZE
+            assert max(c["fd"] for c in stats.conns) < FD_SETSIZE
+        else:
+            assert stats.fields["active"] == len(crowd) + 1
+        first.send("MSG still serving")
+        first.expect("ROOM #g first still serving")

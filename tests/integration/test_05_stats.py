@@ -136,6 +136,25 @@ def test_counters_after_disconnect(backend):
         assert_counters_match(stats, [alice, bob])
 
 
+def test_stats_shows_closing_while_flushing(backend):
+    """A client that quits with unread output queued is CLOSING while the
+    server flushes to it. 6.4 MB is more than the kernel buffers can hold
+    (tcp_wmem max 4 MB), so some of it must sit in the server's queue."""
+    with Server(backend=backend, args=["--sendq", str(32 << 20)]) as srv:
+        stuck = ChatClient(srv.port("chat"), name="stuck", room="#g", rcvbuf=4096)
+        talker = ChatClient(srv.port("chat"), name="talker", room="#g")
+        text = "x" * 4000
+        for _ in range(32):
+            for _ in range(50):
+                talker.send(f"MSG {text}")
+            talker.expect(*[f"ROOM #g talker {text}"] * 50)
+        stuck.send("QUIT")
+        talker.expect("LEAVE #g stuck")
+        stats = srv.stats()
+        assert [(c["conn"], c["state"]) for c in stats.conns] == [(0, "CLOSING"), (1, "CONNECTED")]
+        stuck.reset()
+
+
 # ---------------------------------------------------------------- console
 
 def lines_before_stats(srv, command):

@@ -39,6 +39,7 @@ def test_signal_shuts_down_cleanly(backend, sig):
             chat.expect_closed()
         relay.expect_closed()
         frame.expect_closed()
+        srv.wait_log(r" DISCONNECT .*reason=shutdown ", count=4)
         for port in (srv.port("chat"), srv.port("relay"), srv.port("frame")):
             assert_refused(port)
 
