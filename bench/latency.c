@@ -1,7 +1,6 @@
 /* latency: log-linear histogram; see latency.h for the bucket layout. */
 #include "latency.h"
 
-#include <math.h>
 #include <string.h>
 
 void hist_reset(struct hist *h)
@@ -28,8 +27,13 @@ uint64_t hist_quantile(const struct hist *h, double q)
 		return 0;
 	if (q <= 0)
 		return h->min;
-	double want = ceil(q * (double)h->total);
-	uint64_t rank = want < 1 ? 1 : want > (double)h->total ? h->total : (uint64_t)want;
+	/* rank = ceil(q * total) without libm (unit tests link without -lm) */
+	double want = q * (double)h->total;
+	uint64_t rank = want >= (double)h->total ? h->total : (uint64_t)want;
+	if ((double)rank < want)
+		rank++;
+	if (rank == 0)
+		rank = 1;
 	uint64_t seen = 0;
 	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
 		seen += h->counts[i];

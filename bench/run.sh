@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark scenario set (`make bench`). Runs every
+# scenario against parleyd on each backend and against a redis-server it
+# starts itself, in the same run, then prints one table with parleyd/redis
+# ratios. Loopback only, ~4-5 minutes, stops by itself.
+#
+# A fresh server is started for every scenario and target, so RSS figures
+# and allocator state never carry over. With two or more CPUs the server is
+# pinned to one CPU and the generator to another, so neither steals the
+# other's core. A run that another process disturbed (more than 15% of a
+# core used by something else) is repeated up to twice.
+#
+# Environment: PARLEY_BUILD (default build), BENCH_OUT (default
+# $PARLEY_BUILD/bench), BENCH_BACKENDS (default "epoll poll select"),
+# BENCH_DURATION (measured seconds, default 4), BENCH_SCENARIOS (default
+# "a1 a4 b c d e"), REDIS_SERVER (default redis-server).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BUILD=${PARLEY_BUILD:-build}
+OUT=${BENCH_OUT:-$BUILD/bench}
+BACKENDS=${BENCH_BACKENDS:-epoll poll select}
+DURATION=${BENCH_DURATION:-4}
+SCENARIOS=${BENCH_SCENARIOS:-a1 a4 b c d e}
+REDIS=${REDIS_SERVER:-redis-server}
+PARLEYD=$BUILD/parleyd
+BENCH=$BUILD/parley-bench
+
+for bin in "$PARLEYD" "$BENCH"; do
+	[ -x "$bin" ] || { echo "run.sh: $bin missing; run make first" >&2; exit 2; }
+done
+command -v "$REDIS" >/dev/null || { echo "run.sh: $REDIS not found (apt-get install redis-server)" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "run.sh: python3 is needed for the table" >&2; exit 2; }
+
+mkdir -p "$OUT"
+RESULTS=$OUT/results.jsonl
+: > "$RESULTS"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+SERVER_PIN=() BENCH_PIN=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	SERVER_PIN=(taskset -c 1)
+	BENCH_PIN=(taskset -c 0)
+fi
+
+# Scenario table: name, parley-bench arguments, what it models.
+declare -A ARGS WHAT
+ARGS[a1]="--clients 100 --rooms 1 --publishers 1 --size 64"
+WHAT[a1]="fan-out saturation: 1 room x 100 members, 1 publisher, 64 B"
+ARGS[a4]="--clients 100 --rooms 1 --publishers 4 --size 64"
+WHAT[a4]="fan-out saturation: 1 room x 100 members, 4 publishers, 64 B"
+ARGS[b]="--clients 100 --rooms 1 --publishers 4 --size 64 --rate 2000"
+WHAT[b]="fixed rate: 100 members, 4 publishers, 2000 msg/s (200k deliveries/s)"
+ARGS[c]="--clients 1000 --rooms 100 --publishers 100 --size 64 --rate 5000"
+WHAT[c]="many rooms: 1000 clients in 100 rooms of 10, 1 publisher each, 5000 msg/s"
+ARGS[d]="--clients 10000 --rooms 100 --publishers 0 --duration 2"
+WHAT[d]="10,000 idle registered connections: RSS per connection, idle CPU"
+ARGS[e]="--clients 1000 --rooms 1 --publishers 1 --size 1024"
+WHAT[e]="big room: 1 room x 1000 members, 1 publisher, 1 KiB"
+
+SERVER_PID=
+stop_server() {
+	if [ -n "$SERVER_PID" ]; then
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=
+	fi
+}
+trap stop_server EXIT
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		kill -0 "$SERVER_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_server TARGET PORT: parleyd-<backend> or redis; sets SERVER_PID.
+start_server() {
+	local target=$1 port=$2 log=$OUT/$1.log
+	if [ "$target" = redis ]; then
+		"${SERVER_PIN[@]}" "$REDIS" --port "$port" --bind 127.0.0.1 --save '' \
+			--appendonly no --maxclients 10100 --daemonize no \
+			--loglevel warning >"$log" 2>&1 &
+	else
+		"${SERVER_PIN[@]}" "$PARLEYD" --listen "chat:127.0.0.1:$port" \
+			--backend "${target#parleyd-}" --max-clients 10100 \
+			--log-level warn </dev/null >"$log" 2>&1 &
+	fi
+	SERVER_PID=$!
+	wait_port "$port" || { echo "run.sh: $target did not start (see $log)" >&2; return 1; }
+}
+
+# run_one SCENARIO TARGET: one measured run appended to $RESULTS.
+run_one() {
+	local sc=$1 target=$2 proto=chat attempt line
+	[ "$target" = redis ] && proto=redis
+	for attempt in 1 2 3; do
+		local port
+		port=$(free_port)
+		start_server "$target" "$port" || return 1
+		line=$("${BENCH_PIN[@]}" "$BENCH" --proto "$proto" --port "$port" \
+			--server-pid "$SERVER_PID" --duration "$DURATION" ${ARGS[$sc]} \
+			--label "$sc $target" --json) || true
+		stop_server
+		if [ -z "$line" ]; then
+			line="{\"label\":\"$sc $target\",\"pass\":false,\"error\":\"no result\"}"
+		fi
+		# Repeat a run that other processes disturbed.
+		if ! echo "$line" | python3 -c 'import json,sys; r=json.load(sys.stdin); sys.exit(0 if r.get("other_cpu_pct",0) > 15 else 1)'; then
+			break
+		fi
+		echo "  ($sc $target disturbed by other load, attempt $attempt)" >&2
+	done
+	echo "$line" >> "$RESULTS"
+	echo "$line" | python3 bench/table.py --one >&2
+}
+
+targets_for() {
+	local sc=$1 b
+	echo redis
+	for b in $BACKENDS; do
+		# select cannot watch descriptors >= FD_SETSIZE (1024).
+		if [ "$b" = select ] && [ "$sc" = d ]; then continue; fi
+		echo "parleyd-$b"
+	done
+}
+
+echo "parley bench: $(nproc) CPUs, server pinned: ${SERVER_PIN[*]:-no}, duration ${DURATION}s" >&2
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for sc in $SCENARIOS; do
+	echo "== $sc: ${WHAT[$sc]}" >&2
+	for target in $(targets_for "$sc"); do
+		run_one "$sc" "$target"
+	done
+done
+
+python3 bench/table.py "$RESULTS" | tee "$OUT/table.txt"
+python3 -c 'import json,sys; sys.exit(0 if all(json.loads(l).get("pass") for l in open(sys.argv[1])) else 1)' "$RESULTS"
