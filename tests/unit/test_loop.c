@@ -8,11 +8,13 @@
  * deliver nothing to either; timers in deadline order, cancellation,
  * re-arming (also from callbacks), and no busy waiting before a timer;
  * loop_stop ending the current batch; before-sleep hooks in registration
- * order; and select refusing descriptors >= FD_SETSIZE with -EMFILE (after
- * raising RLIMIT_NOFILE; skipped if impossible) while the others accept. */
+ * order; signals delivered through the loop (loop/signal); and select
+ * refusing descriptors >= FD_SETSIZE with -EMFILE (after raising
+ * RLIMIT_NOFILE; skipped if impossible) while the others accept. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,6 +29,7 @@
 #include <cmocka.h>
 
 #include "loop/loop.h"
+#include "loop/signal.h"
 #include "util/clock.h"
 #include "util/list.h"
 
@@ -736,6 +739,53 @@ static void test_hooks(void **state)
 		assert_int_equal(h.seq[i], i % 2 ? 'B' : 'A');
 }
 
+/* ---- signals ---- */
+
+struct siglog {
+	struct loop *loop;
+	int signo[8];
+	int n;
+};
+
+static void on_signal(void *data, int signo)
+{
+	struct siglog *g = data;
+	assert_true(g->n < 8);
+	g->signo[g->n++] = signo;
+	loop_stop(g->loop);
+}
+
+/* A signal raised while the loop runs arrives as an ordinary callback;
+ * closing restores the previous mask; SIGPIPE is ignored from then on. */
+static void test_signals(void **state)
+{
+	struct fx *f = *state;
+	struct siglog g = {.loop = f->loop};
+	const int sigs[] = {SIGUSR1, SIGUSR2};
+	struct loop_signals *ls = loop_signals_open(f->loop, sigs, 2, on_signal, &g);
+	assert_non_null(ls);
+	sigset_t now;
+	assert_int_equal(sigprocmask(SIG_BLOCK, NULL, &now), 0);
+	assert_true(sigismember(&now, SIGUSR1));
+	assert_int_equal(raise(SIGUSR2), 0); /* blocked: waits for the loop */
+	assert_int_equal(g.n, 0);
+	run(f);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.signo[0], SIGUSR2);
+	assert_int_equal(raise(SIGUSR1), 0);
+	run(f);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.signo[1], SIGUSR1);
+	struct sigaction sa;
+	assert_int_equal(sigaction(SIGPIPE, NULL, &sa), 0);
+	assert_ptr_equal(sa.sa_handler, SIG_IGN);
+	loop_signals_close(ls);
+	assert_int_equal(sigprocmask(SIG_BLOCK, NULL, &now), 0);
+	assert_false(sigismember(&now, SIGUSR1));
+	assert_false(sigismember(&now, SIGUSR2));
+	loop_signals_close(NULL);
+}
+
 /* ---- descriptor limits ---- */
 
 /* select(2) cannot represent fd >= FD_SETSIZE: the loop must refuse such a
@@ -834,6 +884,7 @@ int main(void)
 		ON_ALL(test_no_busy_wait),
 		ON_ALL(test_stop),
 		ON_ALL(test_hooks),
+		ON_ALL(test_signals),
 		ON_ALL(test_high_fd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
