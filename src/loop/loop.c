@@ -190,7 +190,10 @@ void loop_timer_arm(struct loop *loop, struct loop_timer *timer, uint64_t delay_
 {
 	if (loop_timer_armed(timer))
 		heap_remove(&loop->timers, &timer->node);
-	timer->node.key = clock_mono_ms() + delay_ms;
+	/* Round the start up to the next millisecond: a timer never fires early,
+	 * and one re-armed with 0 ms from its own callback waits for the clock
+	 * to tick instead of firing again in the same pass. */
+	timer->node.key = (clock_mono_ns() + 999999u) / 1000000u + delay_ms;
 	heap_push(&loop->timers, &timer->node);
 }
 

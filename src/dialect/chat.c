@@ -1,0 +1,124 @@
+/* chat: a chat connection's life — open, lines in, EOF, timeouts, close.
+ * Lines are decoded here and handed to the command table; everything sent
+ * back is composed in chat_render.c. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "codec/codec.h"
+#include "dialect/chat_private.h"
+#include "net/conn.h"
+#include "util/alloc.h"
+
+struct chat *chat_create(struct hub *hub, const struct chat_config *cfg)
+{
+	struct chat *chat = xcalloc(1, sizeof(*chat));
+	chat->hub = hub;
+	chat->cfg = *cfg;
+	return chat;
+}
+
+void chat_destroy(struct chat *chat)
+{
+	free(chat);
+}
+
+static void chat_open(struct conn *c, void *data)
+{
+	struct chat *chat = data;
+	struct chat_session *s = xcalloc(1, sizeof(*s));
+	s->conn = c;
+	s->chat = chat;
+	conn_set_session(c, s);
+	if (chat->cfg.register_timeout_ms)
+		conn_set_timeout(c, chat->cfg.register_timeout_ms);
+}
+
+static void handle_line(struct chat_session *s, const char *line, size_t len)
+{
+	if (len == 0)
+		return;
+	switch (chat_check_text(line, len)) {
+	case CHAT_TEXT_BAD_CHARS:
+		reply_error(s, ERR_INVALID_CHARS);
+		return;
+	case CHAT_TEXT_BAD_UTF8:
+		reply_error(s, ERR_INVALID_UTF8);
+		return;
+	case CHAT_TEXT_OK:
+		break;
+	}
+	struct chat_command cmd;
+	chat_parse(line, len, &cmd);
+	chat_run(s, &cmd);
+}
+
+static size_t chat_data(struct conn *c, const char *data, size_t len)
+{
+	struct chat_session *s = conn_session(c);
+	struct line_decoder dec = {s->chat->cfg.max_line, LINE_STRIP, s->discarding};
+	size_t off = 0;
+	while (off < len && !conn_closing(c)) {
+		struct codec_unit unit;
+		enum codec_status st = line_decode(&dec, data + off, len - off, &unit);
+		off += unit.used;
+		if (st == CODEC_NEED_MORE)
+			break;
+		if (st == CODEC_TOO_LONG)
+			reply_error(s, ERR_LINE_TOO_LONG);
+		else
+			handle_line(s, unit.data, unit.len);
+	}
+	s->discarding = dec.discarding;
+	return conn_closing(c) ? len : off;
+}
+
+/* The peer stopped sending: it leaves the hub now, but still gets every
+ * reply already queued (clients like `nc -q` half-close and keep reading). */
+static void chat_eof(struct conn *c)
+{
+	chat_depart(conn_session(c));
+	conn_close_after_flush(c, "eof");
+}
+
+static void chat_timeout(struct conn *c)
+{
+	struct chat_session *s = conn_session(c);
+	if (s->user)
+		return;
+	reply_error(s, ERR_REGISTER_TIMEOUT);
+	conn_close_after_flush(c, "register-timeout");
+}
+
+static void chat_shutdown(struct conn *c)
+{
+	reply_error(conn_session(c), ERR_SHUTTING_DOWN);
+}
+
+static void chat_describe(const struct conn *c, char *out, size_t outlen)
+{
+	const struct chat_session *s = conn_session(c);
+	if (!s->user) {
+		snprintf(out, outlen, "  proto=chat");
+		return;
+	}
+	const struct hub_room *room = hub_user_room(s->user);
+	snprintf(out, outlen, "  proto=chat  user=%s%s%s", hub_user_name(s->user),
+		 room ? "  room=" : "", room ? hub_room_name(room) : "");
+}
+
+static void chat_close(struct conn *c)
+{
+	struct chat_session *s = conn_session(c);
+	chat_depart(s);
+	free(s);
+}
+
+const struct conn_handler chat_handler = {
+	.on_open = chat_open,
+	.on_data = chat_data,
+	.on_eof = chat_eof,
+	.on_timeout = chat_timeout,
+	.on_shutdown = chat_shutdown,
+	.describe = chat_describe,
+	.on_close = chat_close,
+};

@@ -1,0 +1,30 @@
+/* chat: the chat protocol (seed 001) as a connection handler. A listener
+ * configured with chat_handler and a `struct chat` turns each line from a
+ * client into hub calls and each hub event into a protocol line. */
+#ifndef PARLEY_DIALECT_CHAT_H
+#define PARLEY_DIALECT_CHAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/conn.h"
+
+struct hub;
+struct chat;
+
+struct chat_config {
+	size_t max_line;              /* --max-line, bytes before the terminator */
+	uint64_t register_timeout_ms; /* 0 = never */
+};
+
+/* The handler for chat listeners; pass a `struct chat *` as handler_data. */
+extern const struct conn_handler chat_handler;
+
+/* The refusal sent to a client over --max-clients, terminator included. */
+extern const char chat_server_full[];
+
+/* Creates the chat dialect's shared state; `hub` must outlive it. */
+struct chat *chat_create(struct hub *hub, const struct chat_config *cfg);
+void chat_destroy(struct chat *chat);
+
+#endif

@@ -1,0 +1,162 @@
+/* chat_commands: the chat command table and one handler per command. The
+ * table does the shared state checks (username set? in a room?) before any
+ * handler runs, so handlers only deal with their own arguments. */
+#include <string.h>
+
+#include "dialect/chat_private.h"
+#include "net/conn.h"
+#include "util/str.h"
+
+struct command_spec {
+	bool needs_name; /* else: ERROR Set a username first */
+	bool needs_room; /* else: ERROR Not in a room */
+	void (*run)(struct chat_session *s, const struct chat_command *cmd);
+};
+
+void chat_depart(struct chat_session *s)
+{
+	if (!s->user)
+		return;
+	hub_unregister(s->chat->hub, s->user);
+	s->user = NULL;
+}
+
+static void run_username(struct chat_session *s, const struct chat_command *cmd)
+{
+	if (s->user) {
+		reply_error(s, ERR_USERNAME_SET);
+		return;
+	}
+	struct hub_user *user;
+	switch (hub_register(s->chat->hub, cmd->arg, cmd->arg_len, &chat_sink, s, &user)) {
+	case HUB_OK:
+		s->user = user;
+		conn_set_timeout(s->conn, 0);
+		reply_welcome(s, hub_user_name(user));
+		break;
+	case HUB_NAME_TAKEN:
+		reply_error(s, ERR_USERNAME_TAKEN);
+		break;
+	default:
+		reply_error(s, ERR_INVALID_USERNAME);
+		break;
+	}
+}
+
+static void run_join(struct chat_session *s, const struct chat_command *cmd)
+{
+	struct hub *hub = s->chat->hub;
+	switch (hub_join(hub, s->user, cmd->arg, cmd->arg_len)) {
+	case HUB_OK:
+		reply_joined(s, hub);
+		break;
+	case HUB_ALREADY_IN:
+		reply_already_in(s, hub_room_name(hub_user_room(s->user)));
+		break;
+	default:
+		reply_error(s, ERR_INVALID_ROOM);
+		break;
+	}
+}
+
+static void run_leave(struct chat_session *s, const struct chat_command *cmd)
+{
+	const struct hub_room *room = hub_user_room(s->user);
+	if (cmd->arg_len > 0 && (cmd->arg_len != hub_room_name_len(room) ||
+				 ascii_casecmp_n(cmd->arg, hub_room_name(room), cmd->arg_len))) {
+		reply_not_in(s, cmd->arg, cmd->arg_len);
+		return;
+	}
+	char name[HUB_ROOM_MAX + 1];
+	hub_leave(s->chat->hub, s->user, name);
+	reply_left(s, name);
+}
+
+static void run_say(struct chat_session *s, const struct chat_command *cmd)
+{
+	if (chat_text_blank(cmd->arg, cmd->arg_len)) {
+		reply_error(s, ERR_EMPTY_MESSAGE);
+		return;
+	}
+	hub_say(s->chat->hub, s->user, cmd->arg, cmd->arg_len);
+}
+
+static void run_privmsg(struct chat_session *s, const struct chat_command *cmd)
+{
+	if (chat_text_blank(cmd->text, cmd->text_len)) {
+		reply_error(s, ERR_EMPTY_MESSAGE);
+		return;
+	}
+	if (hub_privmsg(s->chat->hub, s->user, cmd->target, cmd->target_len, cmd->text,
+			cmd->text_len) != HUB_OK) {
+		reply_error(s, ERR_USER_NOT_FOUND);
+		return;
+	}
+	reply_sent(s);
+}
+
+static void run_rooms(struct chat_session *s, const struct chat_command *cmd)
+{
+	(void)cmd;
+	reply_roomlist(s, s->chat->hub);
+}
+
+static void run_users(struct chat_session *s, const struct chat_command *cmd)
+{
+	const struct hub *hub = s->chat->hub;
+	if (cmd->arg_len == 0) {
+		reply_userlist(s, hub, hub_user_room(s->user));
+		return;
+	}
+	if (!hub_room_valid(cmd->arg, cmd->arg_len)) {
+		reply_error(s, ERR_INVALID_ROOM);
+		return;
+	}
+	const struct hub_room *room = hub_find_room(hub, cmd->arg, cmd->arg_len);
+	if (!room) {
+		reply_error(s, ERR_NO_SUCH_ROOM);
+		return;
+	}
+	reply_userlist(s, hub, room);
+}
+
+static void run_quit(struct chat_session *s, const struct chat_command *cmd)
+{
+	(void)cmd;
+	reply_goodbye(s);
+	chat_depart(s);
+	conn_close_after_flush(s->conn, "quit");
+}
+
+static void run_unknown(struct chat_session *s, const struct chat_command *cmd)
+{
+	(void)cmd;
+	reply_error(s, ERR_UNKNOWN_COMMAND);
+}
+
+static const struct command_spec commands[CHAT_NCMDS] = {
+	[CHAT_SAY] = {true, true, run_say},
+	[CHAT_USERNAME] = {false, false, run_username},
+	[CHAT_JOIN] = {true, false, run_join},
+	[CHAT_LEAVE] = {true, true, run_leave},
+	[CHAT_MSG] = {true, true, run_say},
+	[CHAT_PRIVMSG] = {true, false, run_privmsg},
+	[CHAT_ROOMS] = {true, false, run_rooms},
+	[CHAT_USERS] = {true, false, run_users},
+	[CHAT_QUIT] = {false, false, run_quit},
+	[CHAT_UNKNOWN] = {false, false, run_unknown},
+};
+
+void chat_run(struct chat_session *s, const struct chat_command *cmd)
+{
+	const struct command_spec *spec = &commands[cmd->cmd];
+	if (spec->needs_name && !s->user) {
+		reply_error(s, ERR_SET_USERNAME);
+		return;
+	}
+	if (spec->needs_room && !hub_user_room(s->user)) {
+		reply_error(s, ERR_NOT_IN_ROOM);
+		return;
+	}
+	spec->run(s, cmd);
+}

@@ -1,0 +1,96 @@
+/* chat_parse: line classification and text checks for the chat protocol. */
+#include "dialect/chat_parse.h"
+
+#include <string.h>
+
+#include "util/str.h"
+#include "util/utf8.h"
+
+struct word {
+	const char *name;
+	enum chat_cmd cmd;
+};
+
+/* Upper-case command words, matched exactly. */
+static const struct word command_words[] = {
+	{"USERNAME", CHAT_USERNAME}, {"JOIN", CHAT_JOIN},   {"LEAVE", CHAT_LEAVE},
+	{"MSG", CHAT_MSG},           {"PRIVMSG", CHAT_PRIVMSG}, {"ROOMS", CHAT_ROOMS},
+	{"USERS", CHAT_USERS},       {"QUIT", CHAT_QUIT},
+};
+
+/* Slash commands for people at a terminal, matched ignoring case. */
+static const struct word slash_words[] = {
+	{"join", CHAT_JOIN},   {"leave", CHAT_LEAVE}, {"rooms", CHAT_ROOMS},
+	{"users", CHAT_USERS}, {"msg", CHAT_PRIVMSG}, {"nick", CHAT_USERNAME},
+	{"quit", CHAT_QUIT},
+};
+
+#define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static enum chat_cmd lookup(const struct word *words, size_t n, const char *w, size_t wlen,
+			    bool nocase, enum chat_cmd otherwise)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool match = nocase ? str_equals_nocase(w, wlen, words[i].name)
+				    : str_equals(w, wlen, words[i].name);
+		if (match)
+			return words[i].cmd;
+	}
+	return otherwise;
+}
+
+/* Splits "<target> <text>" at the first space. */
+static void split_target(struct chat_command *out)
+{
+	const char *sp = memchr(out->arg, ' ', out->arg_len);
+	out->target = out->arg;
+	if (!sp) {
+		out->target_len = out->arg_len;
+		out->text = out->arg + out->arg_len;
+		out->text_len = 0;
+		return;
+	}
+	out->target_len = (size_t)(sp - out->arg);
+	out->text = sp + 1;
+	out->text_len = out->arg_len - out->target_len - 1;
+}
+
+void chat_parse(const char *line, size_t len, struct chat_command *out)
+{
+	memset(out, 0, sizeof(*out));
+	const char *sp = memchr(line, ' ', len);
+	size_t wlen = sp ? (size_t)(sp - line) : len;
+	if (len > 0 && line[0] == '/')
+		out->cmd = lookup(slash_words, NWORDS(slash_words), line + 1, wlen - 1, true,
+				  CHAT_UNKNOWN);
+	else
+		out->cmd = lookup(command_words, NWORDS(command_words), line, wlen, false,
+				  CHAT_SAY);
+	if (out->cmd == CHAT_SAY) {
+		out->arg = line;
+		out->arg_len = len;
+		return;
+	}
+	out->arg = sp ? sp + 1 : line + len;
+	out->arg_len = sp ? len - wlen - 1 : 0;
+	if (out->cmd == CHAT_PRIVMSG)
+		split_target(out);
+}
+
+enum chat_text chat_check_text(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return CHAT_TEXT_BAD_CHARS;
+	}
+	return utf8_valid(line, len) ? CHAT_TEXT_OK : CHAT_TEXT_BAD_UTF8;
+}
+
+bool chat_text_blank(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != ' ' && text[i] != '\t')
+			return false;
+	return true;
+}

@@ -1,0 +1,50 @@
+/* chat_parse: the pure half of the chat protocol — classify one line
+ * (without its terminator) as a command or a message, and check that its
+ * bytes are acceptable text. No allocation; results point into the line. */
+#ifndef PARLEY_DIALECT_CHAT_PARSE_H
+#define PARLEY_DIALECT_CHAT_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum chat_cmd {
+	CHAT_SAY,      /* a plain line: a message to the current room */
+	CHAT_USERNAME, /* USERNAME <name>, /nick <name> */
+	CHAT_JOIN,     /* JOIN <#room>, /join <#room> */
+	CHAT_LEAVE,    /* LEAVE [<#room>], /leave */
+	CHAT_MSG,      /* MSG <text> */
+	CHAT_PRIVMSG,  /* PRIVMSG <user> <text>, /msg <user> <text> */
+	CHAT_ROOMS,    /* ROOMS, /rooms */
+	CHAT_USERS,    /* USERS [<#room>], /users [<#room>] */
+	CHAT_QUIT,     /* QUIT, /quit */
+	CHAT_UNKNOWN,  /* a /word we do not know */
+	CHAT_NCMDS
+};
+
+struct chat_command {
+	enum chat_cmd cmd;
+	const char *arg; /* rest of the line after "WORD " (the text for SAY) */
+	size_t arg_len;
+	const char *target; /* PRIVMSG only: the first word of arg */
+	size_t target_len;
+	const char *text; /* PRIVMSG only: what follows the target and a space */
+	size_t text_len;
+};
+
+/* Classifies `line`. A line is a command only when its first word is an
+ * upper-case command word or it starts with '/'; anything else is CHAT_SAY. */
+void chat_parse(const char *line, size_t len, struct chat_command *out);
+
+enum chat_text {
+	CHAT_TEXT_OK,
+	CHAT_TEXT_BAD_CHARS, /* bytes below 0x20 other than tab, or 0x7F */
+	CHAT_TEXT_BAD_UTF8,  /* not strict UTF-8 */
+};
+
+/* Checks a whole line: control characters first, then UTF-8. */
+enum chat_text chat_check_text(const char *line, size_t len);
+
+/* True if `text` is empty or only spaces and tabs. */
+bool chat_text_blank(const char *text, size_t len);
+
+#endif

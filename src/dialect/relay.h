@@ -1,0 +1,28 @@
+/* relay: a broadcast group per listener. Two configurations of one idea:
+ *   RELAY_LINES  (listener `relay`, seed 002): every complete line, exactly
+ *                as received, goes to every other member.
+ *   RELAY_FRAMES (listener `frame`, seed 000): every length-prefixed frame,
+ *                exactly as received, goes to every member, sender included.
+ * Each received unit is copied once into a shared message for all. */
+#ifndef PARLEY_DIALECT_RELAY_H
+#define PARLEY_DIALECT_RELAY_H
+
+#include <stddef.h>
+
+#include "net/conn.h"
+
+struct log;
+struct relay;
+
+enum relay_mode { RELAY_LINES, RELAY_FRAMES };
+
+/* The handler for relay and frame listeners; handler_data is a relay. */
+extern const struct conn_handler relay_handler;
+
+/* Creates an empty group; `max_unit` is --max-line or --max-frame. */
+struct relay *relay_create(enum relay_mode mode, size_t max_unit, const struct log *log);
+
+/* Frees the group; its members must be closed first. */
+void relay_destroy(struct relay *relay);
+
+#endif

@@ -1,0 +1,45 @@
+/* main: parleyd's entry point — parse options, run the server, exit. The
+ * only place in the server that exits. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/resource.h>
+
+#include "server/options.h"
+#include "server/server.h"
+
+/* Connections are descriptors: use all the kernel lets us have. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct options opt;
+	static struct server server;
+	char err[512];
+	switch (options_parse(argc, argv, &opt, err, sizeof(err))) {
+	case OPTIONS_HELP:
+		options_usage(stdout);
+		return 0;
+	case OPTIONS_BAD:
+		fprintf(stderr, "parleyd: %s\n\n", err);
+		options_usage(stderr);
+		return 2;
+	case OPTIONS_RUN:
+		break;
+	}
+	raise_fd_limit();
+	bool ok = server_init(&server, &opt, err, sizeof(err));
+	int rc = ok ? server_run(&server) : 0;
+	server_fini(&server);
+	if (!ok) {
+		fprintf(stderr, "parleyd: %s\n", err);
+		return 1;
+	}
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,46 @@
+/* options: parleyd's command line — flags, defaults, validation, --help. */
+#ifndef PARLEY_SERVER_OPTIONS_H
+#define PARLEY_SERVER_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "net/addr.h"
+#include "util/log.h"
+
+enum { OPTIONS_MAX_LISTENERS = 32, OPTIONS_DEFAULT_PORT = 7000 };
+
+enum listen_proto { PROTO_CHAT, PROTO_RELAY, PROTO_FRAME };
+
+struct listen_option {
+	enum listen_proto proto;
+	struct hostport where;
+};
+
+struct options {
+	struct listen_option listen[OPTIONS_MAX_LISTENERS];
+	size_t nlisten;
+	const char *backend;
+	size_t max_clients;
+	size_t max_line;
+	size_t max_frame;
+	size_t sendq;
+	size_t history;
+	uint64_t register_timeout_s;
+	enum log_level log_level;
+};
+
+enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_BAD };
+
+/* Fills `out` from argv. OPTIONS_BAD comes with a reason in `err`. */
+enum options_result options_parse(int argc, char **argv, struct options *out, char *err,
+				  size_t errlen);
+
+/* Writes the usage text (all flags and defaults). */
+void options_usage(FILE *out);
+
+/* "chat", "relay" or "frame". */
+const char *proto_name(enum listen_proto proto);
+
+#endif

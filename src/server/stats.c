@@ -1,0 +1,38 @@
+/* stats: formatting of the STATS block. */
+#include "server/stats.h"
+
+#include "hub/hub.h"
+#include "net/net.h"
+
+static void write_conn(void *ctx, const struct conn *c)
+{
+	FILE *out = ctx;
+	struct conn_info info;
+	char extra[160];
+	conn_get_info(c, &info);
+	conn_describe(c, extra, sizeof(extra));
+	fprintf(out, "  conn=%llu  fd=%d  state=%s  in=%llu  out=%llu  age=%llus%s\n",
+		(unsigned long long)info.id, info.fd, info.state,
+		(unsigned long long)info.bytes_in, (unsigned long long)info.bytes_out,
+		(unsigned long long)(info.age_ms / 1000), extra);
+}
+
+void stats_write(FILE *out, const struct stats_source *src)
+{
+	struct net_stats st;
+	net_get_stats(src->net, &st);
+	fprintf(out, "=== SERVER STATS ===\n");
+	fprintf(out, "%-15s%llus\n", "uptime:", (unsigned long long)(src->uptime_ms / 1000));
+	fprintf(out, "%-15s%llu\n", "total_accept:", (unsigned long long)st.total_accept);
+	fprintf(out, "%-15s%zu\n", "active:", st.active);
+	fprintf(out, "%-15s%llu\n", "bytes_in:", (unsigned long long)st.bytes_in);
+	fprintf(out, "%-15s%llu\n", "bytes_out:", (unsigned long long)st.bytes_out);
+	fprintf(out, "%-15s%llu\n", "rejected:", (unsigned long long)st.rejected);
+	fprintf(out, "%-15s%zu\n", "users:", hub_user_count(src->hub));
+	fprintf(out, "%-15s%zu\n", "rooms:", hub_room_count(src->hub));
+	fprintf(out, "%-15s%s\n", "backend:", src->backend);
+	fprintf(out, "--- active connections ---\n");
+	net_for_each(src->net, write_conn, out);
+	fprintf(out, "========================\n");
+	fflush(out);
+}
