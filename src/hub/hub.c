@@ -54,6 +54,11 @@ void event_release(struct hub_event *ev)
 	}
 }
 
+void hub_silence(struct hub *hub)
+{
+	hub->silent = true;
+}
+
 /* ---- validation ---- */
 
 static bool name_char(unsigned char c)
@@ -123,6 +128,8 @@ enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *
 	struct hub_user *target = map_get(hub->users_by_name, to, to_len);
 	if (!target)
 		return HUB_NO_SUCH_USER;
+	if (hub->silent)
+		return HUB_OK;
 	struct hub_event ev = {
 		.kind = HUB_EV_PRIVMSG,
 		.from = from->name,
@@ -177,7 +184,7 @@ enum hub_result hub_say(struct hub *hub, struct hub_user *user, const char *text
 		.text = text,
 		.text_len = len,
 	};
-	room_deliver(room, &ev, NULL);
+	room_deliver(hub, room, &ev, NULL);
 	return HUB_OK;
 }
 

@@ -69,6 +69,11 @@ struct hub *hub_create(const struct hub_config *cfg);
 /* Frees the hub; every user must have been unregistered. */
 void hub_destroy(struct hub *hub);
 
+/* Stops all event delivery for good. Used at shutdown, when every user is
+ * about to leave: announcing each departure to everyone else who is also
+ * leaving would cost O(users^2) and push lines after the farewell. */
+void hub_silence(struct hub *hub);
+
 /* Names: 1-32 of [A-Za-z0-9_-]. Rooms: '#' then 1-31 printable ASCII
  * characters other than space and ','. */
 bool hub_name_valid(const char *name, size_t len);

@@ -41,15 +41,17 @@ struct hub {
 	struct list users;
 	struct list rooms;
 	size_t nusers, nrooms;
+	bool silent; /* no more deliveries (shutdown) */
 };
 
 /* room.c */
 struct hub_room *room_create(struct hub *hub, const char *name, size_t len);
-void room_add_member(struct hub *hub, struct hub_room *room, struct hub_user *user);
+void room_add_member(const struct hub *hub, struct hub_room *room, struct hub_user *user);
 void room_remove_member(struct hub *hub, struct hub_user *user);
 void room_record(const struct hub *hub, struct hub_room *room, const struct hub_user *from,
 		 const char *text, size_t len);
-void room_deliver(struct hub_room *room, struct hub_event *ev, const struct hub_user *skip);
+void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event *ev,
+		  const struct hub_user *skip);
 
 /* hub.c */
 void event_release(struct hub_event *ev);

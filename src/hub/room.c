@@ -32,9 +32,12 @@ static void room_destroy(struct hub *hub, struct hub_room *room)
 	free(room);
 }
 
-void room_deliver(struct hub_room *room, struct hub_event *ev, const struct hub_user *skip)
+void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event *ev,
+		  const struct hub_user *skip)
 {
 	struct list *pos;
+	if (hub->silent)
+		return;
 	list_for_each(pos, &room->members) {
 		struct hub_user *u = list_entry(pos, struct hub_user, room_link);
 		if (u != skip)
@@ -43,7 +46,8 @@ void room_deliver(struct hub_room *room, struct hub_event *ev, const struct hub_
 	event_release(ev);
 }
 
-static void announce(struct hub_room *room, enum hub_event_kind kind, const struct hub_user *who)
+static void announce(const struct hub *hub, struct hub_room *room, enum hub_event_kind kind,
+		     const struct hub_user *who)
 {
 	struct hub_event ev = {
 		.kind = kind,
@@ -52,14 +56,13 @@ static void announce(struct hub_room *room, enum hub_event_kind kind, const stru
 		.from = who->name,
 		.from_len = who->name_len,
 	};
-	room_deliver(room, &ev, who);
+	room_deliver(hub, room, &ev, who);
 }
 
 /* Announces first, so the newcomer never hears of itself. */
-void room_add_member(struct hub *hub, struct hub_room *room, struct hub_user *user)
+void room_add_member(const struct hub *hub, struct hub_room *room, struct hub_user *user)
 {
-	(void)hub;
-	announce(room, HUB_EV_JOIN, user);
+	announce(hub, room, HUB_EV_JOIN, user);
 	list_insert_tail(&room->members, &user->room_link);
 	room->size++;
 	user->room = room;
@@ -75,7 +78,7 @@ void room_remove_member(struct hub *hub, struct hub_user *user)
 		room_destroy(hub, room);
 		return;
 	}
-	announce(room, HUB_EV_LEAVE, user);
+	announce(hub, room, HUB_EV_LEAVE, user);
 }
 
 void room_record(const struct hub *hub, struct hub_room *room, const struct hub_user *from,
@@ -107,6 +110,8 @@ void hub_replay_history(struct hub *hub, struct hub_user *user)
 	if (!room)
 		return;
 	size_t cap = hub->cfg.history;
+	if (hub->silent)
+		return;
 	for (uint32_t i = 0; i < room->hist_count; i++) {
 		const struct hub_record *rec = room->history[(room->hist_head + i) % cap];
 		struct hub_event ev = {

@@ -15,6 +15,7 @@ struct poll_state {
 	int len, cap;
 	int *slot_of; /* fd -> index in fds, -1 if absent */
 	int nslots;
+	int scan_from; /* where the next scan of revents starts */
 };
 
 static void *poll_create_state(void)
@@ -32,9 +33,7 @@ static void poll_destroy_state(void *state)
 
 static void grow_slots(struct poll_state *s, int fd)
 {
-	int n = s->nslots ? s->nslots : 64;
-	while (n <= fd)
-		n *= 2;
+	int n = (fd + 1024) & ~1023;
 	s->slot_of = xrealloc(s->slot_of, (size_t)n * sizeof(*s->slot_of));
 	for (int i = s->nslots; i < n; i++)
 		s->slot_of[i] = -1;
@@ -88,7 +87,9 @@ static int poll_wait_events(void *state, struct loop_fired *fired, int max, int 
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	int out = 0;
-	for (int i = 0; i < s->len && out < n && out < max; i++) {
+	int start = s->scan_from < s->len ? s->scan_from : 0;
+	for (int k = 0; k < s->len && out < n && out < max; k++) {
+		int i = (start + k) % s->len;
 		short re = s->fds[i].revents;
 		if (!re)
 			continue;
@@ -100,6 +101,7 @@ static int poll_wait_events(void *state, struct loop_fired *fired, int max, int 
 		fired[out].fd = s->fds[i].fd;
 		fired[out].events = events;
 		out++;
+		s->scan_from = i + 1;
 	}
 	return out;
 }

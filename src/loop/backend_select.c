@@ -12,6 +12,7 @@
 struct select_state {
 	fd_set read_set, write_set;
 	int max_fd; /* highest fd in either set, -1 if none */
+	int scan_from; /* fd the next scan starts at */
 };
 
 static void *select_create_state(void)
@@ -63,8 +64,10 @@ static int select_wait_events(void *state, struct loop_fired *fired, int max, in
 	int n = select(s->max_fd + 1, &rs, &ws, NULL, tvp);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
-	int out = 0;
-	for (int fd = 0; fd <= s->max_fd && out < max && n > 0; fd++) {
+	int out = 0, span = s->max_fd + 1;
+	int start = s->scan_from < span ? s->scan_from : 0;
+	for (int k = 0; k < span && out < max && out < n; k++) {
+		int fd = (start + k) % span;
 		unsigned events = (FD_ISSET(fd, &rs) ? LOOP_READ : 0u) |
 				  (FD_ISSET(fd, &ws) ? LOOP_WRITE : 0u);
 		if (!events)
@@ -72,6 +75,7 @@ static int select_wait_events(void *state, struct loop_fired *fired, int max, in
 		fired[out].fd = fd;
 		fired[out].events = events;
 		out++;
+		s->scan_from = fd + 1;
 	}
 	return out;
 }

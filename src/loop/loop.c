@@ -18,7 +18,9 @@ static const struct backend *const backends[] = {
 	&backend_select,
 };
 
-enum { MAX_HOOKS = 4, MIN_FIRED = 64 };
+/* A batch holds at most MAX_FIRED events; backends hand out the rest on
+ * the next wait (poll and select rotate their scan so none starve). */
+enum { MAX_HOOKS = 4, MIN_FIRED = 64, MAX_FIRED = 1024, WATCH_STEP = 1024 };
 
 struct watch {
 	loop_io_fn *fn;
@@ -119,11 +121,12 @@ void loop_add_hook(struct loop *loop, loop_hook_fn *fn, void *data)
 
 /* ---- descriptors ---- */
 
+/* Grows in steps of 1024 slots rather than doubling: the table is touched
+ * (zeroed) as it grows, and with ten thousand idle connections a doubled
+ * table would be a tenth of the server's memory. */
 static void grow_watches(struct loop *loop, int fd)
 {
-	int n = loop->nwatches ? loop->nwatches : 64;
-	while (n <= fd)
-		n *= 2;
+	int n = (fd + WATCH_STEP) & ~(WATCH_STEP - 1);
 	loop->watches = xrealloc(loop->watches, (size_t)n * sizeof(*loop->watches));
 	memset(loop->watches + loop->nwatches, 0,
 	       (size_t)(n - loop->nwatches) * sizeof(*loop->watches));
@@ -233,6 +236,8 @@ static int poll_timeout(const struct loop *loop)
 static void ensure_fired_capacity(struct loop *loop)
 {
 	int want = loop->nwatched > MIN_FIRED ? loop->nwatched : MIN_FIRED;
+	if (want > MAX_FIRED)
+		want = MAX_FIRED;
 	if (loop->nfired_cap >= want)
 		return;
 	loop->fired = xrealloc(loop->fired, (size_t)want * sizeof(*loop->fired));

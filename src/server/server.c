@@ -67,6 +67,7 @@ static void begin_shutdown(struct server *s, int signo)
 		  signo == SIGINT ? "SIGINT" : "SIGTERM", net_active(s->net));
 	console_close(s->console);
 	s->console = NULL;
+	hub_silence(s->hub);
 	net_shutdown(s->net);
 	loop_timer_arm(s->loop, &s->grace, SHUTDOWN_GRACE_MS);
 }
