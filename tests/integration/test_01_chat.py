@@ -7,6 +7,8 @@ Silence towards a client is proven with ChatClient.expect_no_pending() after
 the triggering request has been answered, not with sleeps.
 """
 
+import random
+
 import pytest
 
 from harness import ChatClient, Server, wait_until
@@ -642,6 +644,13 @@ def test_long_line_reported_once_and_connection_stays(backend):
         c.expect("ERROR Line too long", "ROOM #g alice ok")
 
 
+def test_long_line_between_good_lines_in_one_write(backend):
+    with Server(backend=backend, args=["--max-line", "64"]) as srv:
+        c = connect(srv, "alice", "#g")
+        c.send_raw(b"MSG before\r\n" + b"x" * 200 + b"\r\nMSG after\n")
+        c.expect("ROOM #g alice before", "ERROR Line too long", "ROOM #g alice after")
+
+
 # ---------------------------------------------------------------- invalid bytes
 
 @pytest.mark.parametrize("bad", [b"\x00", b"\x01", b"\x1b[31m", b"\x7f", b"\x08", b"a\rb", b"\x1f"])
@@ -705,6 +714,23 @@ def test_control_bytes_checked_before_utf8(server):
     c = connect(server, "alice", "#g")
     c.send_raw(b"MSG \xff\x01\r\n")
     c.expect("ERROR Invalid characters")
+
+
+def test_random_garbage_never_breaks_the_connection(server):
+    """Seeded random bytes (with line breaks) only ever get ERROR replies or
+    are said to the room; afterwards the connection still answers."""
+    rng = random.Random(1234)
+    c = connect(server, "alice", "#g")
+    garbage = bytes(rng.choice(b"\n\r\x00\xff\xc3 /abcMSG#") if rng.random() < 0.3
+                    else rng.randrange(256) for _ in range(50000))
+    c.send_raw(garbage + b"\r\nROOMS\r\n")
+    while True:
+        line = c.recv_line()
+        if line.startswith("ROOMLIST"):
+            break
+        assert line.startswith(("ERROR ", "ROOM ", "OK ", "JOIN ", "LEAVE ", "USERLIST",
+                                "PRIVMSG ")), line
+    c.expect_no_pending()
 
 
 # ---------------------------------------------------------------- seed 001 session

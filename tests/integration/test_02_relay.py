@@ -87,6 +87,13 @@ def test_over_long_line_is_discarded_and_logged(server):
     assert b.recv_raw_line() == b"after\n"
 
 
+def test_over_long_line_between_good_lines_in_one_write(server):
+    a, b = clients(server, 2)
+    a.send_raw(b"before\n" + b"x" * 100 + b"\nafter\n")
+    assert b.recv_raw_line() == b"before\n"
+    assert b.recv_raw_line() == b"after\n"
+
+
 def test_rest_of_over_long_line_is_discarded(server):
     """The tail of an over-long line is dropped even when it arrives in the
     same read as the next line (the server is discarding by then)."""

@@ -91,6 +91,17 @@ def test_registered_users_count_too_and_a_freed_slot_is_reused(backend):
         alice.expect("JOIN #g bob", "LEAVE #g bob")
 
 
+def test_connect_and_reset_storm(backend):
+    """Connections reset at once (some before the server accepts them) leave
+    nothing behind and the server keeps serving."""
+    listen = ["chat:127.0.0.1:0", "relay:127.0.0.1:0", "frame:127.0.0.1:0"]
+    with Server(listen=listen, backend=backend) as srv:
+        for i in range(150):
+            LineClient(srv.port(("chat", "relay", "frame")[i % 3])).reset()
+        wait_until(lambda: srv.stats().fields["active"] == 0, what="every reset connection gone")
+        ChatClient(srv.port("chat"), name="survivor")
+
+
 # ---------------------------------------------------------------- registration timeout
 
 def test_unregistered_client_times_out_registered_one_stays(backend):
@@ -130,67 +141,94 @@ SENDQ = 32 * 1024
 TEXT = "p" * 900
 
 
-def publish_batch(fast, room, first, batch):
-    """Sends `batch` numbered messages and returns the numbers echoed back."""
-    for n in range(first, first + batch):
-        fast.send(f"MSG {n} {TEXT}")
-    echoed = []
-    while len(echoed) < batch:
-        line = fast.recv_line()
-        if line.startswith(f"ROOM {room} fast "):
-            echoed.append(int(line.split()[3]))
-    return echoed
+class ChatPublisher:
+    """The fast chat client: publishes numbered messages and reads every line."""
+
+    def __init__(self, client, room):
+        self.client, self.room = client, room
+        self.sent, self.echoed, self.notices = 0, [], []
+
+    def batch(self, n=20):
+        for i in range(self.sent, self.sent + n):
+            self.client.send(f"MSG {i} {TEXT}")
+        self.sent += n
+        while len(self.echoed) < self.sent:
+            line = self.client.recv_line()
+            if line.startswith(f"ROOM {self.room} {self.client.name} "):
+                self.echoed.append(int(line.split()[3]))
+            else:
+                self.notices.append(line)
 
 
-def publish_until_slow(srv, fast, room, batch=20, limit=10000):
-    """The fast client publishes batches (reading its own echoes) until the
-    server logs SLOW_CLIENT, then one batch more. Returns (received, sent)."""
-    received, sent, slow_at = [], 0, None
-    while slow_at is None or sent < slow_at + batch:
-        assert sent < limit, f"no SLOW_CLIENT after {sent} messages"
-        received += publish_batch(fast, room, sent, batch)
-        sent += batch
-        if slow_at is None and srv.count_log(r" SLOW_CLIENT "):
-            slow_at = sent
-    return received, sent
+def until_slow_client(srv, publish, limit=2000):
+    """Calls publish() until the server logs SLOW_CLIENT, then once more."""
+    for _ in range(limit):
+        publish()
+        if srv.count_log(r" SLOW_CLIENT "):
+            publish()
+            return
+    raise AssertionError("no SLOW_CLIENT logged")
+
+
+def assert_slow_consumer_logged(srv, slow):
+    m = srv.wait_log(rf" WARN SLOW_CLIENT conn=\d+ fd=\d+ peer=127\.0\.0\.1:{slow.local_port} "
+                     rf"queued=(\d+) limit={SENDQ}$")
+    assert int(m.group(1)) > SENDQ
+    srv.wait_log(rf" DISCONNECT .*peer=127\.0\.0\.1:{slow.local_port} reason=slow-consumer")
 
 
 def test_slow_chat_client_is_disconnected_fast_one_unaffected(backend):
     with Server(backend=backend, args=["--sendq", str(SENDQ)]) as srv:
         slow = ChatClient(srv.port("chat"), name="slow", room="#r", rcvbuf=4096)
-        fast = ChatClient(srv.port("chat"), name="fast", room="#r")
-        slow_port = slow.local_port
-        received, sent = publish_until_slow(srv, fast, "#r")
-        assert received == list(range(sent))
-        match = srv.wait_log(rf" WARN SLOW_CLIENT conn=\d+ fd=\d+ peer=127\.0\.0\.1:{slow_port} "
-                             rf"queued=(\d+) limit={SENDQ}")
-        assert int(match.group(1)) > SENDQ
-        srv.wait_log(rf" DISCONNECT .*peer=127\.0\.0\.1:{slow_port} reason=slow-consumer")
-        fast.send("USERS")
-        line = fast.recv_line()
-        while line.startswith("ROOM ") or line == "LEAVE #r slow":
-            line = fast.recv_line()
-        assert line == "USERLIST fast"
+        fast = ChatPublisher(ChatClient(srv.port("chat"), name="fast", room="#r"), "#r")
+        until_slow_client(srv, fast.batch)
+        assert fast.echoed == list(range(fast.sent))
+        assert_slow_consumer_logged(srv, slow)
+        fast.client.send("USERS")
+        fast.client.expect("USERLIST fast")
+        assert fast.notices == ["LEAVE #r slow"]
 
 
 def test_slow_frame_client_is_disconnected_fast_one_unaffected(backend):
     with Server(listen=["frame:127.0.0.1:0"], backend=backend, args=["--sendq", str(SENDQ)]) as srv:
         slow = FrameClient(srv.port("frame"), rcvbuf=4096)
         fast = FrameClient(srv.port("frame"))
-        srv.wait_log(r" ACCEPT ", count=2)
-        payload = b"f" * 1000
-        n = 0
-        while not srv.count_log(r" SLOW_CLIENT "):
-            assert n < 20000, "no SLOW_CLIENT"
-            for _ in range(20):
-                fast.send_frame(b"%08d" % n + payload)
-                n += 1
-            for i in range(n - 20, n):
-                fast.expect_frame(b"%08d" % i + payload)
-        srv.wait_log(rf" DISCONNECT .*peer=127\.0\.0\.1:{slow.local_port} reason=slow-consumer")
+        srv.wait_accepted(slow, fast)
+        sent = []
+
+        def publish():
+            batch = [b"%08d" % (len(sent) + i) + b"f" * 1000 for i in range(20)]
+            for payload in batch:
+                fast.send_frame(payload)
+            for payload in batch:
+                fast.expect_frame(payload)
+            sent.extend(batch)
+
+        until_slow_client(srv, publish)
+        assert_slow_consumer_logged(srv, slow)
         fast.send_frame(b"after")
         fast.expect_frame(b"after")
         assert srv.stats().fields["active"] == 1
+
+
+def test_slow_relay_client_is_disconnected_others_unaffected(backend):
+    with Server(listen=["relay:127.0.0.1:0"], backend=backend, args=["--sendq", str(SENDQ)]) as srv:
+        slow = LineClient(srv.port("relay"), rcvbuf=4096)
+        sender, reader = LineClient(srv.port("relay")), LineClient(srv.port("relay"))
+        srv.wait_accepted(slow, sender, reader)
+        count = [0]
+
+        def publish():
+            lines = [b"%08d %s\n" % (count[0] + i, TEXT.encode()) for i in range(20)]
+            sender.send_raw(b"".join(lines))
+            for line in lines:
+                assert reader.recv_raw_line() == line
+            count[0] += 20
+
+        until_slow_client(srv, publish)
+        assert_slow_consumer_logged(srv, slow)
+        reader.send_raw(b"reader still here\n")
+        assert sender.recv_raw_line() == b"reader still here\n"
 
 
 # ---------------------------------------------------------------- fd exhaustion

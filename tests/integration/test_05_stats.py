@@ -177,6 +177,14 @@ def test_unknown_console_input_gets_one_line_hint(backend):
         assert len(hint) == 1 and hint[0].strip(), f"expected a one-line hint, got {hint}"
 
 
+def test_console_commands_in_one_write(backend):
+    with Server(backend=backend) as srv:
+        since = srv.output_mark()
+        srv.proc.stdin.write(b"STATS\nSTATS\n")
+        srv.proc.stdin.flush()
+        srv.wait_output(lambda lines: lines.count(STATS_FOOTER) >= 2, since=since)
+
+
 def test_blank_console_line_prints_nothing(backend):
     with Server(backend=backend) as srv:
         assert lines_before_stats(srv, "") == []
