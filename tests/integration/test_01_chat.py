@@ -404,6 +404,29 @@ def test_users_in_room_lists_members_in_join_order(server):
     me.expect("USERLIST zed bob me")
 
 
+def test_recreated_room_is_listed_last(server):
+    a = connect(server, "a", "#x")
+    connect(server, "b", "#y")
+    a.send("LEAVE")
+    a.expect("OK Left #x")
+    a.send("JOIN #x")
+    a.expect("OK Joined #x (0 users)")
+    a.send("ROOMS")
+    a.expect("ROOMLIST #y #x")
+
+
+def test_rejoining_member_is_listed_last(server):
+    b = connect(server, "b", "#y")
+    c = connect(server, "c", "#y")
+    b.expect("JOIN #y c")
+    b.send("LEAVE")
+    b.expect("OK Left #y")
+    b.send("JOIN #y")
+    b.expect("OK Joined #y (1 users)", "JOIN #y c")
+    b.send("USERS")
+    b.expect("USERLIST c b")
+
+
 def test_users_of_named_room(server):
     connect(server, "zed", "#g")
     connect(server, "bob", "#g")

