@@ -128,6 +128,9 @@ test: deps
 	$(MAKE) san-test
 	$(MAKE) valgrind
 
+bench: deps all
+	PARLEY_BUILD=$(BUILD) bash bench/run.sh
+
 clean:
 	rm -rf build build-san build-fuzz
 
