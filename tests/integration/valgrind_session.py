@@ -3,7 +3,8 @@
 Runs parleyd under the valgrind command given on the command line and drives
 every path that allocates: chat (register, join, messages, private messages,
 room moves, errors, history, quit, abrupt disconnects), relay and frame
-traffic (incl. oversize), a slow-consumer disconnect, a capacity reject, the
+traffic (incl. oversize), a slow-consumer disconnect, a capacity reject, a
+registration timeout, the
 console (STATS, HELP, unknown input), then SIGTERM with clients still
 connected. Exits 0 only if every step behaved and parleyd exited 0.
 
@@ -19,7 +20,7 @@ from harness import ChatClient, FrameClient, LineClient, Server
 LISTEN = ["chat:127.0.0.1:0", "relay:127.0.0.1:0", "frame:127.0.0.1:0"]
 MAX_CLIENTS = 16
 ARGS = ["--sendq", "65536", "--history", "5", "--max-line", "256", "--max-frame", "4096",
-        "--max-clients", str(MAX_CLIENTS)]
+        "--max-clients", str(MAX_CLIENTS), "--register-timeout", "2"]
 
 
 def step(name):
@@ -138,6 +139,12 @@ def capacity_reject(srv):
         h.close()
 
 
+def register_timeout(srv):
+    idle = LineClient(srv.port("chat"))
+    idle.expect("ERROR Registration timeout")
+    idle.expect_closed()
+
+
 def console(srv):
     srv.console("HELP")
     srv.console("NONSENSE")
@@ -165,6 +172,8 @@ def main():
         slow_consumer(srv, frame_clients)
         step("capacity reject")
         capacity_reject(srv)
+        step("register timeout")
+        register_timeout(srv)
         step("console")
         console(srv)
         step("SIGTERM")
