@@ -60,9 +60,14 @@ static void decide_limit(const struct bench_opts *o, struct bench_figures *f)
 		f->limit = "offered-rate";
 		if (gen)
 			f->note = "generator near saturation: latency includes its queueing";
+		else if (f->other_cpu_pct >= DISTURBED_PCT)
+			f->note = "other processes took CPU during the window: latency disturbed";
 		return;
 	}
-	if (srv) {
+	if (!f->have_server) {
+		f->limit = gen ? "generator" : "unknown";
+		f->note = "no --server-pid: cannot tell whether the server is saturated";
+	} else if (srv) {
 		f->limit = "server";
 		if (gen)
 			f->note = "generator also saturated: the server may be faster still";
@@ -78,8 +83,6 @@ static void decide_limit(const struct bench_opts *o, struct bench_figures *f)
 		f->note = "neither process saturated: bounded by round trips of the "
 			  "in-flight window";
 	}
-	if (!f->have_server && !gen)
-		f->note = "no --server-pid: cannot tell whether the server is saturated";
 }
 
 void report_compute(const struct bench_opts *o, const struct bench_result *r, bool pass,
@@ -87,6 +90,13 @@ void report_compute(const struct bench_opts *o, const struct bench_result *r, bo
 {
 	memset(f, 0, sizeof(*f));
 	f->pass = pass;
+	f->server_us_per_1000 = -1;
+	if (!r->completed) {
+		/* No measured window: publish no figures rather than wrong ones. */
+		f->limit = "incomplete";
+		f->note = "the run did not complete";
+		return;
+	}
 	f->window_s = (double)(r->end.t_ns - r->start.t_ns) / 1e9;
 	double secs = f->window_s > 0 ? f->window_s : 1;
 	double deliveries = (double)(r->end.deliveries - r->start.deliveries);
@@ -116,8 +126,10 @@ static void table_checks(FILE *out, const struct bench_result *r, const struct b
 {
 	const struct bench_checks *c = &r->checks;
 	if (f->pass) {
-		fputs("  correctness     PASS: every receiver got every message of its room exactly "
-		      "once, in publisher order\n", out);
+		fputs(r->checks.lost + r->latency.total == 0 && f->published_per_s == 0
+		      ? "  correctness     PASS: every connection registered, no errors\n"
+		      : "  correctness     PASS: every receiver got every message of its room "
+			"exactly once, in publisher order\n", out);
 		return;
 	}
 	fprintf(out, "  correctness     FAIL: lost=%llu duplicated=%llu foreign=%llu malformed=%llu "

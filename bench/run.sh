@@ -114,11 +114,14 @@ run_one() {
 		if [ -z "$line" ]; then
 			line="{\"label\":\"$sc $target\",\"pass\":false,\"error\":\"no result\"}"
 		fi
-		# Repeat a run that other processes disturbed.
-		if ! echo "$line" | python3 -c 'import json,sys; r=json.load(sys.stdin); sys.exit(0 if r.get("other_cpu_pct",0) > 15 else 1)'; then
-			break
-		fi
-		echo "  ($sc $target disturbed by other load, attempt $attempt)" >&2
+		# Repeat a run that other processes disturbed or that was killed
+		# from outside; a correctness failure is never retried away.
+		local why
+		why=$(echo "$line" | python3 -c 'import json,sys; r=json.load(sys.stdin)
+if "interrupted" in r.get("error", ""): print("interrupted")
+elif r.get("other_cpu_pct", 0) > 15: print("disturbed by other load")')
+		[ -n "$why" ] && [ "$attempt" -lt 3 ] || break
+		echo "  ($sc $target $why, attempt $attempt: repeating)" >&2
 	done
 	echo "$line" >> "$RESULTS"
 	echo "$line" | python3 bench/table.py --one >&2

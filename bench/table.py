@@ -62,7 +62,10 @@ def ratios(results):
     by = {}
     for r in results:
         sc, _, target = r.get("label", "? ?").partition(" ")
-        by.setdefault(sc, {})[target] = figures(r)
+        f = figures(r)
+        if not r.get("pass"):  # a failed run has no comparable figures
+            f = {k: None for k in f}
+        by.setdefault(sc, {})[target] = f
     rows, verdicts = [], []
     for sc, targets in by.items():
         base = targets.get("redis")
