@@ -123,13 +123,54 @@ san-test:
 	PARLEY_BUILD=build-san $(PYTEST) tests/integration
 
 test: deps
-	$(MAKE) all unit check-layers
+	$(MAKE) all unit check-layers fuzz-regress
 	$(MAKE) integration regression
 	$(MAKE) san-test
 	$(MAKE) valgrind
 
 bench: deps all
 	PARLEY_BUILD=$(BUILD) bash bench/run.sh
+
+# ---- fuzzing (tests/fuzz; figures in docs/TESTING.md) ----
+# fuzz-build   each tests/fuzz/fuzz_NAME.c as a libFuzzer binary (clang,
+#              ASan+UBSan) in build-fuzz/fuzz/
+# fuzz         runs each for FUZZ_SECONDS from its seed corpus; fails on any
+#              crash, leak or timeout (tests/fuzz/run.sh)
+# fuzz-regress the same targets built with $(CC) and a replay main, run over
+#              their seed corpora (part of `make test`)
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_SRC      = $(wildcard tests/fuzz/*.c)
+FUZZ_NAMES    = $(patsubst tests/fuzz/fuzz_%.c,%,$(filter tests/fuzz/fuzz_%.c,$(FUZZ_SRC)))
+FUZZ_HELP_OBJ = $(call obj,$(filter-out tests/fuzz/fuzz_%.c tests/fuzz/replay.c,$(FUZZ_SRC)))
+FUZZ_SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_LIBS     = $(FUZZ_HELP_OBJ) $(CHAT_LIB) $(CORE_LIB)
+
+.PHONY: fuzz-build fuzz-bins fuzz-regress
+
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) OPT=-O1 SANFLAGS="$(FUZZ_SANFLAGS)" fuzz-bins
+
+fuzz-bins: $(call obj,$(FUZZ_SRC)) $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_NAMES)
+
+$(BUILD)/fuzz/regress_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o \
+                         $(FUZZ_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+fuzz-regress: $(call obj,$(FUZZ_SRC)) $(patsubst %,$(BUILD)/fuzz/regress_%,$(FUZZ_NAMES))
+	@set -e; for t in $(FUZZ_NAMES); do \
+		$(BUILD)/fuzz/regress_$$t tests/fuzz/corpus/$$t; done
+
+# ---- end of fuzzing ----
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -1,0 +1,179 @@
+/* world: building, stepping and tearing down the in-process server and its
+ * socketpair clients for fuzz_conn. The wiring mirrors src/server/server.c;
+ * the limits are tiny so every limit's outcome is within the fuzzer's
+ * reach. */
+#include "world.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dialect/chat.h"
+#include "dialect/relay.h"
+#include "fuzz.h"
+#include "hub/hub.h"
+#include "loop/loop.h"
+#include "net/net.h"
+
+static int null_fd = -1; /* log sink, opened once for the process */
+static int trace = -1;   /* FUZZ_TRACE=1: print what each client receives */
+
+static void on_kick(void *data, int fd, unsigned events)
+{
+	(void)data;
+	(void)fd;
+	(void)events;
+}
+
+/* Runs after net's own hook: the second call ends the iteration. */
+static void on_hook(void *data)
+{
+	struct world *w = data;
+	if (++w->hook_calls >= 2)
+		loop_stop(w->loop);
+}
+
+static void create_server(struct world *w, const char *backend, size_t history)
+{
+	char err[256];
+	w->loop = loop_create(backend, err, sizeof(err));
+	FUZZ_CHECK(w->loop != NULL);
+	struct hub_config hcfg = {.history = history};
+	w->hub = hub_create(&hcfg);
+	struct chat_config ccfg = {.max_line = WORLD_MAX_LINE, .register_timeout_ms = 0};
+	w->chat = chat_create(w->hub, &ccfg);
+	w->relay = relay_create(RELAY_LINES, WORLD_MAX_LINE, &w->log);
+	w->frames = relay_create(RELAY_FRAMES, WORLD_MAX_FRAME, &w->log);
+	struct net_config ncfg = {.max_clients = 64, .sendq = WORLD_SENDQ, .drain_ms = 60000};
+	w->net = net_create(w->loop, &w->log, &ncfg);
+	loop_add_hook(w->loop, on_hook, w);
+	FUZZ_CHECK(pipe2(w->kick, O_CLOEXEC | O_NONBLOCK) == 0);
+	FUZZ_CHECK(write(w->kick[1], "k", 1) == 1);
+	FUZZ_CHECK(loop_watch(w->loop, w->kick[0], LOOP_READ, on_kick, NULL) == 0);
+}
+
+void world_open_log(void)
+{
+	if (null_fd < 0)
+		null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (trace < 0)
+		trace = getenv("FUZZ_TRACE") != NULL;
+}
+
+void world_init(struct world *w, const char *backend, size_t history)
+{
+	memset(w, 0, sizeof(*w));
+	world_open_log();
+	w->log = (struct log){.level = LOG_DEBUG, .fd = trace ? STDERR_FILENO : null_fd};
+	create_server(w, backend, history);
+	for (int i = 0; i < WORLD_CLIENTS; i++) {
+		struct client *c = &w->clients[i];
+		c->kind = i < 4 ? KIND_CHAT : i < 6 ? KIND_RELAY : KIND_FRAME;
+		c->fd = -1;
+		world_connect(w, i);
+	}
+}
+
+static void adopt(struct world *w, int slot, int fd)
+{
+	int size = WORLD_SOCKBUF;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	struct client *c = &w->clients[slot];
+	struct conn *conn = c->kind == KIND_CHAT ? net_adopt(w->net, fd, &chat_handler, w->chat)
+			    : c->kind == KIND_RELAY
+				    ? net_adopt(w->net, fd, &relay_handler, w->relay)
+				    : net_adopt(w->net, fd, &relay_handler, w->frames);
+	FUZZ_CHECK(conn != NULL);
+}
+
+void world_connect(struct world *w, int slot)
+{
+	struct client *c = &w->clients[slot];
+	world_close(w, slot);
+	int sv[2];
+	FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
+	c->fd = sv[0];
+	c->reading = true;
+	c->shut = c->eof = false;
+	buf_release(&c->in);
+	adopt(w, slot, sv[1]);
+}
+
+void world_send(struct world *w, int slot, const void *data, size_t n)
+{
+	struct client *c = &w->clients[slot];
+	if (c->fd < 0 || c->shut || n == 0)
+		return;
+	ssize_t k = send(c->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (k > 0)
+		buf_append(&c->sent, data, (size_t)k);
+}
+
+void world_shutdown(struct world *w, int slot)
+{
+	struct client *c = &w->clients[slot];
+	if (c->fd >= 0 && !c->shut) {
+		shutdown(c->fd, SHUT_WR);
+		c->shut = true;
+	}
+}
+
+void world_close(struct world *w, int slot)
+{
+	struct client *c = &w->clients[slot];
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* Reads everything available; the bytes go to the output checks. */
+static void client_read(struct world *w, int slot)
+{
+	struct client *c = &w->clients[slot];
+	char chunk[8192];
+	while (c->fd >= 0 && c->reading && !c->eof) {
+		ssize_t n = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			c->eof = true; /* FIN, or reset by a server close with unread input */
+			return;
+		}
+		if (trace)
+			fprintf(stderr, "[slot %d] %.*s\n", slot, (int)n, chunk);
+		buf_append(&c->in, chunk, (size_t)n);
+		check_output(w, slot);
+	}
+}
+
+void world_step(struct world *w)
+{
+	w->hook_calls = 0;
+	FUZZ_CHECK(loop_run(w->loop) == 0);
+	for (int i = 0; i < WORLD_CLIENTS; i++)
+		client_read(w, i);
+	check_hub(w);
+}
+
+void world_fini(struct world *w)
+{
+	net_destroy(w->net);
+	relay_destroy(w->relay);
+	relay_destroy(w->frames);
+	chat_destroy(w->chat);
+	hub_destroy(w->hub);
+	loop_unwatch(w->loop, w->kick[0]);
+	loop_destroy(w->loop);
+	close(w->kick[0]);
+	close(w->kick[1]);
+	for (int i = 0; i < WORLD_CLIENTS; i++) {
+		world_close(w, i);
+		buf_release(&w->clients[i].in);
+		buf_release(&w->clients[i].sent);
+	}
+}

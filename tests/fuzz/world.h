@@ -1,0 +1,75 @@
+/* world: the whole connection input path of parleyd in one process, for the
+ * fuzz_conn target. A real loop (any backend), net, hub and chat dialect,
+ * one relay group and one frame group, exactly as server.c wires them, with
+ * WORLD_CLIENTS clients: socketpairs whose server ends are net_adopt()ed and
+ * whose client ends we drive. Stepping runs one loop iteration that never
+ * blocks; everything a client receives goes through check.c. */
+#ifndef PARLEY_TESTS_FUZZ_WORLD_H
+#define PARLEY_TESTS_FUZZ_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/log.h"
+
+/* Small limits, so that the fuzzer reaches every limit's outcome. */
+enum {
+	WORLD_CLIENTS = 8, /* slots 0-3 chat, 4-5 relay, 6-7 frame */
+	WORLD_MAX_LINE = 40,
+	WORLD_MAX_FRAME = 48,
+	WORLD_SENDQ = 1024,
+	WORLD_SOCKBUF = 4096,
+};
+
+enum client_kind { KIND_CHAT, KIND_RELAY, KIND_FRAME };
+
+struct client {
+	enum client_kind kind;
+	int fd;        /* our end of the socketpair; -1 when closed */
+	bool reading;  /* false: we leave the server's output unread */
+	bool shut;     /* we shut down our writing side */
+	bool eof;      /* the server closed its end */
+	struct buf in;   /* received bytes not yet checked as a whole unit */
+	struct buf sent; /* every byte this slot ever sent (relay/frame oracle) */
+};
+
+struct world {
+	struct log log;
+	struct loop *loop;
+	struct net *net;
+	struct hub *hub;
+	struct chat *chat;
+	struct relay *relay;
+	struct relay *frames;
+	int kick[2]; /* a pipe kept readable: loop waits never block */
+	int hook_calls;
+	struct client clients[WORLD_CLIENTS];
+};
+
+/* Opens the process-wide log sink (/dev/null) if not yet open; call before
+ * counting descriptors, since it stays open across runs. */
+void world_open_log(void);
+
+/* Builds the server on `backend` with `history` lines per room and
+ * connects every client slot. */
+void world_init(struct world *w, const char *backend, size_t history);
+
+/* Closes whatever the slot had and connects it afresh. */
+void world_connect(struct world *w, int slot);
+
+/* Sends `n` bytes from a client (what the socket takes, without blocking). */
+void world_send(struct world *w, int slot, const void *data, size_t n);
+
+/* Shuts down a client's writing side, or closes it. */
+void world_shutdown(struct world *w, int slot);
+void world_close(struct world *w, int slot);
+
+/* One loop iteration (flush, wait without blocking, dispatch, timers,
+ * flush and teardown), then every reading client reads what arrived. */
+void world_step(struct world *w);
+
+/* Destroys the server and every client; the world is empty afterwards. */
+void world_fini(struct world *w);
+
+#endif
