@@ -178,7 +178,7 @@ void conn_flush(struct conn *c)
 	if (list_linked(&c->pending))
 		list_remove(&c->pending);
 	uint64_t written = 0;
-	int rc = outq_flush(&c->out, c->fd, &written);
+	int rc = outq_flush(&c->out, c->fd, c->net->scratch, NET_READ_CHUNK, &written);
 	c->bytes_out += written;
 	c->net->stats.bytes_out += written;
 	if (rc == -EAGAIN) {

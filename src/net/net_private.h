@@ -62,7 +62,7 @@ struct net {
 	struct net_stats stats;
 	uint64_t next_id;
 	int reserve_fd; /* spare descriptor released to shed connections at EMFILE */
-	char *scratch;  /* shared read buffer for connections with no partial input */
+	char *scratch;  /* shared buffer: reads with no partial input, and flush coalescing */
 };
 
 enum { NET_READ_CHUNK = 64 * 1024 };

@@ -27,10 +27,13 @@ struct outq {
 /* Appends a reference to `m` (the caller keeps its own reference). */
 void outq_push(struct outq *q, struct msg *m);
 
-/* Writes as much as the socket takes. Returns 0 when the queue is empty,
- * -EAGAIN when the socket is full with data left, or another negative errno
- * on a write error. Adds the bytes written to *written. */
-int outq_flush(struct outq *q, int fd, uint64_t *written);
+/* Writes as much as the socket takes. Small messages are copied into
+ * `scratch` (shared, `scratch_len` bytes) so the kernel sees a few large
+ * segments instead of many tiny ones; large ones go out from their own
+ * storage. Returns 0 when the queue is empty, -EAGAIN when the socket is
+ * full with data left, or another negative errno on a write error. Adds the
+ * bytes written to *written. */
+int outq_flush(struct outq *q, int fd, char *scratch, size_t scratch_len, uint64_t *written);
 
 /* Drops every queued reference and frees the ring. */
 void outq_clear(struct outq *q);

@@ -24,6 +24,9 @@
 #include "testutil.h"
 #include "util/msg.h"
 
+/* The shared buffer outq_flush coalesces small messages into. */
+static char flush_scratch[64 * 1024];
+
 struct pair {
 	int w, r; /* writer (queue side) and reader (peer) */
 };
@@ -82,7 +85,7 @@ static void test_empty(void **state)
 	make_pair(&p, 0);
 	struct outq q = OUTQ_INIT;
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, &written), 0);
+	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 	assert_int_equal(written, 0);
 	assert_null(q.ring);
 	assert_int_equal(outq_bytes(&q), 0);
@@ -110,7 +113,7 @@ static void test_order_and_refs(void **state)
 	assert_int_equal(c->refs, 2);
 
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, &written), 0);
+	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 	assert_int_equal(written, 22);
 	assert_int_equal(outq_bytes(&q), 0);
 	assert_null(q.ring); /* released when empty */
@@ -145,7 +148,7 @@ static void test_zero_length_messages(void **state)
 	assert_int_equal(outq_bytes(&q), 1);
 	assert_int_equal(e->refs, 4);
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, &written), 0);
+	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 	assert_int_equal(written, 1);
 	assert_int_equal(e->refs, 1);
 	assert_int_equal(x->refs, 1);
@@ -154,7 +157,7 @@ static void test_zero_length_messages(void **state)
 	/* A queue holding only empty messages flushes to nothing. */
 	outq_push(&q, e);
 	outq_push(&q, e);
-	assert_int_equal(outq_flush(&q, p.w, &written), 0);
+	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 	assert_int_equal(written, 1);
 	assert_int_equal(e->refs, 1);
 	assert_null(q.ring);
@@ -180,7 +183,7 @@ static void test_more_than_one_batch(void **state)
 	}
 	assert_true(q.cap >= N);
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, &written), 0);
+	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 	assert_int_equal(written, N);
 	static char got[N + 16];
 	size_t have = 0;
@@ -221,7 +224,7 @@ static void test_partial_write(void **state)
 	}
 	const size_t total = (size_t)N * LEN;
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, &written), -EAGAIN);
+	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), -EAGAIN);
 	assert_true(written > 0);
 	assert_true(written < total);
 	assert_int_equal(outq_bytes(&q), total - written);
@@ -235,7 +238,7 @@ static void test_partial_write(void **state)
 
 	/* Still full: another flush writes nothing and changes nothing. */
 	uint64_t again = written;
-	assert_int_equal(outq_flush(&q, p.w, &again), -EAGAIN);
+	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &again), -EAGAIN);
 	assert_int_equal(again, written);
 
 	/* The peer reads; flushing resumes mid-message until done. */
@@ -245,7 +248,7 @@ static void test_partial_write(void **state)
 	int rc;
 	do {
 		drain(p.r, got, &have, total + 1);
-		rc = outq_flush(&q, p.w, &written);
+		rc = outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written);
 		assert_true(rc == 0 || rc == -EAGAIN);
 		assert_int_equal(outq_bytes(&q), total - written);
 		assert_int_equal(queued_bytes(&q), outq_bytes(&q));
@@ -296,7 +299,7 @@ static void test_random_pump(void **state)
 		if (action < 5 && pushed < N) {
 			outq_push(&q, ms[pushed++]);
 		} else if (action < 8) {
-			int rc = outq_flush(&q, p.w, &written);
+			int rc = outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written);
 			assert_true(rc == 0 || rc == -EAGAIN);
 			if (rc == -EAGAIN && q.offset != 0)
 				mid_message_stops++;
@@ -308,7 +311,7 @@ static void test_random_pump(void **state)
 		assert_int_equal(queued_bytes(&q), outq_bytes(&q));
 		if (pushed == N && outq_bytes(&q) == 0 && q.count > 0) {
 			/* only empty messages left: a flush releases them */
-			assert_int_equal(outq_flush(&q, p.w, &written), 0);
+			assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 		}
 	}
 	drain(p.r, got, &have, total + 1);
@@ -341,7 +344,7 @@ static void test_clear(void **state)
 		assert_int_equal(ms[i]->refs, 3);
 	}
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, &written), -EAGAIN);
+	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), -EAGAIN);
 	assert_true(q.offset > 0 || written % LEN == 0);
 	outq_clear(&q);
 	assert_null(q.ring);
@@ -377,7 +380,7 @@ static void test_write_error(void **state)
 	struct msg *m = msg_copy("lost", 4);
 	outq_push(&q, m);
 	uint64_t written = 0;
-	int rc = outq_flush(&q, p.w, &written);
+	int rc = outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written);
 	assert_int_equal(rc, -EPIPE);
 	assert_int_equal(written, 0);
 	assert_int_equal(outq_bytes(&q), 4);
@@ -389,9 +392,52 @@ static void test_write_error(void **state)
 	/* A bad descriptor is reported too. */
 	m = msg_copy("x", 1);
 	outq_push(&q, m);
-	assert_int_equal(outq_flush(&q, -1, &written), -EBADF);
+	assert_int_equal(outq_flush(&q, -1, flush_scratch, sizeof(flush_scratch), &written), -EBADF);
 	outq_clear(&q);
 	msg_unref(m);
+	close_pair(&p);
+}
+
+/* Small messages are coalesced through the scratch buffer and large ones
+ * sent from their own storage; with a scratch far smaller than the queue,
+ * every mix of the two must still arrive in order, byte for byte. */
+static void test_coalescing_mixed_sizes(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	static const size_t sizes[] = {1, 7, 90, 1024, 1025, 3000, 64};
+	struct pair p;
+	make_pair(&p, 0);
+	struct outq q = OUTQ_INIT;
+	static struct msg *ms[N];
+	size_t total = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		ms[i] = pattern_msg(i, sizes[i % 7]);
+		total += ms[i]->len;
+		outq_push(&q, ms[i]);
+	}
+	static char expect[N * 3000];
+	size_t at = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		memcpy(expect + at, ms[i]->data, ms[i]->len);
+		at += ms[i]->len;
+	}
+	char small_scratch[100];
+	static char got[N * 3000];
+	size_t have = 0;
+	uint64_t written = 0;
+	int rc;
+	while ((rc = outq_flush(&q, p.w, small_scratch, sizeof(small_scratch), &written)) == -EAGAIN)
+		drain(p.r, got, &have, sizeof(got));
+	assert_int_equal(rc, 0);
+	drain(p.r, got, &have, sizeof(got));
+	assert_int_equal(written, total);
+	assert_int_equal(have, total);
+	assert_memory_equal(got, expect, total);
+	for (uint32_t i = 0; i < N; i++) {
+		assert_int_equal(ms[i]->refs, 1);
+		msg_unref(ms[i]);
+	}
 	close_pair(&p);
 }
 
@@ -402,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_order_and_refs),
 		cmocka_unit_test(test_zero_length_messages),
 		cmocka_unit_test(test_more_than_one_batch),
+		cmocka_unit_test(test_coalescing_mixed_sizes),
 		cmocka_unit_test(test_partial_write),
 		cmocka_unit_test(test_random_pump),
 		cmocka_unit_test(test_clear),
