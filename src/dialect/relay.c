@@ -121,8 +121,13 @@ static size_t relay_data(struct conn *c, const char *data, size_t len)
 	while (off < len && !conn_closing(c)) {
 		struct codec_unit unit;
 		enum codec_status st = codec_decode(&codec, data + off, len - off, &unit);
-		if (st == CODEC_UNIT)
+		/* Forward the unit exactly as received: a frame with its header,
+		 * a line with its terminator. Not data + off for lines: their
+		 * `used` also covers the skipped tail of an over-long line. */
+		if (st == CODEC_UNIT && codec.kind == CODEC_FRAME)
 			broadcast(m, data + off, unit.used);
+		else if (st == CODEC_UNIT)
+			broadcast(m, unit.data, unit.len);
 		off += unit.used;
 		if (st == CODEC_NEED_MORE)
 			break;
