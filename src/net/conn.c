@@ -106,7 +106,9 @@ void conn_close_after_flush(struct conn *c, const char *reason)
 		conn_close(c, reason);
 		return;
 	}
-	buf_release(&c->in);
+	/* c->in is not released here: this may run inside on_data, which is
+	 * reading it. handle_input() releases it once the handler returns (and
+	 * teardown does in any case); no more input is read meanwhile. */
 	update_mask(c);
 	loop_timer_arm(c->net->loop, &c->timer, c->net->cfg.drain_ms);
 }

@@ -335,6 +335,20 @@ def test_half_closed_relay_and_frame_senders_are_delivered(backend):
         f1.expect_closed()
 
 
+def test_quit_split_across_reads(backend):
+    """Regression (found by fuzz_conn): a QUIT completing a line that was
+    buffered from an earlier read freed the input buffer while it was being
+    parsed, and parleyd aborted."""
+    with Server(backend=backend) as srv:
+        c = LineClient(srv.port("chat"))
+        c.send_raw(b"USERNAME quitter\r\nQU")
+        c.expect("OK Welcome, quitter!")  # the server has read the partial "QU"
+        c.send_raw(b"IT\r\n")
+        c.expect("OK Goodbye!")
+        c.expect_closed()
+        ChatClient(srv.port("chat"), name="still-up")
+
+
 # ---------------------------------------------------------------- reset mid-write
 
 def test_reset_while_the_server_is_writing(backend):
