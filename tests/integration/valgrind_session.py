@@ -3,10 +3,9 @@
 Runs parleyd under the valgrind command given on the command line and drives
 every path that allocates: chat (register, join, messages, private messages,
 room moves, errors, history, quit, abrupt disconnects), relay and frame
-traffic (incl. oversize), a slow-consumer disconnect, a capacity reject, a
-registration timeout, the
-console (STATS, HELP, unknown input), then SIGTERM with clients still
-connected. Exits 0 only if every step behaved and parleyd exited 0.
+traffic (incl. oversize), a slow-consumer disconnect, a capacity reject, the
+inputs tests/fuzz found bugs with, a registration timeout, the console
+(STATS, HELP, unknown input), then SIGTERM with clients still connected. Exits 0 only if every step behaved and parleyd exited 0.
 
 Usage: valgrind_session.py [--backend NAME] -- valgrind [options...]
 """
@@ -15,7 +14,7 @@ import argparse
 import signal
 import sys
 
-from harness import ChatClient, FrameClient, LineClient, Server
+from harness import ChatClient, FrameClient, LineClient, Server, wait_until
 
 LISTEN = ["chat:127.0.0.1:0", "relay:127.0.0.1:0", "frame:127.0.0.1:0"]
 MAX_CLIENTS = 16
@@ -137,6 +136,30 @@ def capacity_reject(srv):
     extra.expect_closed()
     for h in holders:
         h.close()
+    # The next steps need the slots back: wait until the server saw the closes.
+    wait_until(lambda: srv.stats().fields["active"] == active, what="holders gone")
+
+
+def regressions(srv):
+    """Inputs that once made parleyd misbehave (found by tests/fuzz/fuzz_conn):
+    a QUIT completing a line buffered from an earlier read (the input buffer
+    was freed while being parsed), and the end of an over-long relay line
+    arriving in one read with the next line (its tail was relayed)."""
+    c = LineClient(srv.port("chat"))
+    c.send_raw(b"USERNAME quitter\r\nQU")
+    c.expect("OK Welcome, quitter!")
+    c.send_raw(b"IT\r\n")
+    c.expect("OK Goodbye!")
+    c.expect_closed()
+    a, b = LineClient(srv.port("relay")), LineClient(srv.port("relay"))
+    srv.wait_accepted(a, b)
+    mark = srv.log_mark()
+    a.send_raw(b"L" * 300)
+    srv.wait_log(r" OVERSIZE .*listener=relay", since=mark)
+    a.send_raw(b"tail\nshort\n")
+    assert b.recv_raw_line() == b"short\n"
+    a.close()
+    b.close()
 
 
 def register_timeout(srv):
@@ -172,6 +195,8 @@ def main():
         slow_consumer(srv, frame_clients)
         step("capacity reject")
         capacity_reject(srv)
+        step("regressions")
+        regressions(srv)
         step("register timeout")
         register_timeout(srv)
         step("console")
