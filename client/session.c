@@ -177,11 +177,21 @@ bool session_start(struct session *s, int fd)
 
 /* ---- outgoing ---- */
 
+/* Length of a line without its "\n" or "\r\n" (filter mode keeps them). */
+static size_t text_len(const char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	return len;
+}
+
 void session_send_line(struct session *s, const char *line, size_t len)
 {
 	if (!session_open(s))
 		return;
-	if (s->proto == PROTO_CHAT && chat_is_quit(line, len))
+	if (s->proto == PROTO_CHAT && chat_is_quit(line, text_len(line, len)))
 		s->quit_sent = true;
 	proto_encode_line(s->proto, line, len, &s->scratch);
 	conn_send_bytes(s->conn, buf_head(&s->scratch), buf_len(&s->scratch));
