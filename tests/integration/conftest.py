@@ -4,15 +4,19 @@
   (epoll, poll, select), so each behaviour is checked on each of them.
 - Fails the session at once if $PARLEY_BUILD/parleyd has not been built.
 - Closes every client socket a test left open.
+- A watchdog fails any test still running after $PARLEY_TEST_WATCHDOG seconds
+  (default 60), so one hang cannot stall the whole suite.
 """
 
 import os
+import signal
 
 import pytest
 
 import harness
 
 BACKENDS = ("epoll", "poll", "select")
+WATCHDOG_SECONDS = int(os.environ.get("PARLEY_TEST_WATCHDOG", "60"))
 
 
 def pytest_sessionstart(session):
@@ -30,3 +34,20 @@ def _close_clients():
     yield
     while harness.OPEN_CLIENTS:
         harness.OPEN_CLIENTS.pop().close()
+
+
+class WatchdogExpired(Exception):
+    pass
+
+
+def _expire(signum, frame):
+    raise WatchdogExpired(f"test still running after {WATCHDOG_SECONDS}s")
+
+
+@pytest.fixture(autouse=True)
+def _watchdog():
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.alarm(WATCHDOG_SECONDS)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
