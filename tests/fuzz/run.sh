@@ -16,6 +16,8 @@ shift
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 status=0
+passed=0
+failed=0
 
 stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -n 1; }
 
@@ -35,9 +37,12 @@ for name in "$@"; do
 		echo "$line FAILED (exit $rc); log tail:" >&2
 		tail -n 40 "$log" >&2
 		status=1
+		failed=$((failed + 1))
 	else
 		echo "$line OK"
+		passed=$((passed + 1))
 	fi
 	echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $line rc=$rc" >>"$BINDIR/fuzz-summary.txt"
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status

@@ -9,7 +9,9 @@ RSS tolerance: glibc's malloc keeps freed memory in its arenas and trims the
 heap top only past a threshold (M_TRIM_THRESHOLD, 128 KiB by default), and
 the loop's descriptor table and the fired-event array keep their high-water
 size on purpose; so "back to baseline" means within RSS_SLACK_KB of the
-figure taken after a warm-up that already grew those tables.
+figure taken after a warm-up that already grew those tables. Under
+AddressSanitizer (make san-test) freed memory sits in ASan's quarantine, so
+RSS is not checked there; descriptors still are.
 """
 
 import os
@@ -21,10 +23,12 @@ import time
 
 import pytest
 
+import harness
 from harness import (DEADLINE, ChatClient, FrameClient, LineClient, Server, frame,
                      wait_until)
 
 RSS_SLACK_KB = 1024
+SANITIZED = os.path.exists(harness.PARLEYD) and b"__asan_init" in open(harness.PARLEYD, "rb").read()
 
 
 def fd_count(pid):
@@ -49,6 +53,8 @@ def back_to_baseline(srv, fds, rss, timeout=DEADLINE):
     """Waits until the descriptor count is `fds` again and RSS within slack."""
     wait_until(lambda: fd_count(srv.pid) == fds, timeout,
                f"descriptor count back to {fds} (now {fd_count(srv.pid)})")
+    if SANITIZED:
+        return
     wait_until(lambda: rss_kb(srv.pid) <= rss + RSS_SLACK_KB, timeout,
                f"RSS back within {RSS_SLACK_KB} KiB of {rss} KiB (now {rss_kb(srv.pid)})")
 
@@ -153,7 +159,7 @@ def test_endless_chat_line_memory_stays_bounded(backend):
         rss = rss_kb(srv.pid)
         c.send_raw(b"MSG ")
         peak = endless_line(srv, c)
-        assert peak <= rss + 2048, f"RSS grew from {rss} to {peak} KiB on a {ENDLESS}-byte line"
+        assert SANITIZED or peak <= rss + 2048, f"RSS grew from {rss} to {peak} KiB on a {ENDLESS}-byte line"
         c.expect("ERROR Line too long")
         c.send_raw(b"tail of the endless line\r\n")
         c.send("MSG afterwards")
@@ -167,7 +173,7 @@ def test_endless_relay_line_is_dropped_others_keep_going(backend):
         srv.wait_accepted(a, b)
         rss = rss_kb(srv.pid)
         peak = endless_line(srv, a)
-        assert peak <= rss + 2048, f"RSS grew from {rss} to {peak} KiB"
+        assert SANITIZED or peak <= rss + 2048, f"RSS grew from {rss} to {peak} KiB"
         srv.wait_log(r" OVERSIZE .*listener=relay")
         a.send_raw(b"end\nnext line\n")
         assert b.recv_raw_line() == b"next line\n"
@@ -230,7 +236,7 @@ def test_flood_of_maximum_size_frames(backend):
         other.expect_frame(b"after the flood")
         assert srv.count_log(r" SLOW_CLIENT ") == 0
         settle(srv, 1)
-        wait_until(lambda: rss_kb(srv.pid) <= rss + RSS_SLACK_KB + FLOOD_MAX // 1024,
+        wait_until(lambda: SANITIZED or rss_kb(srv.pid) <= rss + RSS_SLACK_KB + FLOOD_MAX // 1024,
                    what=f"RSS back near {rss} KiB (now {rss_kb(srv.pid)})")
 
 

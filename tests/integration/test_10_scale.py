@@ -7,12 +7,14 @@ limit and one epoll selector drives every socket. Clients connect in waves
 Every member must then hold exactly the JOIN notices of every other member
 of its room; after 10 members of each room have spoken, every member must
 have received exactly the 10 lines said in its own room (100,000
-deliveries). The server's RSS per connection is printed (and bounded).
+deliveries). The server's RSS per connection is printed (and bounded, except
+under AddressSanitizer, which pads and quarantines every allocation).
 
 The select backend is skipped: it cannot watch descriptors at or above
 FD_SETSIZE (the documented difference between backends).
 """
 
+import os
 import re
 import resource
 import selectors
@@ -21,6 +23,7 @@ import time
 
 import pytest
 
+import harness
 from harness import Server
 
 CLIENTS = 10000
@@ -29,6 +32,7 @@ PUBLISHERS = 10
 WAVE = 500
 MAX_RSS_PER_CONN = 16 * 1024  # bytes; what the server pays per idle registered user
 BUDGET_S = 60
+SANITIZED = os.path.exists(harness.PARLEYD) and b"__asan_init" in open(harness.PARLEYD, "rb").read()
 
 
 def rss_kb(pid):
@@ -168,5 +172,5 @@ def test_ten_thousand_clients_in_a_hundred_rooms(backend, many_fds):
               f"{joined - start:.1f}s; {PUBLISHERS * CLIENTS} deliveries checked in "
               f"{published - joined:.1f}s; RSS {rss_before} -> {rss_after} KiB = "
               f"{per_conn:.0f} bytes per connection")
-        assert per_conn <= MAX_RSS_PER_CONN
+        assert SANITIZED or per_conn <= MAX_RSS_PER_CONN  # ASan pads every allocation
     assert time.monotonic() - start < BUDGET_S
