@@ -26,6 +26,12 @@ def connect(server, name=None, room=None):
     return ChatClient(server.port("chat"), name=name, room=room)
 
 
+def wait_server_read(srv, client):
+    """Waits until the server has read every byte `client` sent (STATS bytes_in)."""
+    wait_until(lambda: srv.stats().fields["bytes_in"] == client.sent, what="server to read")
+
+
+
 # ---------------------------------------------------------------- registration
 
 def test_username_welcomes(server):
@@ -311,6 +317,31 @@ def test_many_lines_in_one_write(server):
     c.send_raw(b"USERNAME alice\r\nJOIN #g\nMSG one\r\ntwo\nROOMS\r\n")
     c.expect("OK Welcome, alice!", "OK Joined #g (0 users)",
              "ROOM #g alice one", "ROOM #g alice two", "ROOMLIST #g")
+
+
+@pytest.mark.parametrize("line,replies", [
+    ("QUIT", ["OK Goodbye!"]),
+    ("ROOMS", ["ROOMLIST #g"]),
+    ("USERS", ["USERLIST alice"]),
+    ("MSG split message", ["ROOM #g alice split message"]),
+    ("JOIN #other", ["OK Joined #other (0 users)"]),
+    ("LEAVE", ["OK Left #g"]),
+    ("/quit", ["OK Goodbye!"]),
+])
+def test_line_completed_by_a_later_read(backend, line, replies):
+    """The first read ends with a complete line and the start of the next;
+    the next read completes it (the partial line sat in the input buffer)."""
+    with Server(backend=backend) as srv:
+        c = connect(srv, "alice", "#g")
+        c.send_raw(b"MSG first\r\n" + line[:2].encode())
+        c.expect("ROOM #g alice first")
+        wait_server_read(srv, c)
+        c.send_raw(line[2:].encode() + b"\r\n")
+        c.expect(*replies)
+        if replies == ["OK Goodbye!"]:
+            c.expect_closed()
+        else:
+            c.expect_no_pending()
 
 
 def test_line_sent_one_byte_at_a_time(server):
@@ -638,11 +669,6 @@ def test_default_max_line_is_4096(server):
     c.expect(f"ROOM #g alice {text}")
     c.send(f"MSG {text}y")
     c.expect("ERROR Line too long")
-
-
-def wait_server_read(srv, client):
-    """Waits until the server has read every byte `client` sent (STATS bytes_in)."""
-    wait_until(lambda: srv.stats().fields["bytes_in"] == client.sent, what="server to read")
 
 
 @pytest.mark.parametrize("paced", [False, True])
