@@ -31,7 +31,6 @@ def wait_server_read(srv, client):
     wait_until(lambda: srv.stats().fields["bytes_in"] == client.sent, what="server to read")
 
 
-
 # ---------------------------------------------------------------- registration
 
 def test_username_welcomes(server):

@@ -91,6 +91,25 @@ def test_port_alone_serves_chat_on_every_address():
             ChatClient(port, host="::1", name="bob")
 
 
+def test_positional_port_and_p_together_open_two_chat_listeners():
+    first, second = free_port(), free_port()
+    with Server(listen=[], args=[first, "-p", second]) as srv:
+        assert sorted(srv.ports("chat")) == sorted([first, second])
+        alice = ChatClient(first, name="alice", room="#g")
+        ChatClient(second, name="bob", room="#g")
+        alice.expect("JOIN #g bob")
+
+
+@pytest.mark.skipif(not ipv6_loopback_works(), reason="no IPv6 loopback")
+def test_listen_without_address_binds_ipv4_and_ipv6():
+    with Server(listen=["relay:0"]) as srv:
+        port = srv.port("relay")
+        a, b = LineClient(port), LineClient(port, host="::1")
+        srv.wait_accepted(a, b)
+        a.send_raw(b"v4 to v6\n")
+        assert b.recv_raw_line() == b"v4 to v6\n"
+
+
 def test_no_arguments_serve_chat_on_7000():
     try:
         with socket.socket() as probe:
