@@ -185,6 +185,15 @@ static void on_stdin(void *data, int fd, unsigned events)
 	rl_callback_read_char();
 }
 
+/* Readline deprepares the terminal after every accepted line in callback
+ * mode and prepares it again for the next prompt. Keys typed in between
+ * would meet a canonical, echoing terminal (a quick Ctrl-D becomes a real
+ * EOF), so the terminal stays prepared for the whole session instead and
+ * stop_readline() restores it once. */
+static void keep_terminal_prepped(void)
+{
+}
+
 static void start_readline(struct tty *t)
 {
 	rl_readline_name = "parley"; /* for $if parley in ~/.inputrc */
@@ -194,6 +203,12 @@ static void start_readline(struct tty *t)
 	rl_instream = stdin;
 	rl_outstream = t->shared_screen ? stdout : stderr;
 	rl_attempted_completion_function = complete;
+	rl_deprep_term_function = keep_terminal_prepped;
+	rl_initialize(); /* reads ~/.inputrc; our settings below win */
+	/* Each pasted line is sent on its own, as in filter mode; bracketed
+	 * paste would also print a stray newline when the terminal is given
+	 * back after Ctrl-D. */
+	rl_variable_bind("enable-bracketed-paste", "off");
 	rl_callback_handler_install(t->prompt, on_line);
 	if (t->pretty)
 		bind_accept(accept_erasing);
@@ -210,6 +225,7 @@ static void stop_readline(struct tty *t)
 	if (!t->in_line_handler)
 		rl_clear_visible_line();
 	rl_callback_handler_remove();
+	rl_deprep_terminal();
 	fflush(rl_outstream);
 	t->readline_on = false;
 }
@@ -218,8 +234,10 @@ static void stop_readline(struct tty *t)
  * catch) still leaves the terminal usable. */
 static void restore_at_exit(void)
 {
-	if (active && active->readline_on)
+	if (active && active->readline_on) {
 		rl_callback_handler_remove();
+		rl_deprep_terminal();
+	}
 }
 
 /* ---- leaving ---- */

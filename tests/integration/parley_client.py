@@ -10,7 +10,8 @@ Every wait has a deadline (harness.DEADLINE); nothing sleeps and hopes.
     PtyParley(args, cols, rows)            the client on a pty:
         .type(text) .wait_output(bytes_or_regex) .output .wait_exit() .termios()
     Tmux(command, cols, rows)              the client inside a private tmux server:
-        .keys(*keys) .literal(text) .screen() -> [str] .wait_screen(pred) .close()
+        .keys(*keys) .literal(text) .screen() -> [str] .wait_screen(pred)
+        .exit_status() -> int (waits for the command to end) .close()
 """
 
 import os
@@ -230,9 +231,11 @@ class Tmux:
         self.socket = f"parley-test-{os.getpid()}-{id(self)}"
         env = dict(os.environ, TERM="xterm")
         env.pop("TMUX", None)
+        # The shell reports the exit status on screen and keeps the pane
+        # open, so the final screen can be inspected.
+        script = '"$@"; echo "[exit $?]"; exec sleep 3600'
         self._tmux("new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows),
-                   "env", "TERM=xterm", *command, env=env)
-        self._tmux("set-option", "-t", "t", "remain-on-exit", "on")
+                   "env", "TERM=xterm", "sh", "-c", script, "sh", *command, env=env)
 
     def _tmux(self, *args, env=None):
         return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
@@ -273,8 +276,10 @@ class Tmux:
         except AssertionError as e:
             raise AssertionError(f"{e}; screen:\n" + "\n".join(last)) from None
 
-    def pane_dead_status(self):
-        """The command's exit status once it ended, else None."""
-        out = self._tmux("display-message", "-p", "-t", "t",
-                         "#{pane_dead} #{pane_dead_status}").stdout.split()
-        return int(out[1]) if out and out[0] == "1" and len(out) > 1 else None
+    def exit_status(self, timeout=DEADLINE):
+        """Waits for the command to end; returns its exit status (the pane's
+        shell prints it, so the screen also keeps what the command left)."""
+        rx = re.compile(r"^\[exit (\d+)\]$")
+        found = self.wait_screen(
+            lambda rows: next((m for m in map(rx.match, rows) if m), None), timeout, "exit")
+        return int(found.group(1))

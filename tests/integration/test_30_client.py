@@ -346,9 +346,10 @@ def test_incoming_message_keeps_the_half_typed_line_on_screen(server):
         assert text[-1] == "#den>"  # the erased input line is not left behind
         assert "#den> half typed and finished" not in text
         tmux.keys("C-d")
-        status = tmux.wait_screen(lambda rows: tmux.pane_dead_status() is not None and
-                                  [tmux.pane_dead_status()], what="exit")[0]
-        assert status == 0
+        assert tmux.exit_status() == 0
+        text = [r for r in tmux.screen() if r]
+        assert text[-3:] == ["[#den] hana: half typed and finished", "* Goodbye!",
+                             "[exit 0]"], text
         friend.expect("LEAVE #den hana")
 
 
