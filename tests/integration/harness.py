@@ -1,45 +1,50 @@
 """Black-box harness for parleyd: run the real server, talk to it over real sockets.
 
-Every wait has a deadline (DEADLINE seconds, default 5, or $PARLEY_TEST_DEADLINE);
-tests wait for conditions, never sleep and hope.
+Every wait has a deadline (DEADLINE seconds: $PARLEY_TEST_DEADLINE, default 5);
+tests wait for conditions, never sleep and hope. $PARLEY_BUILD (default
+build, relative to the repository or absolute) selects the parleyd binary.
 
 Server
     Server(listen=["chat:127.0.0.1:0"], backend="epoll", args=[], stdin="pipe",
            wrapper=[], ready_timeout=DEADLINE, max_fds=None, expect_exit=0)
-        Context manager. Starts $PARLEY_BUILD/parleyd (default build/) with one
-        --listen per entry (none if `listen` is empty), waits for the READY log
-        line and parses every `LISTEN proto=X ... port=N` line. `stdin` is
-        "pipe", "devnull" or "closed" (fd 0 closed). `wrapper` prefixes the
-        command (valgrind); `max_fds` sets RLIMIT_NOFILE. On exit it stops the server with SIGTERM if it is
-        still running and asserts it exited with `expect_exit` (None: any exit
-        status, or death by SIGTERM/SIGINT) and no sanitizer report; the log is
-        printed whenever the block fails.
+        Context manager. Starts parleyd with one --listen per entry (none if
+        `listen` is empty) and --backend (none if None), waits for the READY
+        log line and parses every `LISTEN proto=X ... port=N` line. `stdin` is
+        "pipe", "devnull" or "closed" (fd 0 closed); `wrapper` prefixes the
+        command (valgrind); `max_fds` sets RLIMIT_NOFILE. On exit it sends
+        SIGTERM if the server still runs and asserts it exited with
+        `expect_exit` (None: any status, or death by SIGTERM/SIGINT) and logged
+        no sanitizer report; the log is printed whenever the block fails.
     .pid, .listeners [(proto, addr, port)], .port(proto), .ports(proto)
-    .wait_log(regex, timeout=DEADLINE, since=0) -> re.Match (searches log lines)
+    .wait_log(regex, timeout, since=0, count=1) -> re.Match of log lines
     .count_log(regex, since=0), .log_mark(), .log_text()
-    .wait_accepted(*clients)  waits for each client's ACCEPT line (matched by peer port)
-    .console(line)       writes one line to the server's stdin
-    .stats() -> Stats    writes STATS and parses the printed block
-    .console_output(since) / .output_mark()   lines the server printed on stdout
+        (a mark is the number of lines read so far; lines are read by a thread,
+        so prefer waiting for a specific line over counting)
+    .wait_accepted(*clients)   waits for each client's ACCEPT line, by peer port
+    .console(line)             writes one line to the server's stdin
+    .stats() -> Stats          writes STATS and parses the block printed on stdout
+    .output_mark(), .console_output(since), .wait_output(check, timeout, since)
     .close_stdin(), .send_signal(sig), .wait_exit(timeout) -> code, .stop(sig) -> code
-    .cpu_seconds()       utime + stime of the process, from /proc/PID/stat
-Stats
+    .cpu_seconds()             utime + stime of the process, from /proc/PID/stat
+Stats (also parse_stats(lines))
     .fields  {"uptime": 12, "total_accept": 3, ..., "backend": "epoll"}
     .conns   [{"conn": 0, "fd": 4, "state": "CONNECTED", "in": 60, ...}, ...]
     .lines   the raw block, header and footer included
 
-Clients (each connects in its constructor: Client(port, host="127.0.0.1", rcvbuf=None);
-         .local_port, and .sent / .received count the bytes that crossed the socket)
-    LineClient  send(text, eol="\\r\\n"), send_raw(bytes), recv_line(timeout) -> str
-                (checks the server's "\\r\\n"), recv_raw_line(timeout) -> bytes,
-                expect(*lines), expect_silence(ms), expect_closed(timeout),
-                recv_exact(n), shutdown_write(), reset(), close()
-    ChatClient  LineClient plus register(name), join(room) -> members,
+Clients connect in their constructor: Client(port, host="127.0.0.1", rcvbuf=None).
+They expose .local_port, and .sent / .received count the bytes that crossed the
+socket. conftest.py closes every client after each test.
+    LineClient  send(text, eol="\r\n"), send_raw(bytes), recv_line(timeout) -> str
+                (asserts the server's "\r\n"), recv_lines(n), recv_raw_line() -> bytes,
+                recv_exact(n), expect(*lines), expect_silence(ms), expect_closed(timeout),
+                shutdown_write(), reset() (close with RST), close()
+    ChatClient  LineClient plus ChatClient(port, name=None, room=None) registering
+                and joining, register(name), join(room) -> members already there,
                 expect_no_pending(): sends ROOMS and asserts its reply is the very
-                next line, which proves nothing else was queued for this client
-                before the server processed it.
-    FrameClient send_frame(payload), send_raw(bytes), recv_frame(timeout) -> bytes,
-                expect_frame(payload), expect_silence(ms), expect_closed(timeout)
+                next line, proving nothing else was queued for this client before
+                the server processed it.
+    FrameClient send_frame(payload), recv_frame(timeout) -> bytes, expect_frame(payload),
+                plus the Client methods (send_raw, expect_silence, expect_closed, ...)
 
 Helpers
     run_parleyd(args, timeout) -> subprocess.CompletedProcess (for CLI tests)
@@ -49,7 +54,6 @@ Helpers
 
 import os
 import re
-import resource
 import select
 import signal
 import socket
@@ -175,7 +179,7 @@ def parse_stats(lines):
         if line == "--- active connections ---":
             in_conns = True
         elif in_conns:
-            pairs = (word.split("=", 1) for word in line.split())
+            pairs = (word.split("=", 1) for word in line.split() if "=" in word)
             stats.conns.append({k: _convert(v) for k, v in pairs})
         else:
             key, _, value = line.partition(":")
@@ -225,7 +229,7 @@ class Server:
     def start(self):
         if not os.access(PARLEYD, os.X_OK):
             raise AssertionError(f"{PARLEYD} not built (run make)")
-        self.proc = subprocess.Popen(self.command, **self._stdio())
+        self.proc = subprocess.Popen(self._launch_command(), **self._stdio())
         self.log = _LineCollector(self.proc.stderr)
         self.out = _LineCollector(self.proc.stdout)
         if not self.log.wait_for(lambda ls: any(READY_RE.search(l) for l in ls),
@@ -237,19 +241,19 @@ class Server:
                           for m in map(LISTEN_RE.search, self.log.snapshot()) if m]
 
     def _stdio(self):
-        stdio = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                     preexec_fn=self._in_child)
         modes = {"pipe": subprocess.PIPE, "devnull": subprocess.DEVNULL,
                  "closed": subprocess.DEVNULL}
-        stdio["stdin"] = modes[self.stdin_mode]
-        return stdio
+        return dict(stdin=modes[self.stdin_mode], stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE)
 
-    def _in_child(self):
-        """Runs in the child between fork and exec."""
-        if self.max_fds:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (self.max_fds, self.max_fds))
-        if self.stdin_mode == "closed":
-            os.close(0)
+    def _launch_command(self):
+        """The command, behind a tiny sh that sets the fd limit or closes
+        stdin before exec'ing it (same pid; no preexec_fn with threads about)."""
+        setup = f"ulimit -n {int(self.max_fds)}; " if self.max_fds else ""
+        close_stdin = " <&-" if self.stdin_mode == "closed" else ""
+        if not setup and not close_stdin:
+            return self.command
+        return ["/bin/sh", "-c", f'{setup}exec "$@"{close_stdin}', "parleyd", *self.command]
 
     @property
     def pid(self):
