@@ -104,10 +104,41 @@ static bool parse_size(const char *text, unsigned long max, uint64_t *out)
 	return true;
 }
 
+/* The numeric options: where each goes, its name and its ceiling. */
+static bool apply_number(struct options *o, int opt, const char *arg, char *err, size_t errlen)
+{
+	const char *name = "--linger";
+	uint64_t v = 0;
+	bool ok = parse_size(arg, opt == OPT_MAX_LINE || opt == OPT_MAX_FRAME ? UINT32_MAX
+									       : 86400000ul, &v);
+	switch (opt) {
+	case OPT_LINGER:
+		o->linger_ms = v;
+		break;
+	case OPT_CONNECT_TIMEOUT:
+		name = "--connect-timeout";
+		ok = ok && v > 0;
+		o->connect_ms = v;
+		break;
+	case OPT_MAX_LINE:
+		name = "--max-line";
+		ok = ok && v > 0;
+		o->max_line = (size_t)v;
+		break;
+	default:
+		name = "--max-frame";
+		ok = ok && v > 0;
+		o->max_frame = (size_t)v;
+		break;
+	}
+	if (!ok)
+		snprintf(err, errlen, "bad %s '%s'", name, arg);
+	return ok;
+}
+
 /* Applies one option; false with a reason in `err` if its value is bad. */
 static bool apply_option(struct options *o, int opt, const char *arg, char *err, size_t errlen)
 {
-	uint64_t v = 0;
 	switch (opt) {
 	case OPT_PROTO:
 		if (proto_parse(arg, &o->proto))
@@ -132,28 +163,8 @@ static bool apply_option(struct options *o, int opt, const char *arg, char *err,
 	case OPT_NO_COLOR:
 		o->no_color = true;
 		return true;
-	case OPT_LINGER:
-		if (parse_size(arg, 86400000ul, &o->linger_ms))
-			return true;
-		snprintf(err, errlen, "bad --linger '%s' (milliseconds)", arg);
-		return false;
-	case OPT_CONNECT_TIMEOUT:
-		if (parse_size(arg, 86400000ul, &o->connect_ms) && o->connect_ms > 0)
-			return true;
-		snprintf(err, errlen, "bad --connect-timeout '%s' (milliseconds)", arg);
-		return false;
-	case OPT_MAX_LINE:
-	case OPT_MAX_FRAME:
-		if (parse_size(arg, UINT32_MAX, &v) && v > 0) {
-			*(opt == OPT_MAX_LINE ? &o->max_line : &o->max_frame) = (size_t)v;
-			return true;
-		}
-		snprintf(err, errlen, "bad %s '%s' (bytes)",
-			 opt == OPT_MAX_LINE ? "--max-line" : "--max-frame", arg);
-		return false;
 	default:
-		snprintf(err, errlen, "unknown option");
-		return false;
+		return apply_number(o, opt, arg, err, errlen);
 	}
 }
 

@@ -38,17 +38,33 @@ static struct tty *active;
 
 /* ---- output above the prompt ---- */
 
+/* Everything shown during one loop iteration is written at once, before
+ * the loop sleeps: a burst of messages costs one clear-and-redraw of the
+ * input line, not one per message. */
 void tty_show(struct tty *t, const char *text, size_t len)
 {
+	buf_append(&t->pending, text, len);
+}
+
+static void flush_shown(struct tty *t)
+{
+	if (buf_len(&t->pending) == 0)
+		return;
 	/* Inside the line handler the accepted line has already been left (or
 	 * erased) and readline draws the next prompt itself afterwards. */
 	bool redraw = t->readline_on && t->shared_screen && !t->in_line_handler;
 	if (redraw)
 		rl_clear_visible_line();
-	fwrite(text, 1, len, stdout);
+	fwrite(buf_head(&t->pending), 1, buf_len(&t->pending), stdout);
 	fflush(stdout);
+	buf_release(&t->pending);
 	if (redraw)
 		rl_forced_update_display();
+}
+
+static void before_sleep(void *data)
+{
+	flush_shown(data);
 }
 
 void tty_notice(struct tty *t, const char *text)
@@ -222,6 +238,7 @@ static void stop_readline(struct tty *t)
 	if (!t->readline_on)
 		return;
 	loop_unwatch(t->loop, 0);
+	flush_shown(t);
 	if (!t->in_line_handler)
 		rl_clear_visible_line();
 	rl_callback_handler_remove();
@@ -368,6 +385,7 @@ static bool setup(struct tty *t, int fd)
 	}
 	t->sigs = loop_signals_open(t->loop, signals, (int)(sizeof(signals) / sizeof(signals[0])),
 				    on_signal, t);
+	loop_add_hook(t->loop, before_sleep, t);
 	banner(t);
 	session_greet(t->s, t->opt->user, t->opt->room);
 	return true;
@@ -392,10 +410,12 @@ int tty_run(struct loop *loop, const struct options *opt, int fd)
 		}
 	}
 	stop_readline(&t);
+	flush_shown(&t);
 	loop_timer_disarm(loop, &t.goodbye);
 	session_destroy(t.s);
 	loop_signals_close(t.sigs);
 	buf_release(&t.scratch);
+	buf_release(&t.pending);
 	free(t.accepted);
 	active = NULL;
 	if (t.status != 0 && t.reason[0])

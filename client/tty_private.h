@@ -26,6 +26,7 @@ struct tty {
 	struct render_style style;
 	struct chat_state chat;     /* name and room, for the prompt */
 	struct buf scratch;         /* one rendered message */
+	struct buf pending;         /* shown output not yet written */
 	struct loop_timer goodbye;  /* bounds the wait for the server after QUIT */
 	char prompt[TTY_PROMPT_MAX];
 	char *accepted;             /* the line the erasing accept-line took */
@@ -39,8 +40,9 @@ struct tty {
 	char reason[256];
 };
 
-/* Prints one or more complete lines above the input line, then redraws the
- * prompt and whatever was being typed, cursor where it was. */
+/* Shows one or more complete lines above the input line. They are written
+ * before the loop next sleeps, then the prompt and whatever was being typed
+ * are redrawn, cursor where it was. */
 void tty_show(struct tty *t, const char *text, size_t len);
 
 /* Shows a client notice ("* ...") above the input line. */

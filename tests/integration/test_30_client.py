@@ -178,6 +178,31 @@ def test_connection_refused_is_one_line_and_status_1():
     assert time.monotonic() - start < DEADLINE
 
 
+def test_connect_timeout_when_the_server_never_answers():
+    # A loopback listener whose accept queue is full drops further SYNs, so
+    # a connect to it hangs: exactly what --connect-timeout is for.
+    with socket.socket() as full:
+        full.bind((HOST, 0))
+        full.listen(0)
+        port = full.getsockname()[1]
+        fillers = []
+        try:
+            for _ in range(4):  # enough to overflow the queue (not accepted)
+                c = socket.socket()
+                c.setblocking(False)
+                c.connect_ex((HOST, port))
+                fillers.append(c)
+            start = time.monotonic()
+            result = run_parley(["--connect-timeout", "300", HOST, port], stdin=b"")
+            elapsed = time.monotonic() - start
+        finally:
+            for c in fillers:
+                c.close()
+    assert result.returncode == 1
+    assert "timed out" in one_line_error(result)
+    assert 0.3 <= elapsed < DEADLINE
+
+
 def test_unknown_host_and_bad_command_line():
     result = run_parley(["no-such-host.invalid", "7000"])
     assert result.returncode == 1 and "cannot resolve" in one_line_error(result)
