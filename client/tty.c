@@ -374,9 +374,21 @@ static void banner(struct tty *t)
 		tty_notice(t, "choose a name with /nick NAME, then /join #room");
 }
 
+/* Ctrl-C, Ctrl-\\ and Ctrl-Z are keys here. A parent that is not an
+ * interactive shell may have started us with their signals ignored, and an
+ * ignored signal never reaches the signalfd, so take them back (as
+ * interactive shells do). */
+static void claim_terminal_signals(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTSTP, SIG_DFL);
+}
+
 static bool setup(struct tty *t, int fd)
 {
 	static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP, SIGCONT};
+	claim_terminal_signals();
 	struct session_config sc = {t->opt->proto, t->opt->max_line, t->opt->max_frame};
 	t->s = session_create(t->loop, &sc, &session_events, t);
 	if (!session_start(t->s, fd)) {

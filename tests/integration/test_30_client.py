@@ -83,6 +83,23 @@ def test_chat_lines_are_stripped_of_crlf_and_sent_with_it(server):
                    "ROOM #crlf carol unix line", "LEAVE #crlf carol")
 
 
+def test_slash_commands_go_to_the_server_as_typed(server):
+    result = run_parley([HOST, server.port("chat")],
+                        stdin=b"/nick kai\n/join #slash\n/rooms\n/bogus\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    assert lines(result) == ["OK Welcome, kai!", "OK Joined #slash (0 users)",
+                             "ROOMLIST #slash", "ERROR Unknown command", "OK Goodbye!"]
+
+
+def test_server_closing_after_an_error_line_is_an_error():
+    with Server(args=["--register-timeout", "1"]) as srv:
+        with Parley([HOST, srv.port("chat")]) as p:  # never registers
+            assert p.wait_exit() == 1
+            assert p.lines() == ["ERROR Registration timeout"]
+            assert p.stderr_text() == \
+                "parley: server closed the connection: Registration timeout\n"
+
+
 def test_filter_exits_after_linger_when_server_stays_open(server):
     start = time.monotonic()
     result = run_parley(["--linger", "200", HOST, server.port("chat")],
@@ -407,10 +424,16 @@ def test_pty_quit_sends_quit_and_restores_the_terminal(server):
         t.wait_output(b"Welcome, jo!")
         t.wait_output(b"> ")
         assert t.termios() != t.initial_termios  # readline switched modes
+        t.type("not for sending")
+        t.wait_output(b"not for sending")
+        t.type("\x03")  # Ctrl-C on a non-empty line discards it
+        t.type("ROOMS\r")
+        t.wait_output("Rooms: (none)")
         t.type("/QUIT\r")
         assert t.wait_exit() == 0
         assert t.termios() == t.initial_termios
         assert b"Goodbye" in bytes(t.output)
+        assert b"Not in a room" not in bytes(t.output)  # the discarded line never went out
         server.wait_log(r" DISCONNECT .*reason=quit")
 
 
