@@ -80,10 +80,20 @@ static bool starts(struct span text, const char *prefix, struct span *rest)
 	return true;
 }
 
+/* Names end up in the prompt, which is never escaped: accept only what
+ * the protocol allows in names (printable ASCII, no spaces). */
+static bool printable_name(struct span s)
+{
+	for (size_t i = 0; i < s.len; i++)
+		if (s.p[i] <= ' ' || s.p[i] > '~')
+			return false;
+	return true;
+}
+
 static bool set_field(char *field, struct span value)
 {
 	char tmp[CHAT_NAME_MAX];
-	if (value.len >= sizeof(tmp))
+	if (value.len >= sizeof(tmp) || !printable_name(value))
 		return false;
 	snprintf(tmp, sizeof(tmp), "%.*s", (int)value.len, value.p);
 	if (strcmp(tmp, field) == 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "chat.h"
+#include "escape.h"
 #include "net/net.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -51,8 +52,14 @@ static void note_chat_line(struct session *s, const char *line, size_t len)
 		s->last_error[0] = '\0';
 		return;
 	}
-	int n = ev.text.len < LAST_ERROR_MAX - 1 ? (int)ev.text.len : LAST_ERROR_MAX - 1;
-	snprintf(s->last_error, sizeof(s->last_error), "%.*s", n, ev.text.p);
+	/* It may end up on a terminal as the exit reason: escape it. */
+	struct buf safe = BUF_INIT;
+	size_t n = ev.text.len < LAST_ERROR_MAX ? ev.text.len : LAST_ERROR_MAX;
+	escape_append(&safe, ev.text.p, n, ESCAPE_TEXT);
+	int shown = buf_len(&safe) < LAST_ERROR_MAX ? (int)buf_len(&safe) : LAST_ERROR_MAX - 1;
+	snprintf(s->last_error, sizeof(s->last_error), "%.*s", shown,
+		 shown ? buf_head(&safe) : "");
+	buf_release(&safe);
 	if (!s->last_error[0])
 		snprintf(s->last_error, sizeof(s->last_error), "ERROR");
 }

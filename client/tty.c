@@ -8,9 +8,11 @@
  * above a half-typed line needs exactly those; libedit's readline emulation
  * lacks or stubs several of them.
  *
- * Readline catches no signals here: SIGINT, SIGTSTP, SIGWINCH and friends
- * arrive as loop events (signalfd), so every terminal change happens at a
- * known point in the loop and the terminal is restored on every exit path. */
+ * Readline catches no signals here. Ctrl-C and Ctrl-Z are plain keys while
+ * readline owns the terminal (ISIG off), so they act in order with what is
+ * typed around them; SIGWINCH, SIGTERM, SIGHUP and signals sent with kill
+ * arrive as loop events (signalfd). Every terminal change thus happens at a
+ * known point in the loop, and the terminal is restored on every exit path. */
 #include "tty.h"
 
 #include <signal.h>
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <readline/readline.h>
@@ -193,12 +196,69 @@ static char **complete(const char *text, int start, int end)
 	return rl_completion_matches(text, command_generator);
 }
 
+/* Ctrl-C and Ctrl-Z are keys, not signals, while readline owns the
+ * terminal (see prep_terminal): a signal travels apart from the keystrokes
+ * typed after it and could be acted on after them. Both only set a flag;
+ * the action happens once readline has finished with the key. */
+static int ctrl_c_key(int count, int key)
+{
+	(void)count;
+	(void)key;
+	if (rl_end == 0) {
+		active->want_leave = true; /* Ctrl-C on an empty line leaves */
+		return 0;
+	}
+	rl_replace_line("", 0); /* discard the line; Ctrl-_ brings it back */
+	rl_point = 0;
+	return 0;
+}
+
+static int ctrl_z_key(int count, int key)
+{
+	(void)count;
+	(void)key;
+	active->want_suspend = true;
+	return 0;
+}
+
+static void bind_control_keys(void)
+{
+	Keymap maps[] = {emacs_standard_keymap, vi_insertion_keymap, vi_movement_keymap};
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		rl_bind_key_in_map(CTRL('C'), ctrl_c_key, maps[i]);
+		rl_bind_key_in_map(CTRL('Z'), ctrl_z_key, maps[i]);
+	}
+}
+
+static void suspend(struct tty *t);
+
 static void on_stdin(void *data, int fd, unsigned events)
 {
-	(void)data;
+	struct tty *t = data;
 	(void)fd;
 	(void)events;
 	rl_callback_read_char();
+	if (t->want_suspend) {
+		t->want_suspend = false;
+		suspend(t);
+	}
+	if (t->want_leave) {
+		t->want_leave = false;
+		tty_leave(t);
+	}
+}
+
+/* Readline's terminal mode, minus ISIG: the interrupt and suspend
+ * characters reach readline as keys, in order with the rest. Readline's
+ * deprep restores the modes it saved, ISIG included. */
+static void prep_terminal(int meta_flag)
+{
+	struct termios tio;
+	rl_prep_terminal(meta_flag);
+	if (tcgetattr(0, &tio) == 0 && (tio.c_lflag & ISIG)) {
+		tio.c_lflag &= ~(tcflag_t)ISIG;
+		tcsetattr(0, TCSADRAIN, &tio);
+	}
 }
 
 /* Readline deprepares the terminal after every accepted line in callback
@@ -219,6 +279,7 @@ static void start_readline(struct tty *t)
 	rl_instream = stdin;
 	rl_outstream = t->shared_screen ? stdout : stderr;
 	rl_attempted_completion_function = complete;
+	rl_prep_term_function = prep_terminal;
 	rl_deprep_term_function = keep_terminal_prepped;
 	rl_initialize(); /* reads ~/.inputrc; our settings below win */
 	/* Each pasted line is sent on its own, as in filter mode; bracketed
@@ -226,6 +287,7 @@ static void start_readline(struct tty *t)
 	 * back after Ctrl-D. */
 	rl_variable_bind("enable-bracketed-paste", "off");
 	rl_callback_handler_install(t->prompt, on_line);
+	bind_control_keys();
 	if (t->pretty)
 		bind_accept(accept_erasing);
 	t->readline_on = true;
@@ -247,8 +309,8 @@ static void stop_readline(struct tty *t)
 	t->readline_on = false;
 }
 
-/* exit() from anywhere (an allocation failure aborts, which no handler can
- * catch) still leaves the terminal usable. */
+/* An exit() from anywhere still leaves the terminal usable. (abort(), as on
+ * an allocation failure, runs no handlers; nothing can restore it then.) */
 static void restore_at_exit(void)
 {
 	if (active && active->readline_on) {
@@ -283,8 +345,8 @@ void tty_leave(struct tty *t)
 
 /* ---- signals ---- */
 
-/* Ctrl-C discards the line being typed (as in a shell); on an empty line
- * it leaves, like /quit. */
+/* SIGINT sent from outside (the Ctrl-C key is handled by ctrl_c_key) acts
+ * like the key: discard the line being typed, or leave on an empty one. */
 static void interrupt(struct tty *t)
 {
 	if (!t->readline_on || (rl_end == 0 && !RL_ISSTATE(RL_STATE_ISEARCH))) {
@@ -308,7 +370,7 @@ static void suspend(struct tty *t)
 	}
 	kill(getpid(), SIGSTOP);
 	if (t->readline_on) {
-		rl_prep_terminal(1);
+		prep_terminal(1);
 		rl_forced_update_display();
 	}
 }
@@ -320,7 +382,7 @@ static void resumed(struct tty *t)
 	if (!t->readline_on)
 		return;
 	rl_deprep_terminal();
-	rl_prep_terminal(1);
+	prep_terminal(1);
 	rl_clear_visible_line();
 	rl_forced_update_display();
 }
@@ -374,21 +436,9 @@ static void banner(struct tty *t)
 		tty_notice(t, "choose a name with /nick NAME, then /join #room");
 }
 
-/* Ctrl-C, Ctrl-\\ and Ctrl-Z are keys here. A parent that is not an
- * interactive shell may have started us with their signals ignored, and an
- * ignored signal never reaches the signalfd, so take them back (as
- * interactive shells do). */
-static void claim_terminal_signals(void)
-{
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
-	signal(SIGTSTP, SIG_DFL);
-}
-
 static bool setup(struct tty *t, int fd)
 {
 	static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP, SIGCONT};
-	claim_terminal_signals();
 	struct session_config sc = {t->opt->proto, t->opt->max_line, t->opt->max_frame};
 	t->s = session_create(t->loop, &sc, &session_events, t);
 	if (!session_start(t->s, fd)) {

@@ -35,6 +35,8 @@ struct tty {
 	bool shared_screen;         /* readline draws on stdout, where we print */
 	bool in_line_handler;       /* readline is between accept and new prompt */
 	bool leaving;               /* the user asked to quit */
+	bool want_leave;            /* Ctrl-C on an empty line, acted on after the key */
+	bool want_suspend;          /* Ctrl-Z, acted on after the key */
 	int signo;                  /* fatal signal received, or 0 */
 	int status;
 	char reason[256];
