@@ -510,6 +510,15 @@ def test_disconnect_without_quit_notifies_room(server, how):
     bob.expect("USERLIST bob")
 
 
+def test_message_then_immediate_close_is_delivered(server):
+    alice = connect(server, "alice", "#g")
+    bob = connect(server, "bob", "#g")
+    alice.expect("JOIN #g bob")
+    alice.send("MSG bye")
+    alice.close()
+    bob.expect("ROOM #g alice bye", "LEAVE #g alice")
+
+
 def test_unterminated_last_line_is_dropped(server):
     alice = connect(server, "alice", "#g")
     bob = connect(server, "bob", "#g")

@@ -126,6 +126,13 @@ def test_half_closed_sender_lines_are_still_relayed(server):
     assert b.recv_raw_line() == b"last words\n"
 
 
+def test_line_then_immediate_close_is_relayed(server):
+    a, b = clients(server, 2)
+    a.send_raw(b"parting words\n")
+    a.close()
+    assert b.recv_raw_line() == b"parting words\n"
+
+
 def test_each_relay_listener_is_its_own_group(backend):
     with Server(listen=["relay:127.0.0.1:0", "relay:127.0.0.1:0"], backend=backend) as srv:
         a, b = clients(srv, 2, listener=0)

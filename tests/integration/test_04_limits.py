@@ -9,6 +9,7 @@ everyone else keeps receiving every message in order. Running out of file
 descriptors never makes the loop spin.
 """
 
+import random
 import time
 
 from harness import ChatClient, FrameClient, LineClient, Server, wait_until
@@ -229,6 +230,54 @@ def test_slow_relay_client_is_disconnected_others_unaffected(backend):
         assert_slow_consumer_logged(srv, slow)
         reader.send_raw(b"reader still here\n")
         assert sender.recv_raw_line() == b"reader still here\n"
+
+
+# ---------------------------------------------------------------- queued output
+
+def test_backlog_to_a_slow_reader_arrives_intact_and_in_order(backend):
+    """Output a reader cannot take at once is queued (well under --sendq) and
+    delivered later byte for byte: partial writes resume at the right offset."""
+    rng = random.Random(7)
+    with Server(backend=backend) as srv:
+        reader = ChatClient(srv.port("chat"), name="reader", room="#q", rcvbuf=4096)
+        talker = ChatPublisher(ChatClient(srv.port("chat"), name="talker", room="#q"), "#q")
+        texts = [f"{i} " + "t" * rng.randrange(0, 3000) for i in range(600)]
+        for start in range(0, len(texts), 50):
+            for text in texts[start:start + 50]:
+                talker.client.send(f"MSG {text}")
+            talker.client.expect(*[f"ROOM #q talker {t}" for t in texts[start:start + 50]])
+        reader.expect("JOIN #q talker")
+        reader.expect(*[f"ROOM #q talker {t}" for t in texts])
+
+
+def test_frame_backlog_to_a_slow_reader_arrives_intact(backend):
+    rng = random.Random(11)
+    with Server(listen=["frame:127.0.0.1:0"], backend=backend) as srv:
+        reader = FrameClient(srv.port("frame"), rcvbuf=4096)
+        sender = FrameClient(srv.port("frame"))
+        srv.wait_accepted(reader, sender)
+        payloads = [bytes([i % 256]) * rng.randrange(0, 5000) for i in range(400)]
+        for payload in payloads:
+            sender.send_frame(payload)
+            sender.expect_frame(payload)
+        for payload in payloads:
+            reader.expect_frame(payload)
+
+
+def test_writes_to_a_reset_peer_do_not_hurt_the_server(backend):
+    """A member resets while messages are being sent to it (EPIPE/ECONNRESET
+    on write, never a fatal SIGPIPE)."""
+    with Server(backend=backend) as srv:
+        talker = ChatClient(srv.port("chat"), name="talker", room="#r")
+        for i in range(20):
+            victim = ChatClient(srv.port("chat"), name=f"victim{i}", room="#r")
+            talker.expect(f"JOIN #r victim{i}")
+            talker.send(f"MSG {'m' * 2000}")
+            victim.reset()
+            talker.send(f"MSG {'n' * 2000}")
+            lines = talker.recv_lines(3)
+            assert f"LEAVE #r victim{i}" in lines, lines
+        talker.expect_no_pending()
 
 
 # ---------------------------------------------------------------- fd exhaustion
