@@ -14,11 +14,13 @@ Every wait has a deadline (harness.DEADLINE); nothing sleeps and hopes.
         .exit_status() -> int (waits for the command to end) .close()
 """
 
+import fcntl
 import os
 import pty
 import re
 import select
 import shutil
+import struct
 import subprocess
 import termios
 import threading
@@ -149,16 +151,16 @@ class PtyParley:
         self._set_size(slave, cols, rows)
         self.initial_termios = termios.tcgetattr(slave)
         child_env = dict(os.environ, TERM="xterm", **(env or {}))
+        # A session of its own, like a login; no preexec_fn (unsafe with the
+        # reader threads) and no controlling terminal needed: parley reads
+        # Ctrl-C and Ctrl-Z as keys.
         self.proc = subprocess.Popen([PARLEY, *map(str, args)], stdin=slave, stdout=slave,
-                                     stderr=slave, env=child_env, start_new_session=True,
-                                     preexec_fn=_make_controlling_tty)
+                                     stderr=slave, env=child_env, start_new_session=True)
         self.slave = slave
         self.output = bytearray()
 
     @staticmethod
     def _set_size(fd, cols, rows):
-        import fcntl
-        import struct
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
     def __enter__(self):
@@ -211,13 +213,6 @@ class PtyParley:
 
     def termios(self):
         return termios.tcgetattr(self.slave)
-
-
-def _make_controlling_tty():
-    """In the child: make stdin (the pty) the controlling terminal, so that
-    Ctrl-C and friends become signals as in a real session."""
-    import fcntl
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 def tmux_available():
