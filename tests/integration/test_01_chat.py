@@ -381,7 +381,8 @@ def test_privmsg_unknown_user(server):
     alice.expect("ERROR User not found")
 
 
-@pytest.mark.parametrize("line", ["PRIVMSG", "PRIVMSG bob", "PRIVMSG ghost", "PRIVMSG bob "])
+@pytest.mark.parametrize("line", ["PRIVMSG", "PRIVMSG bob", "PRIVMSG ghost", "PRIVMSG bob ",
+                                  "/msg bob", "/msg"])
 def test_privmsg_without_text(server, line):
     connect(server, "bob")
     alice = connect(server, "alice")
@@ -574,6 +575,21 @@ def test_slash_commands(server):
     c.send("/QuIt")
     c.expect("OK Goodbye!")
     c.expect_closed()
+
+
+def test_slash_forms_take_the_same_arguments(server):
+    connect(server, "zed", "#g")
+    c = connect(server)
+    c.send("/nick a b")
+    c.expect("ERROR Invalid username")
+    c.send("/nick alice")
+    c.expect("OK Welcome, alice!")
+    c.send("/join")
+    c.expect("ERROR Invalid room name")
+    c.send("/users #G")
+    c.expect("USERLIST zed")
+    c.send("/leave")
+    c.expect("ERROR Not in a room")
 
 
 @pytest.mark.parametrize("registered", [False, True])

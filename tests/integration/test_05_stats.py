@@ -223,9 +223,10 @@ def test_idle_with_open_pipe_and_connections(backend):
     listen = ["chat:127.0.0.1:0", "relay:127.0.0.1:0", "frame:127.0.0.1:0"]
     with Server(listen=listen, backend=backend) as srv:
         ChatClient(srv.port("chat"), name="alice", room="#g").expect_no_pending()
+        LineClient(srv.port("chat"))  # unregistered: its registration timer is armed
         LineClient(srv.port("relay"))
         FrameClient(srv.port("frame"))
-        srv.wait_log(r" ACCEPT ", count=3)
+        srv.wait_log(r" ACCEPT ", count=4)
         assert_idle(srv)
 
 
