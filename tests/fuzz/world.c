@@ -170,7 +170,11 @@ void world_step(struct world *w)
 			slot[n++] = i;
 		}
 	}
-	FUZZ_CHECK(poll(pfd, (nfds_t)n, 0) >= 0);
+	int ready;
+	do /* libFuzzer's timeout alarm (SIGALRM) may interrupt us */
+		ready = poll(pfd, (nfds_t)n, 0);
+	while (ready < 0 && errno == EINTR);
+	FUZZ_CHECK(ready >= 0);
 	for (int k = 0; k < n; k++)
 		if (pfd[k].revents)
 			client_read(w, slot[k]);
