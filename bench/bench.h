@@ -97,5 +97,7 @@ void publisher_free(struct publisher *p);
 void driver_client_ready(struct bench *b);
 /* driver.c: totals changed while draining; finish if everything arrived. */
 void driver_check_drained(struct bench *b);
+/* driver.c: the run cannot go on (e.g. a connection failed during setup). */
+void driver_abort(struct bench *b);
 
 #endif

@@ -128,6 +128,8 @@ static void on_unit(struct client *c, const struct unit *u, uint64_t now_ns)
 	case UNIT_ERROR:
 		bench_fail(c->b, &c->b->checks.refused, "client %u: server said: %.*s", c->id,
 			   (int)(u->len > 120 ? 120 : u->len), u->data);
+		if (c->b->phase == PH_SETUP) /* registration refused: cannot go on */
+			driver_abort(c->b);
 		break;
 	case UNIT_OTHER:
 	case UNIT_NEED_MORE:
@@ -177,9 +179,11 @@ static void client_on_close(struct conn *conn)
 	struct client *c = conn_session(conn);
 	const char *why = conn_close_reason(conn);
 	if (c->b->phase != PH_DONE && why && strcmp(why, "eof") != 0)
-		bench_fail(c->b, &c->b->checks.closed, "client %u: connection closed (%s)", c->id,
-			   why);
+		bench_fail(c->b, &c->b->checks.closed, "client %u: connection %s (%s)", c->id,
+			   c->ready ? "closed" : "failed before registering (refused?)", why);
 	c->conn = NULL;
+	if (c->b->phase == PH_SETUP) /* setup can no longer complete */
+		driver_abort(c->b);
 }
 
 const struct conn_handler client_handler = {

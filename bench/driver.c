@@ -120,6 +120,12 @@ static void next_phase(struct loop_timer *timer)
 	}
 }
 
+void driver_abort(struct bench *b)
+{
+	b->aborted = true;
+	finish(b);
+}
+
 void driver_check_drained(struct bench *b)
 {
 	if (b->phase == PH_DRAIN && b->deliveries >= b->owed && b->acks >= b->published)
@@ -133,8 +139,7 @@ static void open_more(struct bench *b)
 	while (b->phase == PH_SETUP && b->opened < b->nconns &&
 	       b->opened - b->ready < SETUP_WINDOW) {
 		if (!client_open(&b->clients[b->opened++])) {
-			b->aborted = true;
-			finish(b);
+			driver_abort(b);
 			return;
 		}
 	}

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 	report_compute(&o, r, verdict == 0, &f);
 	if (o.json)
 		report_json(stdout, &o, r, &f);
-	else
+	else if (verdict != 2) /* an incomplete run has no figures to show */
 		report_table(stdout, &o, r, &f);
 	free(r);
 	return verdict;
