@@ -30,11 +30,20 @@ struct publisher {
 	struct client *c;     /* the connection it publishes on */
 	uint32_t id, room;
 	uint32_t sent, acked; /* messages sent / acknowledged so far */
-	uint64_t start_ns;    /* pacing origin (rate mode) */
-	double interval_ns;   /* time between messages (rate mode) */
-	struct loop_timer timer;
+	uint32_t owed;        /* rate mode: due but held back by the window */
 	char *tmpl;           /* one publish, envelope and padded payload */
 	size_t tmpl_len, payload_off;
+};
+
+/* The --rate schedule: message k of the run is due at start + k * interval
+ * and belongs to publisher k mod publishers, so sends are evenly spaced
+ * whatever the protocol. A timerfd gives microsecond wake-ups (loop timers
+ * have millisecond resolution, which would bunch sends at tick edges). */
+struct pacer {
+	int fd;               /* timerfd, -1 when not running */
+	uint64_t start_ns;
+	double interval_ns;
+	uint64_t next;        /* index of the next message to hand out */
 };
 
 struct client {
@@ -65,6 +74,7 @@ struct bench {
 	bool recording;       /* latencies go into `hist` (measured window only) */
 	bool aborted;         /* setup failed, watchdog fired or interrupted */
 	struct loop_timer phase_timer, watchdog;
+	struct pacer pacer;
 	struct bench_checks checks;
 	struct bench_result *res;
 };
@@ -86,12 +96,20 @@ void client_check_complete(struct client *c);
 
 /* publisher.c */
 void publisher_init(struct publisher *p, struct bench *b, uint32_t id);
-void publisher_start(struct publisher *p, uint64_t now_ns);
-void publisher_stop(struct publisher *p);
-/* The publisher's connection consumed input that may have acknowledged
- * messages: refill the window or catch up with the schedule. */
-void publisher_input_done(struct publisher *p);
 void publisher_free(struct publisher *p);
+/* Saturation mode: fills the window. Rate mode: sends what is owed, as far
+ * as the window allows. */
+void publisher_send(struct publisher *p);
+/* The publisher's connection consumed input that may have acknowledged
+ * messages: same as publisher_send(). */
+void publisher_input_done(struct publisher *p);
+
+/* pacer.c */
+/* Starts handing out due messages to publishers; false (with a failure
+ * recorded) if the timer cannot be created. */
+bool pacer_start(struct bench *b, uint64_t now_ns);
+/* Stops the schedule and releases the timer; safe to call when stopped. */
+void pacer_stop(struct bench *b);
 
 /* driver.c: a client's registration was confirmed. */
 void driver_client_ready(struct bench *b);

@@ -69,6 +69,12 @@ static void finish(struct bench *b)
 	loop_stop(b->loop);
 }
 
+void driver_abort(struct bench *b)
+{
+	b->aborted = true;
+	finish(b);
+}
+
 /* ---- phases ---- */
 
 static void next_phase(struct loop_timer *timer);
@@ -81,18 +87,23 @@ static void enter(struct bench *b, enum phase ph, double secs)
 
 static void begin_warmup(struct bench *b)
 {
-	uint64_t now = clock_mono_ns();
 	enter(b, PH_WARMUP, b->o->warmup);
+	if (b->o->publishers == 0)
+		return;
+	if (b->o->rate > 0) {
+		if (!pacer_start(b, clock_mono_ns()))
+			driver_abort(b);
+		return;
+	}
 	for (uint32_t j = 0; j < b->o->publishers; j++)
-		publisher_start(&b->pubs[j], now);
+		publisher_send(&b->pubs[j]);
 }
 
 static void begin_drain(struct bench *b)
 {
 	take_snapshot(b, &b->res->end);
 	b->recording = false;
-	for (uint32_t j = 0; j < b->o->publishers; j++)
-		publisher_stop(&b->pubs[j]);
+	pacer_stop(b);
 	enter(b, PH_DRAIN, DRAIN_MS / 1000.0);
 	driver_check_drained(b);
 }
@@ -118,12 +129,6 @@ static void next_phase(struct loop_timer *timer)
 		finish(b);
 		break;
 	}
-}
-
-void driver_abort(struct bench *b)
-{
-	b->aborted = true;
-	finish(b);
 }
 
 void driver_check_drained(struct bench *b)
@@ -210,6 +215,7 @@ static void build(struct bench *b, const struct bench_opts *o, struct bench_resu
 		p->c = &b->clients[b->proto->publisher_is_member ? j : o->clients + j];
 		p->c->pub = p;
 	}
+	b->pacer.fd = -1;
 	loop_timer_init(&b->phase_timer, next_phase);
 	loop_timer_init(&b->watchdog, on_watchdog);
 	r->conns = b->nconns;
@@ -217,6 +223,7 @@ static void build(struct bench *b, const struct bench_opts *o, struct bench_resu
 
 static void teardown(struct bench *b)
 {
+	pacer_stop(b);
 	net_destroy(b->net);
 	for (uint32_t i = 0; i < b->nconns; i++)
 		free(b->clients[i].next_seq);
