@@ -11,11 +11,18 @@
 #include "util/alloc.h"
 #include "util/msg.h"
 
-enum { OUTQ_MIN_CAP = 8, OUTQ_BATCH = 256, COALESCE_MAX = 1024 };
+enum { OUTQ_MIN_CAP = 8, OUTQ_MAX_HINT = 1024, OUTQ_BATCH = 256, COALESCE_MAX = 1024 };
 
+/* While the ring is freed, `cap` remembers how big it last grew, so a
+ * connection that receives a burst every iteration allocates the right size
+ * at once instead of regrowing 8, 16, 32, 64... each time. */
 static void grow(struct outq *q)
 {
-	uint32_t cap = q->cap ? q->cap * 2 : OUTQ_MIN_CAP;
+	uint32_t cap;
+	if (!q->ring)
+		cap = q->cap ? q->cap : OUTQ_MIN_CAP;
+	else
+		cap = q->cap * 2;
 	struct msg **ring = xmalloc(cap * sizeof(*ring));
 	for (uint32_t i = 0; i < q->count; i++)
 		ring[i] = q->ring[(q->head + i) & (q->cap - 1)];
@@ -27,7 +34,7 @@ static void grow(struct outq *q)
 
 void outq_push(struct outq *q, struct msg *m)
 {
-	if (q->count == q->cap)
+	if (!q->ring || q->count == q->cap)
 		grow(q);
 	q->ring[(q->head + q->count) & (q->cap - 1)] = msg_ref(m);
 	q->count++;
@@ -38,7 +45,9 @@ static void release_ring(struct outq *q)
 {
 	free(q->ring);
 	q->ring = NULL;
-	q->head = q->count = q->cap = q->offset = 0;
+	q->head = q->count = q->offset = 0;
+	if (q->cap > OUTQ_MAX_HINT)
+		q->cap = OUTQ_MAX_HINT;
 }
 
 /* Drops fully written messages from the front after `n` bytes went out. */
@@ -104,9 +113,13 @@ int outq_flush(struct outq *q, int fd, char *scratch, size_t scratch_len, uint64
 {
 	struct iovec iov[OUTQ_BATCH];
 	while (q->bytes > 0) {
-		struct msghdr mh = {.msg_iov = iov,
-				    .msg_iovlen = (size_t)gather(q, iov, scratch, scratch_len)};
-		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		int niov = gather(q, iov, scratch, scratch_len);
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
+		/* send() spares the kernel importing an iovec array: the common
+		 * case once small messages are coalesced. */
+		ssize_t n = niov == 1 ? send(fd, iov[0].iov_base, iov[0].iov_len,
+					     MSG_NOSIGNAL | MSG_DONTWAIT)
+				      : sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

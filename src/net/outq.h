@@ -17,7 +17,8 @@ struct outq {
 	struct msg **ring; /* NULL when empty */
 	uint32_t head;     /* index of the oldest message */
 	uint32_t count;    /* messages queued */
-	uint32_t cap;      /* ring slots, a power of two */
+	uint32_t cap;      /* ring slots, a power of two; while ring is NULL,
+			      the size to allocate next (a bounded hint) */
 	uint32_t offset;   /* bytes of ring[head] already written */
 	size_t bytes;      /* unwritten bytes in the queue */
 };

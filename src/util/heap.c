@@ -6,6 +6,8 @@
 
 #include "util/alloc.h"
 
+enum { HEAP_MIN_CAP = 16 };
+
 static void place(struct heap *h, uint32_t i, struct heap_node *n)
 {
 	h->items[i] = n;
@@ -46,11 +48,21 @@ void heap_push(struct heap *h, struct heap_node *n)
 {
 	assert(!heap_contains(n));
 	if (h->len == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 16;
+		h->cap = h->cap ? h->cap * 2 : HEAP_MIN_CAP;
 		h->items = xrealloc(h->items, h->cap * sizeof(*h->items));
 	}
 	place(h, h->len++, n);
 	sift_up(h, n->index);
+}
+
+/* Gives memory back after a peak (ten thousand registration timers that
+ * have all been cancelled should not keep their slots for good). */
+static void maybe_shrink(struct heap *h)
+{
+	if (h->cap <= HEAP_MIN_CAP || h->len > h->cap / 4)
+		return;
+	h->cap /= 2;
+	h->items = xrealloc(h->items, h->cap * sizeof(*h->items));
 }
 
 void heap_remove(struct heap *h, struct heap_node *n)
@@ -59,11 +71,12 @@ void heap_remove(struct heap *h, struct heap_node *n)
 	assert(i < h->len && h->items[i] == n);
 	n->index = HEAP_NONE;
 	struct heap_node *last = h->items[--h->len];
-	if (i == h->len)
-		return;
-	place(h, i, last);
-	sift_up(h, i);
-	sift_down(h, last->index);
+	if (i != h->len) {
+		place(h, i, last);
+		sift_up(h, i);
+		sift_down(h, last->index);
+	}
+	maybe_shrink(h);
 }
 
 void heap_release(struct heap *h)
