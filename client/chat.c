@@ -63,11 +63,12 @@ void chat_parse(const char *line, size_t len, struct chat_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	struct span rest = {line, len};
 	struct span cmd = next_word(&rest);
-	ev->kind = classify(cmd, rest, ev);
-	if (ev->kind == CHAT_OTHER) {
+	enum chat_kind kind = classify(cmd, rest, ev);
+	if (kind == CHAT_OTHER) {
 		memset(ev, 0, sizeof(*ev));
 		ev->text = (struct span){line, len};
 	}
+	ev->kind = kind; /* after the memset, which would make it CHAT_ROOM (0) */
 }
 
 /* True if `text` starts with `prefix`; then `rest` is what follows. */

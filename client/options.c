@@ -231,13 +231,19 @@ enum opt_result options_parse(int argc, char **argv, struct options *o, char *er
 {
 	set_defaults(o);
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* not 1: 0 also drops a half-read group ("-hx") of a previous call */
 	int opt;
 	while ((opt = getopt_long(argc, argv, "u:j:h", long_options, NULL)) != -1) {
 		if (opt == 'h')
 			return OPT_HELP;
 		if (opt == '?' || opt == ':') {
-			snprintf(err, errlen, "bad or incomplete option '%s'", argv[optind - 1]);
+			/* An unknown letter may sit inside a group ("-xu"), where
+			 * argv[optind - 1] is the word before it: name the letter. */
+			if (optopt > 0 && optopt < OPT_PROTO && !strchr("ujh", optopt))
+				snprintf(err, errlen, "bad or incomplete option '-%c'", optopt);
+			else
+				snprintf(err, errlen, "bad or incomplete option '%s'",
+					 argv[optind - 1]);
 			return OPT_USAGE;
 		}
 		if (!apply_option(o, opt, optarg, err, errlen))
