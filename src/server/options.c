@@ -170,7 +170,7 @@ enum options_result options_parse(int argc, char **argv, struct options *out, ch
 {
 	set_defaults(out);
 	int opt;
-	optind = 1;
+	optind = 0; /* glibc: 0 is a full reset, also of a half-read option group */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:h", long_options, NULL)) != -1) {
 		if (opt == 'h')
