@@ -27,21 +27,7 @@
 
 enum { MAX_INPUT = 8192 };
 
-static struct guarded guard;
-
-static int setup(void **state)
-{
-	(void)state;
-	guarded_init(&guard, MAX_INPUT);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	guarded_free(&guard);
-	return 0;
-}
+GUARDED_GROUP(MAX_INPUT)
 
 struct word {
 	const char *name;

@@ -31,25 +31,11 @@
 
 enum { MAX_INPUT = 8192 };
 
-static struct guarded guard;
+GUARDED_GROUP(MAX_INPUT)
 
 static const struct render_style plain = {.color = false, .terminal = true};
 static const struct render_style colour = {.color = true, .terminal = true};
 static const struct render_style pipe_out = {.color = false, .terminal = false};
-
-static int setup(void **state)
-{
-	(void)state;
-	guarded_init(&guard, MAX_INPUT);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	guarded_free(&guard);
-	return 0;
-}
 
 /* ---- helpers ---- */
 

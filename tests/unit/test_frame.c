@@ -22,21 +22,7 @@
 
 enum { MAX_INPUT = (1 << 20) + 64 };
 
-static struct guarded guard;
-
-static int setup(void **state)
-{
-	(void)state;
-	guarded_init(&guard, MAX_INPUT);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	guarded_free(&guard);
-	return 0;
-}
+GUARDED_GROUP(MAX_INPUT)
 
 static enum codec_status decode(size_t max, const char *s, size_t n, struct codec_unit *u)
 {

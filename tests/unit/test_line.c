@@ -25,21 +25,7 @@
 
 enum { MAX_INPUT = 20000, MAX_EVENTS = 512, EVENT_BYTES = 64 };
 
-static struct guarded guard;
-
-static int setup(void **state)
-{
-	(void)state;
-	guarded_init(&guard, MAX_INPUT);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	guarded_free(&guard);
-	return 0;
-}
+GUARDED_GROUP(MAX_INPUT)
 
 static struct line_decoder decoder(size_t max, enum line_mode mode)
 {

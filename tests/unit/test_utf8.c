@@ -18,21 +18,7 @@
 #include "testutil.h"
 #include "util/utf8.h"
 
-static struct guarded guard;
-
-static int setup(void **state)
-{
-	(void)state;
-	guarded_init(&guard, 4096);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	guarded_free(&guard);
-	return 0;
-}
+GUARDED_GROUP(4096)
 
 /* Validates `n` bytes placed flush against the guard page. */
 static bool valid_n(const char *s, size_t n)

@@ -55,6 +55,23 @@ static inline void guarded_free(struct guarded *g)
 	g->base = NULL;
 }
 
+/* Defines the file's `guard` and the cmocka group `setup`/`teardown` that
+ * map it for inputs of up to `max_len` bytes and unmap it afterwards. */
+#define GUARDED_GROUP(max_len)                                 \
+	static struct guarded guard;                           \
+	static int setup(void **state)                         \
+	{                                                      \
+		(void)state;                                   \
+		guarded_init(&guard, (max_len));               \
+		return 0;                                      \
+	}                                                      \
+	static int teardown(void **state)                      \
+	{                                                      \
+		(void)state;                                   \
+		guarded_free(&guard);                          \
+		return 0;                                      \
+	}
+
 /* Deterministic pseudo-random numbers (xorshift64*), so that "random"
  * tests replay identically. */
 static inline unsigned long long test_rand(unsigned long long *state)
