@@ -11,12 +11,15 @@
 #include "loop/backend.h"
 #include "util/alloc.h"
 #include "util/clock.h"
+#include "util/list.h" /* container_of */
 
 static const struct backend *const backends[] = {
 	&backend_epoll,
 	&backend_poll,
 	&backend_select,
 };
+
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
 /* A batch holds at most MAX_FIRED events; backends hand out the rest on
  * the next wait (poll and select rotate their scan so none starve). */
@@ -51,23 +54,33 @@ struct loop {
 
 static const struct backend *find_backend(const char *name)
 {
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+	for (size_t i = 0; i < NBACKENDS; i++)
 		if (strcmp(backends[i]->name, name) == 0)
 			return backends[i];
 	return NULL;
 }
 
-const char *loop_backend_list(void)
+char *loop_backend_list(char *out, size_t outlen)
 {
-	return "epoll, poll, select";
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < NBACKENDS && used < outlen; i++) {
+		int n = snprintf(out + used, outlen - used, "%s%s", i ? ", " : "",
+				 backends[i]->name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return out;
 }
 
 struct loop *loop_create(const char *name, char *err, size_t errlen)
 {
 	const struct backend *backend = find_backend(name);
 	if (!backend) {
+		char names[LOOP_BACKEND_LIST_MAX];
 		snprintf(err, errlen, "unknown backend '%s' (choose from %s)", name,
-			 loop_backend_list());
+			 loop_backend_list(names, sizeof(names)));
 		return NULL;
 	}
 	void *state = backend->create();
@@ -211,7 +224,7 @@ static void run_timers(struct loop *loop)
 	struct heap_node *n;
 	while ((n = heap_peek(&loop->timers)) && n->key <= loop->now_ms) {
 		heap_remove(&loop->timers, n);
-		struct loop_timer *t = (struct loop_timer *)(void *)n;
+		struct loop_timer *t = container_of(n, struct loop_timer, node);
 		t->fn(t);
 	}
 }

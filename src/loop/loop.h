@@ -45,8 +45,11 @@ void loop_destroy(struct loop *loop);
 /* The backend's name. */
 const char *loop_backend(const struct loop *loop);
 
-/* Names of all compiled-in backends, comma separated, for --help. */
-const char *loop_backend_list(void);
+enum { LOOP_BACKEND_LIST_MAX = 64 };
+
+/* Writes the names of all compiled-in backends, comma separated, for --help
+ * (LOOP_BACKEND_LIST_MAX bytes are enough); returns `out`. */
+char *loop_backend_list(char *out, size_t outlen);
 
 /* Lowest descriptor number the backend cannot watch (FD_SETSIZE for select,
  * INT32_MAX otherwise). */

@@ -27,8 +27,9 @@ int main(int argc, char **argv)
 		options_usage(stdout);
 		return 0;
 	case OPTIONS_BAD:
-		fprintf(stderr, "parleyd: %s\n\n", err);
-		options_usage(stderr);
+		/* One line and a pointer, as `parley` does: the full help
+		 * would bury the error. */
+		fprintf(stderr, "parleyd: %s\nTry 'parleyd --help' for more information.\n", err);
 		return 2;
 	case OPTIONS_RUN:
 		break;

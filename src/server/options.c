@@ -46,6 +46,7 @@ const char *proto_name(enum listen_proto proto)
 
 void options_usage(FILE *out)
 {
+	char backends[LOOP_BACKEND_LIST_MAX];
 	fprintf(out,
 		"Usage: parleyd [PORT] [options]\n"
 		"Event-driven chat server: chat rooms (seed 001), line relay (seed 002)\n"
@@ -72,8 +73,10 @@ void options_usage(FILE *out)
 		"  -h, --help                 show this help and exit\n"
 		"\n"
 		"Console (stdin): STATS prints counters and connections, HELP lists commands.\n"
-		"SIGINT/SIGTERM shut down gracefully; a second signal exits at once.\n",
-		OPTIONS_DEFAULT_PORT, loop_backend_list());
+		"SIGINT/SIGTERM shut down gracefully; a second signal exits at once.\n"
+		"SIGHUP is logged (RELOAD) and reloads what can be reloaded (nothing yet);\n"
+		"SIGUSR1/SIGUSR2 are logged and ignored.\n",
+		OPTIONS_DEFAULT_PORT, loop_backend_list(backends, sizeof(backends)));
 }
 
 static void set_defaults(struct options *o)
@@ -176,10 +179,14 @@ enum options_result options_parse(int argc, char **argv, struct options *out, ch
 		if (opt == 'h')
 			return OPTIONS_HELP;
 		if (opt == '?' || opt == ':') {
+			/* A short letter may sit in a group ("-xp"): name the
+			 * letter. Long options (optopt 0, or their own code when
+			 * a value is missing) are named by their argv word. */
 			char flag[3] = {'-', (char)optopt, '\0'};
-			const char *what = optopt ? flag : argv[optind - 1];
+			bool letter = optopt > 0 && optopt < OPT_LISTEN;
 			snprintf(err, errlen, "%s '%s'",
-				 opt == ':' ? "missing value for" : "unknown option", what);
+				 opt == ':' ? "missing value for" : "unrecognized option",
+				 letter ? flag : argv[optind - 1]);
 			return OPTIONS_BAD;
 		}
 		if (!apply(out, opt, optarg, err, errlen))

@@ -26,7 +26,29 @@
 
 enum { SHUTDOWN_GRACE_MS = 2000, DRAIN_MS = 5000 };
 
-static const int stop_signals[] = {SIGINT, SIGTERM};
+/* Every signal whose default action would end the process without a word:
+ * the first two stop the server, SIGHUP reloads, the SIGUSRs are logged and
+ * otherwise ignored (nothing is bound to them yet). */
+static const int handled_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+enum { NSIGNALS = sizeof(handled_signals) / sizeof(handled_signals[0]) };
+
+static const char *signal_name(int signo)
+{
+	switch (signo) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	case SIGUSR1:
+		return "SIGUSR1";
+	case SIGUSR2:
+		return "SIGUSR2";
+	default:
+		return "other";
+	}
+}
 
 /* ---- console ---- */
 
@@ -64,7 +86,7 @@ static void begin_shutdown(struct server *s, int signo)
 {
 	s->shutting_down = true;
 	log_event(&s->log, LOG_INFO, "SHUTDOWN_BEGIN", "signal=%s active=%zu",
-		  signo == SIGINT ? "SIGINT" : "SIGTERM", net_active(s->net));
+		  signal_name(signo), net_active(s->net));
 	console_close(s->console);
 	s->console = NULL;
 	hub_silence(s->hub);
@@ -72,9 +94,25 @@ static void begin_shutdown(struct server *s, int signo)
 	loop_timer_arm(s->loop, &s->grace, SHUTDOWN_GRACE_MS);
 }
 
+void server_reload(struct server *s)
+{
+	/* Nothing is read from disk yet; TLS certificates and a configuration
+	 * file will be re-read here. Connections are never touched. */
+	(void)s;
+}
+
 static void on_signal(void *data, int signo)
 {
 	struct server *s = data;
+	if (signo == SIGHUP) {
+		log_event(&s->log, LOG_INFO, "RELOAD", "signal=SIGHUP");
+		server_reload(s);
+		return;
+	}
+	if (signo == SIGUSR1 || signo == SIGUSR2) {
+		log_event(&s->log, LOG_INFO, "SIGNAL_IGNORED", "signal=%s", signal_name(signo));
+		return;
+	}
 	if (!s->shutting_down) {
 		begin_shutdown(s, signo);
 		return;
@@ -148,7 +186,7 @@ bool server_init(struct server *s, const struct options *opt, char *err, size_t 
 	if (!s->loop)
 		return false;
 	create_core(s);
-	s->signals = loop_signals_open(s->loop, stop_signals, 2, on_signal, s);
+	s->signals = loop_signals_open(s->loop, handled_signals, NSIGNALS, on_signal, s);
 	if (!s->signals) {
 		snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
 		return false;

@@ -37,6 +37,11 @@ bool server_init(struct server *s, const struct options *opt, char *err, size_t 
  * the event loop failed. */
 int server_run(struct server *s);
 
+/* Re-reads what can change without a restart (run on SIGHUP). Nothing yet:
+ * the hook where certificates and a configuration file will be reloaded.
+ * Never disturbs connections or listeners. */
+void server_reload(struct server *s);
+
 /* Closes every descriptor, frees everything and logs the summary. */
 void server_fini(struct server *s);
 

@@ -177,13 +177,36 @@ static void test_create(void **state)
 		assert_int_equal(loop_fd_limit(f->loop), FD_SETSIZE);
 	else
 		assert_int_equal(loop_fd_limit(f->loop), INT32_MAX);
-	assert_non_null(strstr(loop_backend_list(), f->backend));
+	char names[LOOP_BACKEND_LIST_MAX];
+	assert_non_null(strstr(loop_backend_list(names, sizeof(names)), f->backend));
 
 	char err[128] = "";
 	assert_null(loop_create("kqueue", err, sizeof(err)));
 	assert_non_null(strstr(err, "kqueue"));
 	assert_non_null(strstr(err, "epoll"));
 	loop_destroy(NULL);
+}
+
+/* Every name in the list is a backend that loop_create accepts, and a
+ * short buffer gets a truncated, terminated list. */
+static void test_backend_list(void **state)
+{
+	(void)state;
+	char names[LOOP_BACKEND_LIST_MAX];
+	char *list = loop_backend_list(names, sizeof(names));
+	assert_ptr_equal(list, names);
+	int count = 0;
+	for (char *save = NULL, *name = strtok_r(list, ", ", &save); name;
+	     name = strtok_r(NULL, ", ", &save), count++) {
+		char err[128];
+		struct loop *loop = loop_create(name, err, sizeof(err));
+		assert_non_null(loop);
+		assert_string_equal(loop_backend(loop), name);
+		loop_destroy(loop);
+	}
+	assert_int_equal(count, 3);
+	char tiny[6];
+	assert_string_equal(loop_backend_list(tiny, sizeof(tiny)), "epoll");
 }
 
 /* ---- readiness ---- */
@@ -867,6 +890,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		ON_ALL(test_create),
+		cmocka_unit_test(test_backend_list),
 		ON_ALL(test_readable),
 		ON_ALL(test_writable),
 		ON_ALL(test_read_and_write_together),
