@@ -44,12 +44,13 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_OBJ    = $(call obj,$(UTIL_SRC) $(LOOP_SRC) $(NET_SRC) $(CODEC_SRC))
 CHAT_OBJ    = $(call obj,$(HUB_SRC) $(DIALECT_SRC))
-SERVER_OBJ  = $(call obj,$(SERVER_SRC))
+SERVER_OBJ  = $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC)))
 CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
 BENCH_OBJ   = $(call obj,$(BENCH_SRC))
 
 CORE_LIB    = $(BUILD)/libparley-core.a
 CHAT_LIB    = $(BUILD)/libparley-chat.a
+SERVER_LIB  = $(BUILD)/libparley-server.a
 
 PARLEYD     = $(BUILD)/parleyd
 PARLEY      = $(BUILD)/parley
@@ -78,7 +79,11 @@ $(CHAT_LIB): $(CHAT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(PARLEYD): $(SERVER_OBJ) $(CHAT_LIB) $(CORE_LIB)
+$(SERVER_LIB): $(SERVER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PARLEYD): $(call obj,src/server/main.c) $(SERVER_LIB) $(CHAT_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(PARLEY): $(CLIENT_OBJ) $(CORE_LIB)
@@ -145,7 +150,7 @@ FUZZ_NAMES    = $(patsubst tests/fuzz/fuzz_%.c,%,$(filter tests/fuzz/fuzz_%.c,$(
 FUZZ_HELP_OBJ = $(call obj,$(filter-out tests/fuzz/fuzz_%.c tests/fuzz/replay.c,$(FUZZ_SRC)))
 FUZZ_SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
-FUZZ_LIBS     = $(FUZZ_HELP_OBJ) $(CHAT_LIB) $(CORE_LIB)
+FUZZ_LIBS     = $(FUZZ_HELP_OBJ) $(SERVER_LIB) $(CHAT_LIB) $(CORE_LIB)
 
 .PHONY: fuzz-build fuzz-bins fuzz-regress
 

@@ -13,6 +13,7 @@ struct loop_fired {
 
 struct backend {
 	const char *name;
+	const char *wait_call; /* the system call that waits, for --trace */
 	int fd_limit; /* first fd the backend cannot handle */
 	/* Returns backend state, or NULL with errno set. */
 	void *(*create)(void);

@@ -73,6 +73,7 @@ static int epoll_wait_events(void *state, struct loop_fired *fired, int max, int
 
 const struct backend backend_epoll = {
 	.name = "epoll",
+	.wait_call = "epoll_wait()",
 	.fd_limit = INT32_MAX,
 	.create = epoll_create_state,
 	.destroy = epoll_destroy_state,

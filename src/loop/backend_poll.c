@@ -108,6 +108,7 @@ static int poll_wait_events(void *state, struct loop_fired *fired, int max, int 
 
 const struct backend backend_poll = {
 	.name = "poll",
+	.wait_call = "poll()",
 	.fd_limit = INT32_MAX,
 	.create = poll_create_state,
 	.destroy = poll_destroy_state,

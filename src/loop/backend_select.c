@@ -82,6 +82,7 @@ static int select_wait_events(void *state, struct loop_fired *fired, int max, in
 
 const struct backend backend_select = {
 	.name = "select",
+	.wait_call = "select()",
 	.fd_limit = FD_SETSIZE,
 	.create = select_create_state,
 	.destroy = select_destroy_state,

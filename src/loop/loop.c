@@ -12,6 +12,7 @@
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/list.h" /* container_of */
+#include "util/trace.h"
 
 static const struct backend *const backends[] = {
 	&backend_epoll,
@@ -49,6 +50,7 @@ struct loop {
 	struct hook hooks[MAX_HOOKS];
 	int nhooks;
 	uint64_t now_ms;
+	const struct trace *trace; /* NULL unless --trace */
 	bool stopping;
 };
 
@@ -124,6 +126,11 @@ uint64_t loop_now_ms(const struct loop *loop)
 void loop_stop(struct loop *loop)
 {
 	loop->stopping = true;
+}
+
+void loop_set_trace(struct loop *loop, const struct trace *trace)
+{
+	loop->trace = trace;
 }
 
 void loop_add_hook(struct loop *loop, loop_hook_fn *fn, void *data)
@@ -277,6 +284,16 @@ static void dispatch(struct loop *loop, int nfired)
 	}
 }
 
+/* Highest descriptor with a non-empty mask, or -1. A scan, but only when
+ * tracing, where a line per wait costs more anyway. */
+static int max_waited_fd(const struct loop *loop)
+{
+	for (int fd = loop->nwatches - 1; fd >= 0; fd--)
+		if (loop->watches[fd].fn && loop->watches[fd].mask)
+			return fd;
+	return -1;
+}
+
 static void run_hooks(struct loop *loop)
 {
 	for (int i = 0; i < loop->nhooks; i++)
@@ -291,6 +308,8 @@ int loop_run(struct loop *loop)
 		if (loop->stopping)
 			break;
 		ensure_fired_capacity(loop);
+		if (loop->trace)
+			trace_wait(loop->trace, loop->backend->wait_call, max_waited_fd(loop));
 		int n = loop->backend->poll(loop->state, loop->fired, loop->nfired_cap,
 					    poll_timeout(loop));
 		if (n < 0)

@@ -15,6 +15,8 @@
 
 #include "util/heap.h"
 
+struct trace;
+
 struct loop;
 
 enum { LOOP_READ = 1u, LOOP_WRITE = 2u };
@@ -84,6 +86,12 @@ void loop_add_hook(struct loop *loop, loop_hook_fn *fn, void *data);
 
 /* Milliseconds on the monotonic clock, refreshed after each wait. */
 uint64_t loop_now_ms(const struct loop *loop);
+
+/* With a trace set, every wait is preceded by "Waiting on <call>..." and
+ * "MaxFd N", N being the highest descriptor the wait covers (the one less
+ * than select's first argument), on every backend. NULL turns it off;
+ * `trace` must outlive the loop. */
+void loop_set_trace(struct loop *loop, const struct trace *trace);
 
 /* Runs until loop_stop(); returns 0, or a negative errno if the backend
  * failed. With no timers and nothing ready it sleeps indefinitely. */

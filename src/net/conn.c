@@ -10,6 +10,7 @@
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/msg.h"
+#include "util/trace.h"
 
 static void on_conn_io(void *data, int fd, unsigned events);
 static void on_conn_timer(struct loop_timer *timer);
@@ -119,6 +120,7 @@ void conn_teardown(struct conn *c)
 	if (c->handler->on_close)
 		c->handler->on_close(c);
 	log_disconnect(c);
+	trace_removing(c->net->cfg.trace, c->fd);
 	list_remove(&c->pending);
 	list_remove(&c->link);
 	loop_timer_disarm(c->net->loop, &c->timer);
@@ -235,16 +237,23 @@ static void handle_eof(struct conn *c)
 static void conn_read(struct conn *c)
 {
 	char *scratch = c->net->scratch;
+	const struct trace *trace = c->net->cfg.trace;
+	trace_readable(trace, c->fd);
 	ssize_t n = read(c->fd, scratch, NET_READ_CHUNK);
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			conn_close(c, errno_reason(errno));
+		int err = errno;
+		if (err == ECONNRESET)
+			trace_peer_closed(trace, c->fd);
+		if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR)
+			conn_close(c, errno_reason(err));
 		return;
 	}
 	if (n == 0) {
+		trace_peer_closed(trace, c->fd);
 		handle_eof(c);
 		return;
 	}
+	trace_received(trace, (size_t)n, c->fd);
 	c->bytes_in += (uint64_t)n;
 	c->net->stats.bytes_in += (uint64_t)n;
 	handle_input(c, scratch, (size_t)n);

@@ -15,6 +15,7 @@
 #include "net/sock.h"
 #include "util/alloc.h"
 #include "util/log.h"
+#include "util/trace.h"
 
 enum { ACCEPT_BATCH = 64, ACCEPT_PAUSE_MS = 100, LISTEN_BACKLOG = 1024 };
 
@@ -51,6 +52,7 @@ static void reject(struct listener *l, int fd, const struct peer *peer, const ch
 	peer_format(peer, where);
 	log_event(net->log, LOG_WARN, "REJECT", "fd=%d peer=%s listener=%s reason=%s", fd,
 		  where, l->cfg.proto, reason);
+	trace_removing(net->cfg.trace, fd);
 	close(fd);
 	net->stats.rejected++;
 }
@@ -92,8 +94,10 @@ static void shed(struct listener *l, int err)
 		close(net->reserve_fd);
 		struct peer peer;
 		int fd = sock_accept(l->fd, &peer);
-		if (fd >= 0)
+		if (fd >= 0) {
+			trace_accept(net->cfg.trace, fd);
 			reject(l, fd, &peer, "fd-exhausted");
+		}
 		net->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd >= 0)
 			return;
@@ -123,6 +127,7 @@ static void on_listener_io(void *data, int fd, unsigned events)
 			pause_accepting(l);
 			return;
 		}
+		trace_accept(l->net->cfg.trace, cfd);
 		admit(l, cfd, &peer);
 	}
 }

@@ -17,7 +17,10 @@ struct log;
 struct net;
 struct listener;
 
+struct trace;
+
 struct net_config {
+	const struct trace *trace; /* --trace lines for accepts, reads, closes; or NULL */
 	size_t max_clients; /* over all listeners, registered or not */
 	size_t sendq;       /* per-connection queued-output limit in bytes */
 	uint64_t drain_ms;  /* longest wait for output before a closing conn goes */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "loop/loop.h"
+#include "server/wiring.h"
 #include "util/str.h"
 
 enum {
@@ -20,6 +21,7 @@ enum {
 	OPT_HISTORY,
 	OPT_REGISTER_TIMEOUT,
 	OPT_LOG_LEVEL,
+	OPT_TRACE,
 };
 
 static const struct option long_options[] = {
@@ -33,20 +35,14 @@ static const struct option long_options[] = {
 	{"history", required_argument, NULL, OPT_HISTORY},
 	{"register-timeout", required_argument, NULL, OPT_REGISTER_TIMEOUT},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"trace", no_argument, NULL, OPT_TRACE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
 
-static const char *const proto_names[] = {"chat", "relay", "frame"};
-
-const char *proto_name(enum listen_proto proto)
-{
-	return proto_names[proto];
-}
-
 void options_usage(FILE *out)
 {
-	char backends[LOOP_BACKEND_LIST_MAX];
+	char backends[LOOP_BACKEND_LIST_MAX], protos[PROTO_LIST_MAX];
 	fprintf(out,
 		"Usage: parleyd [PORT] [options]\n"
 		"Event-driven chat server: chat rooms (seed 001), line relay (seed 002)\n"
@@ -54,9 +50,9 @@ void options_usage(FILE *out)
 		"\n"
 		"Listeners (default: chat on port %d, every address, IPv4 and IPv6):\n"
 		"  PORT, -p, --port PORT      add a chat listener on PORT\n"
-		"  --listen PROTO:[ADDR:]PORT add a listener (repeatable); PROTO is chat,\n"
-		"                             relay or frame; ADDR may be IPv4, [IPv6] or a\n"
-		"                             name; port 0 picks a free port. --listen\n"
+		"  --listen PROTO:[ADDR:]PORT add a listener (repeatable); PROTO is one of\n"
+		"                             %s; ADDR may be IPv4, [IPv6] or\n"
+		"                             a name; port 0 picks a free port. --listen\n"
 		"                             replaces the default listener.\n"
 		"\n"
 		"Options:\n"
@@ -70,13 +66,17 @@ void options_usage(FILE *out)
 		"  --register-timeout SECS    close chat clients that never send USERNAME\n"
 		"                             (default 60, 0 = never)\n"
 		"  --log-level LEVEL          debug, info, warn or error (default info)\n"
+		"  --trace                    print each event-loop step on stdout: waits\n"
+		"                             (with the highest descriptor waited on),\n"
+		"                             accepts, reads, peer closes, removals\n"
 		"  -h, --help                 show this help and exit\n"
 		"\n"
 		"Console (stdin): STATS prints counters and connections, HELP lists commands.\n"
 		"SIGINT/SIGTERM shut down gracefully; a second signal exits at once.\n"
 		"SIGHUP is logged (RELOAD) and reloads what can be reloaded (nothing yet);\n"
 		"SIGUSR1/SIGUSR2 are logged and ignored.\n",
-		OPTIONS_DEFAULT_PORT, loop_backend_list(backends, sizeof(backends)));
+		OPTIONS_DEFAULT_PORT, proto_list(protos, sizeof(protos)),
+		loop_backend_list(backends, sizeof(backends)));
 }
 
 static void set_defaults(struct options *o)
@@ -92,7 +92,7 @@ static void set_defaults(struct options *o)
 	o->log_level = LOG_INFO;
 }
 
-static bool add_listener(struct options *o, enum listen_proto proto, const char *where,
+static bool add_listener(struct options *o, const struct proto *proto, const char *where,
 			 char *err, size_t errlen)
 {
 	if (o->nlisten == OPTIONS_MAX_LISTENERS) {
@@ -110,13 +110,17 @@ static bool add_listener(struct options *o, enum listen_proto proto, const char 
 static bool parse_listen(struct options *o, const char *spec, char *err, size_t errlen)
 {
 	const char *colon = strchr(spec, ':');
-	if (colon) {
-		for (int p = PROTO_CHAT; p <= PROTO_FRAME; p++)
-			if (str_equals(spec, (size_t)(colon - spec), proto_names[p]))
-				return add_listener(o, (enum listen_proto)p, colon + 1, err, errlen);
+	if (!colon) {
+		snprintf(err, errlen, "bad --listen '%s' (expected PROTO:[ADDR:]PORT)", spec);
+		return false;
 	}
-	snprintf(err, errlen, "bad --listen '%s' (expected chat|relay|frame:[ADDR:]PORT)", spec);
-	return false;
+	char why[160];
+	const struct proto *proto = proto_parse(spec, (size_t)(colon - spec), why, sizeof(why));
+	if (!proto) {
+		snprintf(err, errlen, "bad --listen '%s': %s", spec, why);
+		return false;
+	}
+	return add_listener(o, proto, colon + 1, err, errlen);
 }
 
 static bool parse_number(const char *flag, const char *text, unsigned long min,
@@ -136,7 +140,7 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 	size_t n;
 	switch (opt) {
 	case 'p':
-		return add_listener(o, PROTO_CHAT, arg, err, errlen);
+		return add_listener(o, proto_default(), arg, err, errlen);
 	case OPT_LISTEN:
 		return parse_listen(o, arg, err, errlen);
 	case OPT_BACKEND:
@@ -156,6 +160,9 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 		if (!parse_number("--register-timeout", arg, 0, 86400 * 7, &n, err, errlen))
 			return false;
 		o->register_timeout_s = n;
+		return true;
+	case OPT_TRACE:
+		o->trace = true;
 		return true;
 	case OPT_LOG_LEVEL:
 		if (log_level_parse(arg, &o->log_level))
@@ -193,12 +200,12 @@ enum options_result options_parse(int argc, char **argv, struct options *out, ch
 			return OPTIONS_BAD;
 	}
 	for (int i = optind; i < argc; i++)
-		if (!add_listener(out, PROTO_CHAT, argv[i], err, errlen))
+		if (!add_listener(out, proto_default(), argv[i], err, errlen))
 			return OPTIONS_BAD;
 	if (out->nlisten == 0) {
 		char port[8];
 		snprintf(port, sizeof(port), "%d", OPTIONS_DEFAULT_PORT);
-		add_listener(out, PROTO_CHAT, port, err, errlen);
+		add_listener(out, proto_default(), port, err, errlen);
 	}
 	return OPTIONS_RUN;
 }

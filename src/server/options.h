@@ -2,6 +2,7 @@
 #ifndef PARLEY_SERVER_OPTIONS_H
 #define PARLEY_SERVER_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,10 +12,10 @@
 
 enum { OPTIONS_MAX_LISTENERS = 32, OPTIONS_DEFAULT_PORT = 7000 };
 
-enum listen_proto { PROTO_CHAT, PROTO_RELAY, PROTO_FRAME };
+struct proto;
 
 struct listen_option {
-	enum listen_proto proto;
+	const struct proto *proto; /* a row of the table in server/wiring.h */
 	struct hostport where;
 };
 
@@ -29,6 +30,7 @@ struct options {
 	size_t history;
 	uint64_t register_timeout_s;
 	enum log_level log_level;
+	bool trace; /* --trace: event-loop steps on stdout */
 };
 
 enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_BAD };
@@ -39,8 +41,5 @@ enum options_result options_parse(int argc, char **argv, struct options *out, ch
 
 /* Writes the usage text (all flags and defaults). */
 void options_usage(FILE *out);
-
-/* "chat", "relay" or "frame". */
-const char *proto_name(enum listen_proto proto);
 
 #endif

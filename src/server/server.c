@@ -1,6 +1,5 @@
-/* server: wiring and lifecycle of parleyd. Listeners pair a protocol's
- * connection handler with its shared state (the chat dialect over the hub,
- * or a relay group of its own). Shutdown is two-phase: the first signal
+/* server: lifecycle of parleyd — the parts are built by wiring.c, and this
+ * file adds signals, the console and shutdown. Shutdown is two-phase: the first signal
  * stops accepting and lets queued output drain for a grace period; the loop
  * ends when every connection is gone (or the grace expires, or a second
  * signal arrives), and server_fini() frees the rest. */
@@ -13,8 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dialect/chat.h"
-#include "dialect/relay.h"
 #include "hub/hub.h"
 #include "loop/signal.h"
 #include "net/net.h"
@@ -69,7 +66,7 @@ static void on_console_line(void *ctx, const char *line)
 	if (len == 0)
 		return;
 	if (str_equals_nocase(line, len, "STATS")) {
-		struct stats_source src = {s->net, s->hub, loop_backend(s->loop),
+		struct stats_source src = {s->wiring.net, s->wiring.hub, loop_backend(s->loop),
 					   clock_mono_ms() - s->started_ms};
 		stats_write(stdout, &src);
 	} else if (str_equals_nocase(line, len, "HELP")) {
@@ -86,11 +83,11 @@ static void begin_shutdown(struct server *s, int signo)
 {
 	s->shutting_down = true;
 	log_event(&s->log, LOG_INFO, "SHUTDOWN_BEGIN", "signal=%s active=%zu",
-		  signal_name(signo), net_active(s->net));
+		  signal_name(signo), net_active(s->wiring.net));
 	console_close(s->console);
 	s->console = NULL;
-	hub_silence(s->hub);
-	net_shutdown(s->net);
+	hub_silence(s->wiring.hub);
+	net_shutdown(s->wiring.net);
 	loop_timer_arm(s->loop, &s->grace, SHUTDOWN_GRACE_MS);
 }
 
@@ -124,7 +121,8 @@ static void on_signal(void *data, int signo)
 static void on_grace_over(struct loop_timer *timer)
 {
 	struct server *s = container_of(timer, struct server, grace);
-	log_event(&s->log, LOG_WARN, "SHUTDOWN_GRACE_OVER", "remaining=%zu", net_active(s->net));
+	log_event(&s->log, LOG_WARN, "SHUTDOWN_GRACE_OVER", "remaining=%zu",
+		  net_active(s->wiring.net));
 	loop_stop(s->loop);
 }
 
@@ -132,46 +130,27 @@ static void on_grace_over(struct loop_timer *timer)
 static void server_before_sleep(void *data)
 {
 	struct server *s = data;
-	if (s->shutting_down && net_active(s->net) == 0)
+	if (s->shutting_down && net_active(s->wiring.net) == 0)
 		loop_stop(s->loop);
-}
-
-/* ---- listeners ---- */
-
-static bool open_listener(struct server *s, const struct listen_option *lo, char *err,
-			  size_t errlen)
-{
-	struct listener_config cfg = {.proto = proto_name(lo->proto), .where = lo->where};
-	if (lo->proto == PROTO_CHAT) {
-		cfg.handler = &chat_handler;
-		cfg.handler_data = s->chat;
-		cfg.reject_text = chat_server_full;
-	} else {
-		bool frames = lo->proto == PROTO_FRAME;
-		struct relay *r = relay_create(frames ? RELAY_FRAMES : RELAY_LINES,
-					       frames ? s->opt.max_frame : s->opt.max_line, &s->log);
-		s->relays[s->nrelays++] = r;
-		cfg.handler = &relay_handler;
-		cfg.handler_data = r;
-	}
-	return net_listen(s->net, &cfg, err, errlen) != NULL;
 }
 
 static void create_core(struct server *s)
 {
-	struct hub_config hub_cfg = {.history = s->opt.history};
-	s->hub = hub_create(&hub_cfg);
-	struct chat_config chat_cfg = {
-		.max_line = s->opt.max_line,
-		.register_timeout_ms = s->opt.register_timeout_s * 1000,
-	};
-	s->chat = chat_create(s->hub, &chat_cfg);
-	struct net_config net_cfg = {
+	if (s->opt.trace) {
+		s->trace.out = stdout;
+		loop_set_trace(s->loop, &s->trace);
+	}
+	struct wiring_config cfg = {
 		.max_clients = s->opt.max_clients,
+		.max_line = s->opt.max_line,
+		.max_frame = s->opt.max_frame,
 		.sendq = s->opt.sendq,
+		.history = s->opt.history,
+		.register_timeout_ms = s->opt.register_timeout_s * 1000,
 		.drain_ms = DRAIN_MS,
+		.trace = s->opt.trace ? &s->trace : NULL,
 	};
-	s->net = net_create(s->loop, &s->log, &net_cfg);
+	wiring_init(&s->wiring, s->loop, &s->log, &cfg);
 	loop_add_hook(s->loop, server_before_sleep, s);
 	loop_timer_init(&s->grace, on_grace_over);
 }
@@ -191,9 +170,11 @@ bool server_init(struct server *s, const struct options *opt, char *err, size_t 
 		snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
 		return false;
 	}
-	for (size_t i = 0; i < opt->nlisten; i++)
-		if (!open_listener(s, &opt->listen[i], err, errlen))
+	for (size_t i = 0; i < opt->nlisten; i++) {
+		const struct listen_option *lo = &opt->listen[i];
+		if (!wiring_listen(&s->wiring, lo->proto, &lo->where, err, errlen))
 			return false;
+	}
 	s->console = console_open(s->loop, STDIN_FILENO, &s->log, on_console_line, s);
 	log_event(&s->log, LOG_INFO, "READY", "backend=%s listeners=%zu pid=%d",
 		  loop_backend(s->loop), opt->nlisten, (int)getpid());
@@ -215,13 +196,9 @@ void server_fini(struct server *s)
 	console_close(s->console);
 	loop_signals_close(s->signals);
 	struct net_stats st = {0};
-	if (s->net)
-		net_get_stats(s->net, &st);
-	net_destroy(s->net);
-	for (size_t i = 0; i < s->nrelays; i++)
-		relay_destroy(s->relays[i]);
-	chat_destroy(s->chat);
-	hub_destroy(s->hub);
+	if (s->wiring.net)
+		net_get_stats(s->wiring.net, &st);
+	wiring_fini(&s->wiring);
 	loop_timer_disarm(s->loop, &s->grace);
 	loop_destroy(s->loop);
 	log_event(&s->log, LOG_INFO, "SHUTDOWN",

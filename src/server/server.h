@@ -1,5 +1,6 @@
-/* server: the one struct that owns everything parleyd runs — loop, hub,
- * dialects, connection set, listeners, signals and console — and the
+/* server: the one struct that owns everything parleyd runs — loop, the
+ * wiring (hub, dialects, connection set, listeners), signals and console —
+ * and the
  * start/run/stop sequence. No globals: main() holds the only instance. */
 #ifndef PARLEY_SERVER_SERVER_H
 #define PARLEY_SERVER_SERVER_H
@@ -10,17 +11,16 @@
 
 #include "loop/loop.h"
 #include "server/options.h"
+#include "server/wiring.h"
 #include "util/log.h"
+#include "util/trace.h"
 
 struct server {
 	struct options opt;
 	struct log log;
+	struct trace trace; /* used only with --trace */
 	struct loop *loop;
-	struct hub *hub;
-	struct chat *chat;
-	struct relay *relays[OPTIONS_MAX_LISTENERS];
-	size_t nrelays;
-	struct net *net;
+	struct wiring wiring; /* hub, dialects, connections, listeners */
 	struct loop_signals *signals;
 	struct console *console;
 	struct loop_timer grace; /* bounds the shutdown flush */

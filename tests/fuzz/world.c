@@ -1,7 +1,7 @@
 /* world: building, stepping and tearing down the in-process server and its
- * socketpair clients for fuzz_conn. The wiring mirrors src/server/server.c;
- * the limits are tiny so every limit's outcome is within the fuzzer's
- * reach. */
+ * socketpair clients for fuzz_conn. The server is built by the same
+ * src/server/wiring.c as parleyd; the limits are tiny so every limit's
+ * outcome is within the fuzzer's reach. */
 #include "world.h"
 
 #include <errno.h>
@@ -14,12 +14,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dialect/chat.h"
-#include "dialect/relay.h"
 #include "fuzz.h"
-#include "hub/hub.h"
 #include "loop/loop.h"
 #include "net/net.h"
+#include "server/wiring.h"
 
 static int null_fd = -1; /* log sink, opened once for the process */
 static int trace = -1;   /* FUZZ_TRACE=1: print what each client receives */
@@ -44,14 +42,25 @@ static void create_server(struct world *w, const char *backend, size_t history)
 	char err[256];
 	w->loop = loop_create(backend, err, sizeof(err));
 	FUZZ_CHECK(w->loop != NULL);
-	struct hub_config hcfg = {.history = history};
-	w->hub = hub_create(&hcfg);
-	struct chat_config ccfg = {.max_line = WORLD_MAX_LINE, .register_timeout_ms = 0};
-	w->chat = chat_create(w->hub, &ccfg);
-	w->relay = relay_create(RELAY_LINES, WORLD_MAX_LINE, &w->log);
-	w->frames = relay_create(RELAY_FRAMES, WORLD_MAX_FRAME, &w->log);
-	struct net_config ncfg = {.max_clients = 64, .sendq = WORLD_SENDQ, .drain_ms = 60000};
-	w->net = net_create(w->loop, &w->log, &ncfg);
+	struct wiring_config cfg = {
+		.max_clients = 64,
+		.max_line = WORLD_MAX_LINE,
+		.max_frame = WORLD_MAX_FRAME,
+		.sendq = WORLD_SENDQ,
+		.history = history,
+		.register_timeout_ms = 0,
+		.drain_ms = 60000,
+	};
+	wiring_init(&w->wiring, w->loop, &w->log, &cfg);
+	w->hub = w->wiring.hub;
+	w->net = w->wiring.net;
+	static const char *const kinds[] = {[KIND_CHAT] = "chat", [KIND_RELAY] = "relay",
+					    [KIND_FRAME] = "frame"};
+	for (int k = 0; k < WORLD_KINDS; k++) {
+		const struct proto *p = proto_find(kinds[k], strlen(kinds[k]));
+		FUZZ_CHECK(p != NULL);
+		w->endpoints[k] = wiring_add(&w->wiring, p);
+	}
 	loop_add_hook(w->loop, on_hook, w);
 	FUZZ_CHECK(pipe2(w->kick, O_CLOEXEC | O_NONBLOCK) == 0);
 	FUZZ_CHECK(write(w->kick[1], "k", 1) == 1);
@@ -88,11 +97,7 @@ static void adopt(struct world *w, int slot, int fd)
 	int size = WORLD_SOCKBUF;
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	struct client *c = &w->clients[slot];
-	struct conn *conn = c->kind == KIND_CHAT ? net_adopt(w->net, fd, &chat_handler, w->chat)
-			    : c->kind == KIND_RELAY
-				    ? net_adopt(w->net, fd, &relay_handler, w->relay)
-				    : net_adopt(w->net, fd, &relay_handler, w->frames);
-	FUZZ_CHECK(conn != NULL);
+	FUZZ_CHECK(wiring_adopt(&w->wiring, w->endpoints[c->kind], fd) != NULL);
 }
 
 void world_connect(struct world *w, int slot)
@@ -183,11 +188,7 @@ void world_step(struct world *w)
 
 void world_fini(struct world *w)
 {
-	net_destroy(w->net);
-	relay_destroy(w->relay);
-	relay_destroy(w->frames);
-	chat_destroy(w->chat);
-	hub_destroy(w->hub);
+	wiring_fini(&w->wiring);
 	loop_unwatch(w->loop, w->kick[0]);
 	loop_destroy(w->loop);
 	close(w->kick[0]);

@@ -1,8 +1,8 @@
 /* world: the whole connection input path of parleyd in one process, for the
- * fuzz_conn target. A real loop (any backend), net, hub and chat dialect,
- * one relay group and one frame group, exactly as server.c wires them, with
- * WORLD_CLIENTS clients: socketpairs whose server ends are net_adopt()ed and
- * whose client ends we drive. Stepping runs one loop iteration that never
+ * fuzz_conn target. A real loop (any backend) and parleyd's own wiring
+ * (src/server/wiring.h: net, hub and chat dialect, one relay group and one
+ * frame group), with WORLD_CLIENTS clients: socketpairs whose server ends are
+ * adopted through the wiring and whose client ends we drive. Stepping runs one loop iteration that never
  * blocks; everything a client receives goes through check.c. */
 #ifndef PARLEY_TESTS_FUZZ_WORLD_H
 #define PARLEY_TESTS_FUZZ_WORLD_H
@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "server/wiring.h"
 #include "util/buf.h"
 #include "util/log.h"
 
@@ -23,6 +24,7 @@ enum {
 };
 
 enum client_kind { KIND_CHAT, KIND_RELAY, KIND_FRAME };
+enum { WORLD_KINDS = KIND_FRAME + 1 };
 
 struct client {
 	enum client_kind kind;
@@ -37,11 +39,10 @@ struct client {
 struct world {
 	struct log log;
 	struct loop *loop;
-	struct net *net;
-	struct hub *hub;
-	struct chat *chat;
-	struct relay *relay;
-	struct relay *frames;
+	struct wiring wiring; /* parleyd's own: hub, dialects, connection set */
+	struct endpoint *endpoints[WORLD_KINDS]; /* one chat, relay and frame group */
+	struct net *net;      /* = wiring.net, for the checks */
+	struct hub *hub;      /* = wiring.hub */
 	int kick[2]; /* a pipe kept readable: loop waits never block */
 	int hook_calls;
 	struct client clients[WORLD_CLIENTS];

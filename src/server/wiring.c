@@ -1,0 +1,184 @@
+/* wiring: the protocol table and the construction and teardown of the
+ * shared parts. A row's `attach` makes the state one listener's connections
+ * share; the chat rows all share the one chat dialect (rooms span
+ * listeners), while each relay or frame listener is a group of its own. */
+#include "server/wiring.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dialect/chat.h"
+#include "dialect/relay.h"
+#include "hub/hub.h"
+#include "net/net.h"
+#include "util/alloc.h"
+#include "util/str.h"
+
+struct proto {
+	const char *name; /* the --listen word, also the log label */
+	const struct conn_handler *handler;
+	const char *reject_text; /* sent when --max-clients is reached, or NULL */
+	void *(*attach)(struct wiring *w);
+	void (*detach)(void *state); /* NULL: the state is not the endpoint's */
+};
+
+static void *attach_chat(struct wiring *w)
+{
+	return w->chat;
+}
+
+static void *attach_line_relay(struct wiring *w)
+{
+	return relay_create(RELAY_LINES, w->cfg.max_line, w->log);
+}
+
+static void *attach_frame_relay(struct wiring *w)
+{
+	return relay_create(RELAY_FRAMES, w->cfg.max_frame, w->log);
+}
+
+static void detach_relay(void *state)
+{
+	relay_destroy(state);
+}
+
+/* The first row is the default protocol. */
+static const struct proto protos[] = {
+	{"chat", &chat_handler, chat_server_full, attach_chat, NULL},
+	{"relay", &relay_handler, NULL, attach_line_relay, detach_relay},
+	{"frame", &relay_handler, NULL, attach_frame_relay, detach_relay},
+};
+
+#define NPROTOS (sizeof(protos) / sizeof(protos[0]))
+
+/* ---- the table ---- */
+
+const struct proto *proto_find(const char *word, size_t len)
+{
+	for (size_t i = 0; i < NPROTOS; i++)
+		if (str_equals(word, len, protos[i].name))
+			return &protos[i];
+	return NULL;
+}
+
+const struct proto *proto_parse(const char *spec, size_t len, char *err, size_t errlen)
+{
+	const char *plus = memchr(spec, '+', len);
+	size_t word = plus ? (size_t)(plus - spec) : len;
+	const struct proto *p = proto_find(spec, word);
+	char names[PROTO_LIST_MAX];
+	if (!p) {
+		snprintf(err, errlen, "unknown protocol '%.*s' (choose from %s)", (int)word, spec,
+			 proto_list(names, sizeof(names)));
+		return NULL;
+	}
+	if (plus) {
+		snprintf(err, errlen, "unsupported listener modifier '%.*s'", (int)(len - word),
+			 plus);
+		return NULL;
+	}
+	return p;
+}
+
+const char *proto_name(const struct proto *p)
+{
+	return p->name;
+}
+
+const struct proto *proto_default(void)
+{
+	return &protos[0];
+}
+
+char *proto_list(char *out, size_t outlen)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < NPROTOS && used < outlen; i++) {
+		int n = snprintf(out + used, outlen - used, "%s%s", i ? ", " : "",
+				 protos[i].name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return out;
+}
+
+/* ---- building ---- */
+
+void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
+		 const struct wiring_config *cfg)
+{
+	memset(w, 0, sizeof(*w));
+	w->loop = loop;
+	w->log = log;
+	w->cfg = *cfg;
+	struct hub_config hub_cfg = {.history = cfg->history};
+	w->hub = hub_create(&hub_cfg);
+	struct chat_config chat_cfg = {
+		.max_line = cfg->max_line,
+		.register_timeout_ms = cfg->register_timeout_ms,
+	};
+	w->chat = chat_create(w->hub, &chat_cfg);
+	struct net_config net_cfg = {
+		.trace = cfg->trace,
+		.max_clients = cfg->max_clients,
+		.sendq = cfg->sendq,
+		.drain_ms = cfg->drain_ms,
+	};
+	w->net = net_create(loop, log, &net_cfg);
+}
+
+struct endpoint *wiring_add(struct wiring *w, const struct proto *proto)
+{
+	if (w->nendpoints == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 4;
+		w->endpoints = xrealloc(w->endpoints, w->cap * sizeof(*w->endpoints));
+	}
+	struct endpoint *ep = xcalloc(1, sizeof(*ep));
+	ep->proto = proto;
+	ep->state = proto->attach(w);
+	w->endpoints[w->nendpoints++] = ep;
+	return ep;
+}
+
+bool wiring_listen(struct wiring *w, const struct proto *proto, const struct hostport *where,
+		   char *err, size_t errlen)
+{
+	struct endpoint *ep = wiring_add(w, proto);
+	struct listener_config cfg = {
+		.proto = proto->name,
+		.where = *where,
+		.handler = proto->handler,
+		.handler_data = ep->state,
+		.reject_text = proto->reject_text,
+	};
+	return net_listen(w->net, &cfg, err, errlen) != NULL;
+}
+
+struct conn *wiring_adopt(struct wiring *w, struct endpoint *ep, int fd)
+{
+	return net_adopt(w->net, fd, ep->proto->handler, ep->state);
+}
+
+/* Connections go first: their on_close still reaches relay groups and the
+ * chat dialect, which go next, and the hub under them last. */
+void wiring_fini(struct wiring *w)
+{
+	net_destroy(w->net);
+	w->net = NULL;
+	for (size_t i = 0; i < w->nendpoints; i++) {
+		struct endpoint *ep = w->endpoints[i];
+		if (ep->proto->detach)
+			ep->proto->detach(ep->state);
+		free(ep);
+	}
+	free(w->endpoints);
+	w->endpoints = NULL;
+	w->nendpoints = w->cap = 0;
+	chat_destroy(w->chat);
+	w->chat = NULL;
+	hub_destroy(w->hub);
+	w->hub = NULL;
+}

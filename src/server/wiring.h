@@ -1,0 +1,93 @@
+/* wiring: how parleyd's parts are put together — one hub with the chat
+ * dialect over it, one connection set, and the table of listener protocols
+ * (chat, relay, frame), each row naming its handler, the state it needs and
+ * its defaults. Adding a protocol is adding a row. The server and the
+ * in-process fuzz world both build themselves through this module, so what
+ * is fuzzed is what runs. */
+#ifndef PARLEY_SERVER_WIRING_H
+#define PARLEY_SERVER_WIRING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/addr.h"
+
+struct conn;
+struct loop;
+struct log;
+struct trace;
+
+/* One row of the protocol table (opaque; see wiring.c). */
+struct proto;
+
+enum { PROTO_LIST_MAX = 64 };
+
+/* The protocol named by `word` (`len` bytes, e.g. "relay"), or NULL. */
+const struct proto *proto_find(const char *word, size_t len);
+
+/* Parses the protocol part of a --listen spec, "PROTO" or "PROTO+MOD..."
+ * (no modifiers exist yet: each is refused by name). NULL with a reason in
+ * `err` when unknown. */
+const struct proto *proto_parse(const char *spec, size_t len, char *err, size_t errlen);
+
+/* The row's --listen word. */
+const char *proto_name(const struct proto *p);
+
+/* The default protocol (chat), for PORT and -p. */
+const struct proto *proto_default(void);
+
+/* Writes every protocol's name, comma separated; returns `out`. */
+char *proto_list(char *out, size_t outlen);
+
+struct wiring_config {
+	size_t max_clients;
+	size_t max_line;
+	size_t max_frame;
+	size_t sendq;
+	size_t history;
+	uint64_t register_timeout_ms; /* 0 = never */
+	uint64_t drain_ms;
+	const struct trace *trace; /* or NULL */
+};
+
+/* One protocol instance: the state its connections share (the chat
+ * dialect, or a relay group of its own). */
+struct endpoint {
+	const struct proto *proto;
+	void *state;
+};
+
+struct wiring {
+	struct loop *loop;
+	const struct log *log;
+	struct wiring_config cfg;
+	struct hub *hub;
+	struct chat *chat;
+	struct net *net;
+	struct endpoint **endpoints; /* grows as listeners are added */
+	size_t nendpoints;
+	size_t cap;
+};
+
+/* Builds the hub, the chat dialect and the connection set on `loop`.
+ * `log` (and cfg->trace) must outlive the wiring. */
+void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
+		 const struct wiring_config *cfg);
+
+/* A new instance of `proto`, not yet listening anywhere. */
+struct endpoint *wiring_add(struct wiring *w, const struct proto *proto);
+
+/* A new instance of `proto` listening on `where`. False with a reason in
+ * `err` if the socket cannot be opened. */
+bool wiring_listen(struct wiring *w, const struct proto *proto, const struct hostport *where,
+		   char *err, size_t errlen);
+
+/* Serves a connected socket `fd` as if `ep` had accepted it. NULL (fd left
+ * open) on failure. */
+struct conn *wiring_adopt(struct wiring *w, struct endpoint *ep, int fd);
+
+/* Closes every connection and listener and frees everything. */
+void wiring_fini(struct wiring *w);
+
+#endif
