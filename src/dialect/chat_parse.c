@@ -6,20 +6,13 @@
 #include "util/str.h"
 #include "util/utf8.h"
 
-struct word {
-	const char *name;
-	enum chat_cmd cmd;
-};
-
-/* Upper-case command words, matched exactly. */
-static const struct word command_words[] = {
+const struct chat_word chat_command_words[] = {
 	{"USERNAME", CHAT_USERNAME}, {"JOIN", CHAT_JOIN},   {"LEAVE", CHAT_LEAVE},
 	{"MSG", CHAT_MSG},           {"PRIVMSG", CHAT_PRIVMSG}, {"ROOMS", CHAT_ROOMS},
 	{"USERS", CHAT_USERS},       {"QUIT", CHAT_QUIT},
 };
 
-/* Slash commands for people at a terminal, matched ignoring case. */
-static const struct word slash_words[] = {
+const struct chat_word chat_slash_words[] = {
 	{"join", CHAT_JOIN},   {"leave", CHAT_LEAVE}, {"rooms", CHAT_ROOMS},
 	{"users", CHAT_USERS}, {"msg", CHAT_PRIVMSG}, {"nick", CHAT_USERNAME},
 	{"quit", CHAT_QUIT},
@@ -27,7 +20,10 @@ static const struct word slash_words[] = {
 
 #define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
 
-static enum chat_cmd lookup(const struct word *words, size_t n, const char *w, size_t wlen,
+const size_t chat_command_words_count = NWORDS(chat_command_words);
+const size_t chat_slash_words_count = NWORDS(chat_slash_words);
+
+static enum chat_cmd lookup(const struct chat_word *words, size_t n, const char *w, size_t wlen,
 			    bool nocase, enum chat_cmd otherwise)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -61,10 +57,10 @@ void chat_parse(const char *line, size_t len, struct chat_command *out)
 	const char *sp = memchr(line, ' ', len);
 	size_t wlen = sp ? (size_t)(sp - line) : len;
 	if (len > 0 && line[0] == '/')
-		out->cmd = lookup(slash_words, NWORDS(slash_words), line + 1, wlen - 1, true,
+		out->cmd = lookup(chat_slash_words, chat_slash_words_count, line + 1, wlen - 1, true,
 				  CHAT_UNKNOWN);
 	else
-		out->cmd = lookup(command_words, NWORDS(command_words), line, wlen, false,
+		out->cmd = lookup(chat_command_words, chat_command_words_count, line, wlen, false,
 				  CHAT_SAY);
 	if (out->cmd == CHAT_SAY) {
 		out->arg = line;

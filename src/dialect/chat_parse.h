@@ -31,6 +31,19 @@ struct chat_command {
 	size_t text_len;
 };
 
+/* A command word and what it means. */
+struct chat_word {
+	const char *name;
+	enum chat_cmd cmd;
+};
+
+/* The parser's own tables: upper-case protocol words, matched exactly, and
+ * slash commands for people at a terminal, matched ignoring case. */
+extern const struct chat_word chat_command_words[];
+extern const size_t chat_command_words_count;
+extern const struct chat_word chat_slash_words[];
+extern const size_t chat_slash_words_count;
+
 /* Classifies `line`. A line is a command only when its first word is an
  * upper-case command word or it starts with '/'; anything else is CHAT_SAY. */
 void chat_parse(const char *line, size_t len, struct chat_command *out);

@@ -29,23 +29,6 @@ enum { MAX_INPUT = 8192 };
 
 GUARDED_GROUP(MAX_INPUT)
 
-struct word {
-	const char *name;
-	enum chat_cmd cmd;
-};
-
-static const struct word command_words[] = {
-	{"USERNAME", CHAT_USERNAME}, {"JOIN", CHAT_JOIN},   {"LEAVE", CHAT_LEAVE},
-	{"MSG", CHAT_MSG},           {"PRIVMSG", CHAT_PRIVMSG}, {"ROOMS", CHAT_ROOMS},
-	{"USERS", CHAT_USERS},       {"QUIT", CHAT_QUIT},
-};
-
-static const struct word slash_words[] = {
-	{"join", CHAT_JOIN},   {"leave", CHAT_LEAVE}, {"rooms", CHAT_ROOMS},
-	{"users", CHAT_USERS}, {"msg", CHAT_PRIVMSG}, {"nick", CHAT_USERNAME},
-	{"quit", CHAT_QUIT},
-};
-
 #define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- helpers ---- */
@@ -145,14 +128,42 @@ static void join3(char *out, size_t cap, const char *a, const char *b, const cha
 
 /* ---- upper-case command words ---- */
 
+/* The parser's tables, which every test below walks: each command other
+ * than SAY and UNKNOWN has an upper-case word; slash words are lower case
+ * and never mean SAY, UNKNOWN or MSG (a terminal's plain line is already a
+ * message); no word appears twice. */
+static void test_word_tables(void **state)
+{
+	(void)state;
+	bool covered[CHAT_NCMDS] = {false};
+	for (size_t i = 0; i < chat_command_words_count; i++) {
+		const struct chat_word *w = &chat_command_words[i];
+		for (const char *p = w->name; *p; p++)
+			assert_true(*p >= 'A' && *p <= 'Z');
+		covered[w->cmd] = true;
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(chat_command_words[j].name, w->name);
+	}
+	for (int cmd = 0; cmd < CHAT_NCMDS; cmd++)
+		assert_int_equal(covered[cmd], cmd != CHAT_SAY && cmd != CHAT_UNKNOWN);
+	for (size_t i = 0; i < chat_slash_words_count; i++) {
+		const struct chat_word *w = &chat_slash_words[i];
+		for (const char *p = w->name; *p; p++)
+			assert_true(*p >= 'a' && *p <= 'z');
+		assert_true(w->cmd != CHAT_SAY && w->cmd != CHAT_UNKNOWN && w->cmd != CHAT_MSG);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(chat_slash_words[j].name, w->name);
+	}
+}
+
 /* Every command word, bare, with an empty argument, with one and with
  * several words of argument. */
 static void test_command_words(void **state)
 {
 	(void)state;
 	char line[128];
-	for (size_t i = 0; i < NWORDS(command_words); i++) {
-		const struct word *w = &command_words[i];
+	for (size_t i = 0; i < chat_command_words_count; i++) {
+		const struct chat_word *w = &chat_command_words[i];
 		check_cmd(w->name, w->cmd, "");
 		join3(line, sizeof(line), w->name, " ", "");
 		check_cmd(line, w->cmd, "");
@@ -178,11 +189,11 @@ static void test_command_words(void **state)
 static void test_bare_words_have_no_argument(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < NWORDS(command_words); i++) {
+	for (size_t i = 0; i < chat_command_words_count; i++) {
 		struct chat_command c;
-		const char *s = command_words[i].name;
+		const char *s = chat_command_words[i].name;
 		const char *line = parse_n(s, strlen(s), &c);
-		assert_int_equal(c.cmd, command_words[i].cmd);
+		assert_int_equal(c.cmd, chat_command_words[i].cmd);
 		assert_int_equal(c.arg_len, 0);
 		if (c.arg)
 			assert_true(c.arg >= line && c.arg <= line + strlen(s));
@@ -220,8 +231,8 @@ static void test_case_of_command_words(void **state)
 {
 	(void)state;
 	char word[16], line[64];
-	for (size_t i = 0; i < NWORDS(command_words); i++) {
-		const char *name = command_words[i].name;
+	for (size_t i = 0; i < chat_command_words_count; i++) {
+		const char *name = chat_command_words[i].name;
 		size_t n = strlen(name);
 		/* all lower case */
 		for (size_t k = 0; k <= n; k++)
@@ -250,8 +261,8 @@ static void test_near_misses_are_messages(void **state)
 {
 	(void)state;
 	char line[64];
-	for (size_t i = 0; i < NWORDS(command_words); i++) {
-		const char *name = command_words[i].name;
+	for (size_t i = 0; i < chat_command_words_count; i++) {
+		const char *name = chat_command_words[i].name;
 		join3(line, sizeof(line), name, "X", "");
 		check_say(line); /* MSGX */
 		join3(line, sizeof(line), name, "X", " arg");
@@ -318,17 +329,17 @@ static void test_slash_words_any_case(void **state)
 {
 	(void)state;
 	char word[16], slashed[20], line[64];
-	for (size_t i = 0; i < NWORDS(slash_words); i++) {
+	for (size_t i = 0; i < chat_slash_words_count; i++) {
 		for (int how = 0; how < 4; how++) {
-			casing(word, slash_words[i].name, how);
+			casing(word, chat_slash_words[i].name, how);
 			join3(slashed, sizeof(slashed), "/", word, "");
-			check_cmd(slashed, slash_words[i].cmd, "");
+			check_cmd(slashed, chat_slash_words[i].cmd, "");
 			join3(line, sizeof(line), slashed, " ", "");
-			check_cmd(line, slash_words[i].cmd, "");
+			check_cmd(line, chat_slash_words[i].cmd, "");
 			join3(line, sizeof(line), slashed, " ", "arg");
-			check_cmd(line, slash_words[i].cmd, "arg");
+			check_cmd(line, chat_slash_words[i].cmd, "arg");
 			join3(line, sizeof(line), slashed, " ", " two  spaces ");
-			check_cmd(line, slash_words[i].cmd, " two  spaces ");
+			check_cmd(line, chat_slash_words[i].cmd, " two  spaces ");
 		}
 	}
 	check_cmd("/join #general", CHAT_JOIN, "#general");
@@ -371,10 +382,10 @@ static void test_unknown_slash_words(void **state)
 	check_unknown("/help");
 	check_unknown("/\xc3\xa9");
 	char line[64];
-	for (size_t i = 0; i < NWORDS(slash_words); i++) {
-		join3(line, sizeof(line), "/", slash_words[i].name, "s");
+	for (size_t i = 0; i < chat_slash_words_count; i++) {
+		join3(line, sizeof(line), "/", chat_slash_words[i].name, "s");
 		check_unknown(line);
-		join3(line, sizeof(line), "/", slash_words[i].name, "\t");
+		join3(line, sizeof(line), "/", chat_slash_words[i].name, "\t");
 		check_unknown(line);
 	}
 	/* A slash anywhere but first is just text. */
@@ -603,6 +614,7 @@ static void test_text_blank(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_word_tables),
 		cmocka_unit_test(test_command_words),
 		cmocka_unit_test(test_bare_words_have_no_argument),
 		cmocka_unit_test(test_argument_kept_byte_for_byte),
