@@ -194,6 +194,12 @@ void server_fini(struct server *s)
 	if (!s->loop)
 		return;
 	console_close(s->console);
+	/* Closing unblocks the signals: one still pending, or sent during the
+	 * teardown below, would then take its default action and kill us. Only
+	 * the stop signals keep that meaning (a second one exits at once). */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	loop_signals_close(s->signals);
 	struct net_stats st = {0};
 	if (s->wiring.net)

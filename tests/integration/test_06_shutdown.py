@@ -117,3 +117,54 @@ def test_second_signal_exits_at_once(backend):
         start = time.monotonic()
         srv.wait_exit(timeout=5)
         assert time.monotonic() - start < 1, "second signal did not exit at once"
+
+
+# SIGHUP (reload) and SIGUSR1/SIGUSR2 do not end the server: each is logged,
+# a connected chat client keeps talking, and SIGTERM afterwards still shuts
+# down with the usual notice and summary.
+RELOAD_SIGNALS = [
+    (signal.SIGHUP, r" INFO RELOAD signal=SIGHUP$"),
+    (signal.SIGUSR1, r" INFO SIGNAL_IGNORED signal=SIGUSR1$"),
+    (signal.SIGUSR2, r" INFO SIGNAL_IGNORED signal=SIGUSR2$"),
+]
+
+
+@pytest.mark.parametrize("sig,logged", RELOAD_SIGNALS, ids=["SIGHUP", "SIGUSR1", "SIGUSR2"])
+def test_signal_is_logged_and_server_keeps_serving(backend, sig, logged):
+    with Server(backend=backend, args=["--history", "0"]) as srv:
+        alice = ChatClient(srv.port("chat"), name="alice", room="#g")
+        bob = ChatClient(srv.port("chat"), name="bob", room="#g")
+        alice.expect("JOIN #g bob")
+        for round_ in range(2):  # twice: handling one must not disarm the next
+            mark = srv.log_mark()
+            srv.send_signal(sig)
+            srv.wait_log(logged, since=mark)
+            bob.send(f"still here {round_}")
+            for c in (alice, bob):
+                c.expect(f"ROOM #g bob still here {round_}")
+        late = ChatClient(srv.port("chat"), name="carol", room="#g")
+        for c in (alice, bob):
+            c.expect("JOIN #g carol")
+        late.send("hello")
+        for c in (alice, bob, late):
+            c.expect("ROOM #g carol hello")
+        assert srv.proc.poll() is None
+        assert srv.count_log(r" SHUTDOWN_BEGIN ") == 0
+        assert srv.stop(signal.SIGTERM) == 0
+        for chat in (alice, bob, late):
+            chat.expect("ERROR Server shutting down")
+            chat.expect_closed()
+        srv.wait_log(r" INFO SHUTDOWN uptime=")
+
+
+def test_sighup_during_shutdown_does_not_force_exit(backend):
+    """Only a second stop signal cuts the grace period short."""
+    with Server(backend=backend) as srv:
+        alice = ChatClient(srv.port("chat"), name="alice")
+        srv.send_signal(signal.SIGTERM)
+        srv.wait_log(r" SHUTDOWN_BEGIN signal=SIGTERM ")
+        srv.send_signal(signal.SIGHUP)
+        alice.expect("ERROR Server shutting down")
+        alice.expect_closed()
+        assert srv.wait_exit() == 0
+        srv.wait_log(r" INFO SHUTDOWN .*forced=no$")
