@@ -1,7 +1,9 @@
 """08 cli: the parleyd command line.
 
---help goes to stdout and exits 0; unknown flags exit 2 with usage on
-stderr, bad values fail with an explanation; a positional port or -p adds a chat listener beside any
+--help goes to stdout and exits 0; an unknown flag or a missing value exits
+2 with exactly one line naming it and a pointer to --help on stderr (not the
+whole help), bad values fail with an explanation; --listen takes every
+protocol of the table and refuses unknown ones and modifiers by name; a positional port or -p adds a chat listener beside any
 --listen; --listen replaces the default; IPv6 listeners; several listeners
 of mixed protocols in one server; every backend can be selected.
 """
@@ -14,7 +16,7 @@ from harness import (ChatClient, FrameClient, LineClient, Server, free_port,
                      ipv6_loopback_works, run_parleyd)
 
 FLAGS = ["--listen", "--backend", "--max-clients", "--max-line", "--max-frame", "--sendq",
-         "--history", "--register-timeout", "--log-level", "--help", "-p"]
+         "--history", "--register-timeout", "--log-level", "--trace", "--help", "-p"]
 
 
 def test_help_goes_to_stdout_and_exits_0():
@@ -26,12 +28,47 @@ def test_help_goes_to_stdout_and_exits_0():
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize("args", [["--bogus"], ["-z"], ["--listen"], ["--max-clients"]])
-def test_unknown_flag_or_missing_value_exits_2_with_usage(args):
+HINT = "Try 'parleyd --help' for more information."
+
+
+@pytest.mark.parametrize("args,first", [
+    (["--bogus"], "parleyd: unrecognized option '--bogus'"),
+    (["--foo=1"], "parleyd: unrecognized option '--foo=1'"),
+    (["-z"], "parleyd: unrecognized option '-z'"),
+    (["-hz"], None),  # --help wins: exits 0, checked below
+    (["-pz"], "parleyd: bad port in 'z' (expected 0-65535)"),
+    (["--listen"], "parleyd: missing value for '--listen'"),
+    (["--max-clients"], "parleyd: missing value for '--max-clients'"),
+    (["-p"], "parleyd: missing value for '-p'"),
+    (["7000", "--trace", "--bogus"], "parleyd: unrecognized option '--bogus'"),
+])
+def test_unknown_flag_or_missing_value_is_one_line_and_a_hint(args, first):
     result = run_parleyd(args)
+    if first is None:
+        assert result.returncode == 0 and "usage" in result.stdout.lower()
+        return
     assert result.returncode == 2
-    assert "usage" in result.stderr.lower()
+    assert result.stderr.splitlines() == [first, HINT]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("spec,why", [
+    ("gopher:127.0.0.1:0", "unknown protocol 'gopher' (choose from chat, relay, frame)"),
+    ("chat+tls:127.0.0.1:0", "unsupported listener modifier '+tls'"),
+    ("relay", "expected PROTO:[ADDR:]PORT"),
+])
+def test_bad_listen_names_the_problem(spec, why):
+    result = run_parleyd(["--listen", spec])
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and lines[1] == HINT
+    assert lines[0].startswith(f"parleyd: bad --listen '{spec}'") and why in lines[0]
+
+
+def test_help_lists_every_protocol_and_backend():
+    out = run_parleyd(["--help"]).stdout
+    assert "chat, relay, frame" in out
+    assert "epoll, poll, select" in out
 
 
 @pytest.mark.parametrize("args", [
