@@ -65,7 +65,7 @@ struct wiring {
 	struct hub *hub;
 	struct chat *chat;
 	struct net *net;
-	struct endpoint **endpoints; /* grows as listeners are added */
+	struct endpoint **endpoints; /* grows; each endpoint keeps its address */
 	size_t nendpoints;
 	size_t cap;
 };
