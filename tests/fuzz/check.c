@@ -88,10 +88,10 @@ static bool sent_by(const struct world *w, int slot, const char *p, size_t n)
 static bool typed_by(const struct world *w, int slot, const char *payload, size_t len)
 {
 	const struct buf *s = &w->clients[slot].sent;
-	const char *at = buf_head(s), *end = at + buf_len(s);
-	if (memchr(payload, '\n', len))
+	if (buf_len(s) <= len || memchr(payload, '\n', len))
 		return false;
-	while (at && (size_t)(end - at) > len) {
+	const char *at = buf_head(s), *end = at + buf_len(s);
+	while ((size_t)(end - at) > len) {
 		const char *hit = memmem(at, (size_t)(end - at), payload, len);
 		if (!hit || (size_t)(end - hit) <= len)
 			return false;
