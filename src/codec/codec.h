@@ -87,9 +87,10 @@ enum frame_input {
  *   - four text bytes mean TEXT if, read as a length, they exceed `max`,
  *     and FRAMES otherwise.
  * Fewer than 4 text bytes without a deciding '\n' are UNDECIDED. So a
- * header a framing peer may legally send is never taken for text, and a
- * --max-frame of 0x09000000 or more can keep typed text as frames. A
- * decision, once made on a prefix, holds for every longer input. */
+ * header a framing peer may legally send is never taken for text; the price
+ * is that from a `max` of 0x09090909 ("\t\t\t\t") up, some typed input is a
+ * legal header and reads as FRAMES. A decision, once made on a prefix,
+ * holds for every longer input. */
 enum frame_input frame_input_kind(const char *p, size_t n, size_t max);
 
 /* ---- either ---- */
