@@ -166,6 +166,13 @@ def text_client_pattern(client):
     return rf" TEXT_CLIENT conn=\d+ fd=\d+ peer=127\.0\.0\.1:{client.local_port} listener=frame$"
 
 
+def log_barrier(server):
+    """Returns once every line the server logged so far has been read: the
+    log is read by a thread, so a later line (a new client's ACCEPT) is
+    waited for before lines are counted."""
+    clients(server, 1, since=server.log_mark())  # left open: no DISCONNECT line
+
+
 def test_typed_line_goes_out_as_a_frame_to_everyone(server):
     typist, framer = clients(server, 2)
     typist.send_raw(b"hello\n")
@@ -218,6 +225,9 @@ def test_typing_one_byte_at_a_time(server):
             want.insert(0, b"hi")
         for client in (typist, framer):
             assert [client.recv_frame() for _ in want] == want
+        if byte == ord("\n"):
+            server.wait_log(text_client_pattern(typist), since=mark)
+        log_barrier(server)
         decided = server.count_log(r" TEXT_CLIENT ", since=mark)
         assert decided == (1 if byte == ord("\n") else 0), server.log_text()
     for byte in b"hello world\n":
@@ -235,6 +245,7 @@ def test_text_client_is_logged_exactly_once(server):
             client.expect_frame(b"line %d" % i)
     framer.send_frame(b"ping")
     typist.expect_frame(b"ping")
+    log_barrier(server)
     assert server.count_log(text_client_pattern(typist), since=mark) == 1
     assert server.count_log(r" TEXT_CLIENT ") == 1  # the framer is not one
 
@@ -247,6 +258,7 @@ def test_typed_line_over_max_frame_is_dropped_and_typing_goes_on(server):
     for client in (typist, framer):
         assert client.recv_frame() == b"M" * MAX_FRAME  # inclusive, as for frames
         client.expect_frame(b"after")
+    log_barrier(server)
     assert server.count_log(r" DISCONNECT ", since=mark) == 0
 
 
@@ -267,6 +279,7 @@ def test_framing_clients_with_legal_headers_are_unaffected(server):
     a.send_frame(b"hello\nworld\n")
     for client in (a, b):
         client.expect_frame(b"hello\nworld\n")
+    log_barrier(server)
     assert server.count_log(r" TEXT_CLIENT ") == 0
 
 
@@ -284,6 +297,7 @@ def test_legal_header_made_of_text_bytes_stays_a_frame(backend):
         for client in (framer, other, lf_framer, typist):
             client.expect_frame(b"hello")
         srv.wait_log(text_client_pattern(typist))
+        log_barrier(srv)
         assert srv.count_log(r" TEXT_CLIENT ") == 1
         assert srv.count_log(r" (OVERSIZE|DISCONNECT) ") == 0
 
