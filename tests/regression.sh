@@ -2,6 +2,7 @@
 # Seed 000 regression harness: starts one parleyd with a frame listener, runs
 # the six seed checks against it (socket work in tests/integration/seed000.py)
 # and prints the seed's exact report layout. Exits non-zero on any failure.
+# The seed's nc steps 1-3 run, as written, in tests/integration/test_03_frame.py.
 #
 #   PARLEY_BUILD    build directory holding parleyd (default: build)
 #   PARLEY_BACKEND  I/O backend (default: poll, as in the seed)

@@ -69,6 +69,30 @@ enum codec_status frame_decode(const struct frame_decoder *d, const char *p, siz
 /* Writes the 4-byte big-endian header for a payload of `len` bytes. */
 void frame_header(uint32_t len, char out[FRAME_HEADER]);
 
+/* What the first bytes of a connection to a frame listener say about the
+ * peer: a framing program, or a person typing lines (e.g. with nc). */
+enum frame_input {
+	FRAME_INPUT_UNDECIDED, /* not yet known: wait for more bytes */
+	FRAME_INPUT_FRAMES,    /* decode as frames */
+	FRAME_INPUT_TEXT,      /* decode as lines; each line is one payload */
+};
+
+/* Classifies a connection from its first bytes p[0..n), given the
+ * listener's --max-frame. Only the first 4 bytes matter, each examined in
+ * order:
+ *   - a byte that is not ASCII text (printable, '\t', '\r', '\n') means
+ *     FRAMES;
+ *   - a '\n' means TEXT if every header that starts with the bytes so far
+ *     announces more than `max` (a framing peer would be cut as oversize);
+ *   - four text bytes mean TEXT if, read as a length, they exceed `max`,
+ *     and FRAMES otherwise.
+ * Fewer than 4 text bytes without a deciding '\n' are UNDECIDED. So a
+ * header a framing peer may legally send is never taken for text; the price
+ * is that from a `max` of 0x09090909 ("\t\t\t\t") up, some typed input is a
+ * legal header and reads as FRAMES. A decision, once made on a prefix,
+ * holds for every longer input. */
+enum frame_input frame_input_kind(const char *p, size_t n, size_t max);
+
 /* ---- either ---- */
 
 enum codec_kind { CODEC_LINE, CODEC_FRAME };

@@ -1,4 +1,5 @@
-/* frame: 4-byte big-endian length prefix followed by the payload. */
+/* frame: 4-byte big-endian length prefix followed by the payload, and the
+ * test that tells a framing peer from a person typing lines. */
 #include "codec/codec.h"
 
 static uint32_t read_be32(const char *p)
@@ -30,4 +31,26 @@ enum codec_status frame_decode(const struct frame_decoder *d, const char *p, siz
 	out->data = p + FRAME_HEADER;
 	out->used = FRAME_HEADER + len;
 	return CODEC_UNIT;
+}
+
+static bool is_text_byte(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\r' || c == '\n';
+}
+
+enum frame_input frame_input_kind(const char *p, size_t n, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t seen = n < FRAME_HEADER ? n : FRAME_HEADER;
+	uint32_t least = 0; /* smallest length a header starting so would announce */
+	for (size_t i = 0; i < seen; i++) {
+		if (!is_text_byte(u[i]))
+			return FRAME_INPUT_FRAMES;
+		least |= (uint32_t)u[i] << (8 * (FRAME_HEADER - 1 - i));
+		if (u[i] == '\n' && least > max)
+			return FRAME_INPUT_TEXT;
+	}
+	if (seen < FRAME_HEADER)
+		return FRAME_INPUT_UNDECIDED;
+	return least > max ? FRAME_INPUT_TEXT : FRAME_INPUT_FRAMES;
 }

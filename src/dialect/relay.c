@@ -1,10 +1,14 @@
-/* relay: line relay and frame broadcast groups. */
+/* relay: line relay and frame broadcast groups. A frame listener also
+ * serves people typing into it (nc): such a connection is told apart by its
+ * first bytes (frame_input_kind), then read as lines, each line broadcast
+ * as the frame it stands for; it receives frames like everyone else. */
 #include "dialect/relay.h"
 
 #include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "codec/codec.h"
 #include "net/addr.h"
@@ -21,11 +25,20 @@ struct relay {
 	size_t count;
 };
 
+/* How a member's input reads. */
+enum member_input {
+	READS_UNDECIDED, /* frame listener, first bytes not yet conclusive */
+	READS_FRAMES,    /* frame listener, a framing peer */
+	READS_TYPED,     /* frame listener, a person typing: lines become frames */
+	READS_LINES,     /* relay listener */
+};
+
 struct relay_member {
 	struct list link; /* unlinked once the member stops sending */
 	struct conn *conn;
 	struct relay *relay;
 	bool discarding; /* line decoder state */
+	enum member_input input;
 };
 
 static const char *relay_name(const struct relay *r)
@@ -56,6 +69,8 @@ static void relay_open(struct conn *c, void *data)
 	struct relay_member *m = xcalloc(1, sizeof(*m));
 	m->conn = c;
 	m->relay = data;
+	/* A relay member always reads lines; a frame one is told by its bytes. */
+	m->input = m->relay->mode == RELAY_LINES ? READS_LINES : READS_UNDECIDED;
 	list_insert_tail(&m->relay->members, &m->link);
 	m->relay->count++;
 	conn_set_session(c, m);
@@ -69,10 +84,11 @@ static void depart(struct relay_member *m)
 	m->relay->count--;
 }
 
-static void broadcast(struct relay_member *from, const char *bytes, size_t len)
+/* Sends `msg` to the group: for frames, to every member; for lines, to
+ * every member but the sender. */
+static void fan_out(struct relay_member *from, struct msg *msg)
 {
 	struct relay *r = from->relay;
-	struct msg *msg = msg_copy(bytes, len);
 	bool echo = r->mode == RELAY_FRAMES;
 	struct list *pos;
 	list_for_each(pos, &r->members) {
@@ -80,6 +96,22 @@ static void broadcast(struct relay_member *from, const char *bytes, size_t len)
 		if (to != from || echo)
 			conn_send(to->conn, msg);
 	}
+}
+
+static void broadcast(struct relay_member *from, const char *bytes, size_t len)
+{
+	struct msg *msg = msg_copy(bytes, len);
+	fan_out(from, msg);
+	msg_unref(msg);
+}
+
+/* A typed line goes out as the frame a framing peer would have sent. */
+static void broadcast_as_frame(struct relay_member *from, const char *payload, size_t len)
+{
+	struct msg *msg = msg_new(FRAME_HEADER + len);
+	frame_header((uint32_t)len, msg->data);
+	memcpy(msg->data + FRAME_HEADER, payload, len);
+	fan_out(from, msg);
 	msg_unref(msg);
 }
 
@@ -88,7 +120,12 @@ static void log_oversize(const struct relay_member *m, size_t len)
 	const struct relay *r = m->relay;
 	char peer[PEER_STRLEN];
 	peer_format(conn_peer(m->conn), peer);
-	if (r->mode == RELAY_FRAMES)
+	if (m->input == READS_TYPED)
+		log_event(r->log, LOG_WARN, "OVERSIZE",
+			  "conn=%llu fd=%d peer=%s listener=frame input=text limit=%zu",
+			  (unsigned long long)conn_id(m->conn), conn_fd(m->conn), peer,
+			  r->max_unit);
+	else if (r->mode == RELAY_FRAMES)
 		log_event(r->log, LOG_WARN, "OVERSIZE",
 			  "conn=%llu fd=%d peer=%s listener=frame len=%zu limit=%zu",
 			  (unsigned long long)conn_id(m->conn), conn_fd(m->conn), peer, len,
@@ -100,41 +137,83 @@ static void log_oversize(const struct relay_member *m, size_t len)
 			  r->max_unit);
 }
 
+/* A typed line's content is a frame payload: --max-frame bounds it. */
 static struct codec member_codec(const struct relay_member *m)
 {
 	struct codec codec;
-	if (m->relay->mode == RELAY_FRAMES) {
+	size_t max = m->relay->max_unit;
+	if (m->input == READS_FRAMES) {
 		codec.kind = CODEC_FRAME;
-		codec.u.frame = (struct frame_decoder){m->relay->max_unit};
+		codec.u.frame = (struct frame_decoder){max};
 	} else {
+		enum line_mode mode = m->input == READS_TYPED ? LINE_STRIP : LINE_KEEP;
 		codec.kind = CODEC_LINE;
-		codec.u.line = (struct line_decoder){m->relay->max_unit, LINE_KEEP, m->discarding};
+		codec.u.line = (struct line_decoder){max, mode, m->discarding};
 	}
 	return codec;
+}
+
+static void log_text_client(const struct relay_member *m)
+{
+	char peer[PEER_STRLEN];
+	peer_format(conn_peer(m->conn), peer);
+	log_event(m->relay->log, LOG_INFO, "TEXT_CLIENT",
+		  "conn=%llu fd=%d peer=%s listener=frame",
+		  (unsigned long long)conn_id(m->conn), conn_fd(m->conn), peer);
+}
+
+/* Settles, once, whether a frame listener's peer frames or types. */
+static bool input_decided(struct relay_member *m, const char *data, size_t len)
+{
+	if (m->input != READS_UNDECIDED)
+		return true;
+	switch (frame_input_kind(data, len, m->relay->max_unit)) {
+	case FRAME_INPUT_UNDECIDED:
+		return false;
+	case FRAME_INPUT_FRAMES:
+		m->input = READS_FRAMES;
+		return true;
+	case FRAME_INPUT_TEXT:
+		m->input = READS_TYPED;
+		log_text_client(m);
+		return true;
+	}
+	return false;
+}
+
+/* Hands one decoded unit to the group, each input in its own form. */
+static void forward(struct relay_member *m, const struct codec_unit *unit, const char *at)
+{
+	/* Forward a frame exactly as received, header and all, and a relayed
+	 * line with its terminator. Not `at` for lines: their `used` also
+	 * covers the skipped tail of an over-long line. */
+	if (m->input == READS_FRAMES)
+		broadcast(m, at, unit->used);
+	else if (m->input == READS_TYPED)
+		broadcast_as_frame(m, unit->data, unit->len);
+	else
+		broadcast(m, unit->data, unit->len);
 }
 
 static size_t relay_data(struct conn *c, const char *data, size_t len)
 {
 	struct relay_member *m = conn_session(c);
+	if (!input_decided(m, data, len))
+		return 0;
 	struct codec codec = member_codec(m);
 	size_t off = 0;
 	while (off < len && !conn_closing(c)) {
 		struct codec_unit unit;
 		enum codec_status st = codec_decode(&codec, data + off, len - off, &unit);
-		/* Forward the unit exactly as received: a frame with its header,
-		 * a line with its terminator. Not data + off for lines: their
-		 * `used` also covers the skipped tail of an over-long line. */
-		if (st == CODEC_UNIT && codec.kind == CODEC_FRAME)
-			broadcast(m, data + off, unit.used);
-		else if (st == CODEC_UNIT)
-			broadcast(m, unit.data, unit.len);
+		if (st == CODEC_UNIT)
+			forward(m, &unit, data + off);
 		off += unit.used;
 		if (st == CODEC_NEED_MORE)
 			break;
 		if (st == CODEC_TOO_LONG) {
 			log_oversize(m, unit.len);
 			/* A frame stream cannot resynchronise after a bad length. */
-			if (m->relay->mode == RELAY_FRAMES)
+			if (m->input == READS_FRAMES)
 				conn_close(c, "oversize");
 		}
 	}
@@ -152,7 +231,8 @@ static void relay_eof(struct conn *c)
 static void relay_describe(const struct conn *c, char *out, size_t outlen)
 {
 	const struct relay_member *m = conn_session(c);
-	snprintf(out, outlen, "  proto=%s", relay_name(m->relay));
+	snprintf(out, outlen, "  proto=%s%s", relay_name(m->relay),
+		 m->input == READS_TYPED ? "  input=text" : "");
 }
 
 static void relay_close(struct conn *c)

@@ -3,6 +3,10 @@
  *                as received, goes to every other member.
  *   RELAY_FRAMES (listener `frame`, seed 000): every length-prefixed frame,
  *                exactly as received, goes to every member, sender included.
+ *                A member whose first bytes are typed text (see
+ *                frame_input_kind) is read as lines instead: each line,
+ *                without its terminator, goes out as the frame carrying it,
+ *                and is logged once as TEXT_CLIENT.
  * Each received unit is copied once into a shared message for all. */
 #ifndef PARLEY_DIALECT_RELAY_H
 #define PARLEY_DIALECT_RELAY_H

@@ -1,6 +1,7 @@
 /* check: output and state invariants for the whole-path fuzz target. Chat
  * output is parsed just enough to know each line's shape; relay and frame
- * output is matched against what the group's members actually sent. */
+ * output is matched against what the group's members actually sent: a frame
+ * as sent, or (from a member typing lines) a typed line as its payload. */
 #include "check.h"
 
 #include <string.h>
@@ -82,6 +83,26 @@ static bool sent_by(const struct world *w, int slot, const char *p, size_t n)
 	return buf_len(s) >= n && memmem(buf_head(s), buf_len(s), p, n) != NULL;
 }
 
+/* True if `slot` sent `payload` as a typed line: followed by "\n" or
+ * "\r\n" (a frame listener reads a person typing as lines). */
+static bool typed_by(const struct world *w, int slot, const char *payload, size_t len)
+{
+	const struct buf *s = &w->clients[slot].sent;
+	if (buf_len(s) <= len || memchr(payload, '\n', len))
+		return false;
+	const char *at = buf_head(s), *end = at + buf_len(s);
+	while ((size_t)(end - at) > len) {
+		const char *hit = memmem(at, (size_t)(end - at), payload, len);
+		if (!hit || (size_t)(end - hit) <= len)
+			return false;
+		const char *after = hit + len;
+		if (*after == '\n' || (*after == '\r' && after + 1 < end && after[1] == '\n'))
+			return true;
+		at = hit + 1;
+	}
+	return false;
+}
+
 /* Returns the size of the next complete unit in p[0..n), or 0. */
 static size_t next_unit(const struct client *c, const char *p, size_t n)
 {
@@ -108,7 +129,8 @@ static void check_unit(const struct world *w, int slot, const char *p, size_t n)
 		FUZZ_CHECK(sent_by(w, slot == 4 ? 5 : 4, p, n));
 		break;
 	case KIND_FRAME: /* from either frame slot: the sender is included */
-		FUZZ_CHECK(sent_by(w, 6, p, n) || sent_by(w, 7, p, n));
+		FUZZ_CHECK(sent_by(w, 6, p, n) || sent_by(w, 7, p, n) ||
+			   typed_by(w, 6, p + 4, n - 4) || typed_by(w, 7, p + 4, n - 4));
 		break;
 	}
 }

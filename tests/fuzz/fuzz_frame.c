@@ -4,7 +4,11 @@
  * exactly the frames of a reference model: each 4-byte big-endian length and
  * payload in turn, TOO_LONG as soon as a header announces more than the
  * limit (the stream then ends: it cannot resynchronise). frame_header() must
- * round-trip every length. */
+ * round-trip every length. frame_input_kind() must agree with a model of
+ * its contract on every prefix of the stream, for the limit byte, a limit
+ * in the range typed text spans (byte 0 as the top byte) and the largest;
+ * a decision must hold as bytes arrive, and TEXT must never be said of a
+ * prefix some legal header starts with. */
 #include <string.h>
 
 #include "codec/codec.h"
@@ -92,6 +96,46 @@ static void feed(struct drive *dr, const char *chunk, size_t n)
 	free(p);
 }
 
+static bool text_byte(uint8_t c)
+{
+	return c == '\t' || c == '\n' || c == '\r' || (c >= ' ' && c <= '~');
+}
+
+/* The contract, prefix by prefix: text so far, and either a newline just
+ * read or all 4 header bytes read, and even the smallest header starting
+ * so (zeros after) is above the limit: TEXT. Non-text: FRAMES. Four bytes
+ * not TEXT: FRAMES. Otherwise still UNDECIDED. */
+static enum frame_input model_kind(const uint8_t *p, size_t n, size_t max)
+{
+	for (size_t k = 1; k <= n && k <= FRAME_HEADER; k++) {
+		if (!text_byte(p[k - 1]))
+			return FRAME_INPUT_FRAMES;
+		uint8_t hdr[FRAME_HEADER] = {0};
+		memcpy(hdr, p, k);
+		bool beyond = be32((const char *)hdr) > max;
+		if (beyond && (p[k - 1] == '\n' || k == FRAME_HEADER))
+			return FRAME_INPUT_TEXT;
+		if (k == FRAME_HEADER)
+			return FRAME_INPUT_FRAMES;
+	}
+	return FRAME_INPUT_UNDECIDED;
+}
+
+static void check_input_kind(const uint8_t *p, size_t n, size_t max)
+{
+	enum frame_input settled = FRAME_INPUT_UNDECIDED;
+	size_t upto = n < 2 * FRAME_HEADER ? n : 2 * FRAME_HEADER;
+	for (size_t k = 0; k <= upto; k++) {
+		enum frame_input got = frame_input_kind((const char *)p, k, max);
+		FUZZ_CHECK(got == model_kind(p, k, max));
+		FUZZ_CHECK(settled == FRAME_INPUT_UNDECIDED || got == settled);
+		FUZZ_CHECK(k < FRAME_HEADER || got != FRAME_INPUT_UNDECIDED);
+		settled = got;
+	}
+	/* The whole stream, flush against its end (a guard page). */
+	FUZZ_CHECK(frame_input_kind((const char *)p, n, max) == model_kind(p, n, max));
+}
+
 static void check_and_reset(struct drive *dr, const struct buf *want)
 {
 	FUZZ_CHECK(buf_len(&dr->log) == buf_len(want));
@@ -123,6 +167,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf want = BUF_INIT;
 	model(dr.dec.max, p, n, &want);
 	check_header_roundtrip(data + 2, n);
+	check_input_kind(data + 2, n, dr.dec.max);
+	check_input_kind(data + 2, n, (size_t)data[0] << 24 | (size_t)data[1] << 16);
+	check_input_kind(data + 2, n, 0xffffffffu);
 
 	decode_all(&dr, p, n); /* in place: the input ends at a guard page */
 	check_and_reset(&dr, &want);

@@ -43,6 +43,11 @@ def frame_seeds():
     write("frame", "oversize", bytes([4, 3]) + frame(b"ok") + frame(b"too long") + frame(b"x"))
     write("frame", "at-limit", bytes([5, 4]) + frame(b"12345") + frame(b"123456"))
     write("frame", "huge-length", bytes([255, 5]) + b"\xff\xff\xff\xff")
+    # frame_input_kind: typed text ("hell" is 0x68656c6c; byte 0 is also the
+    # top byte of the middle limit checked)
+    write("frame", "typed-hello", bytes([32, 6]) + b"hello\r\nworld\n")
+    write("frame", "typed-newline-first", bytes([9, 7]) + b"\n\n\r\n")
+    write("frame", "typed-near-limit", bytes([0x68, 0x65]) + b"hell" + b"hi\n")
 
 
 # ---------------------------------------------------------------- chat_parse, validators
@@ -156,6 +161,11 @@ def conn_seeds():
     s.send(7, frame(b"x" * 48)[20:]).send(6, frame(b"y" * 49)).act(6, RECONNECT)
     s.send(6, frame(b"back"))
     write("conn", "frame", s.bytes())
+    s = Script(2)
+    s.send(6, b"hello\r\n").send(7, frame(b"to the typist")).send(6, b"h").send(6, b"i")
+    s.send(6, b"\n" + b"T" * 60 + b"\nafter long\n\n").act(6, RECONNECT).send(6, b"\n")
+    s.send(7, b"sec").send(7, b"ret\n").act(7, SHUT).act(6, STEPS)
+    write("conn", "frame-typed", s.bytes())
 
 
 def main():

@@ -4,8 +4,14 @@
  * inclusive --max-frame limit (0, small, 1 MiB), oversize detected from
  * the header alone with the announced length reported, zero-length frames,
  * concatenated frames, and byte-at-a-time or any chunking giving the same
- * frames as one-shot delivery. Every decoder call sees its input flush
- * against a guard page, so any read past the input crashes. */
+ * frames as one-shot delivery. frame_input_kind(), which tells a framing
+ * peer from a person typing: typed lines of 1-3 bytes, LF and CRLF, a
+ * newline first, non-text and high bytes, a 4-byte header at, one above
+ * and far above --max-frame, a huge --max-frame keeping text as frames,
+ * and for random inputs: decisions stable as bytes arrive, settled by 4
+ * bytes, and never TEXT for a header a framing peer may legally send.
+ * Every call sees its input flush against a guard page, so any read past
+ * the input crashes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -298,6 +304,137 @@ static void test_codec_dispatch(void **state)
 	assert_int_equal(u.used, 0);
 }
 
+/* ---- telling a framing peer from a person typing ---- */
+
+enum { MIB = 1 << 20 };
+
+static enum frame_input kind(size_t max, const char *s, size_t n)
+{
+	return frame_input_kind(guarded_put(&guard, s, n), n, max);
+}
+
+/* Checks that `s` is UNDECIDED on every prefix shorter than `decided_at`
+ * and `want` from there on, up to its full length. */
+static void expect_kind(size_t max, const char *s, size_t decided_at, enum frame_input want)
+{
+	size_t n = strlen(s);
+	for (size_t k = 0; k <= n; k++) {
+		enum frame_input got = kind(max, s, k);
+		if (k < decided_at)
+			assert_int_equal(got, FRAME_INPUT_UNDECIDED);
+		else
+			assert_int_equal(got, want);
+	}
+}
+
+static void test_input_typed_lines(void **state)
+{
+	(void)state;
+	/* A newline in the first bytes settles it at once, at 1-4 bytes. */
+	expect_kind(MIB, "\n", 1, FRAME_INPUT_TEXT);
+	expect_kind(MIB, "h\n", 2, FRAME_INPUT_TEXT);
+	expect_kind(MIB, "hi\nmore", 3, FRAME_INPUT_TEXT);
+	expect_kind(MIB, "abc\n", 4, FRAME_INPUT_TEXT);
+	expect_kind(MIB, "\r\n", 2, FRAME_INPUT_TEXT);
+	expect_kind(MIB, "hi\r\n", 4, FRAME_INPUT_TEXT);
+	expect_kind(MIB, "\tx\n", 3, FRAME_INPUT_TEXT);
+	/* No newline: four text bytes announcing 1.7 GB. */
+	expect_kind(MIB, "hello\n", 4, FRAME_INPUT_TEXT);
+	expect_kind(MIB, "    ", 4, FRAME_INPUT_TEXT);
+	expect_kind(0, "~~~~", 4, FRAME_INPUT_TEXT);
+}
+
+static void test_input_framing_peers(void **state)
+{
+	(void)state;
+	/* A non-text byte settles it at once. */
+	expect_kind(MIB, "\x01\x02", 1, FRAME_INPUT_FRAMES);
+	assert_int_equal(kind(MIB, "\0", 1), FRAME_INPUT_FRAMES);
+	assert_int_equal(kind(MIB, "\0\0\0\x05hello", 9), FRAME_INPUT_FRAMES);
+	assert_int_equal(kind(MIB, "\0\x10\0\0", 4), FRAME_INPUT_FRAMES);
+	expect_kind(MIB, "h\x01", 2, FRAME_INPUT_FRAMES);
+	expect_kind(MIB, "hi\x7f\n", 3, FRAME_INPUT_FRAMES);
+	expect_kind(MIB, "\x1b[A\n", 1, FRAME_INPUT_FRAMES);
+	expect_kind(MIB, "\b\n", 1, FRAME_INPUT_FRAMES);
+	/* High bytes are binary, UTF-8 text included: such a peer is cut as
+	 * oversize by the frame decoder, as before. */
+	expect_kind(MIB, "\xff\xff\xff\xff", 1, FRAME_INPUT_FRAMES);
+	expect_kind(MIB, "\x80hel", 1, FRAME_INPUT_FRAMES);
+	expect_kind(MIB, "h\xc3\xa9llo\n", 2, FRAME_INPUT_FRAMES);
+	expect_kind(MIB, "hel\x80", 4, FRAME_INPUT_FRAMES);
+}
+
+/* "hell" is 0x68656c6c: a legal header up to that --max-frame, typing
+ * above it. */
+static void test_input_at_max_frame(void **state)
+{
+	(void)state;
+	const size_t hell = 0x68656c6cu;
+	expect_kind(hell, "hello\n", 4, FRAME_INPUT_FRAMES);
+	expect_kind(hell - 1, "hello\n", 4, FRAME_INPUT_TEXT);
+	/* A newline decides early only if no header starting so is legal:
+	 * "hi\n" is at least 0x68690a00. */
+	expect_kind(0x68690a00u - 1, "hi\n", 3, FRAME_INPUT_TEXT);
+	expect_kind(0x68690a00u, "hi\nA", 4, FRAME_INPUT_TEXT);
+	expect_kind(0x68690a41u, "hi\nA", 4, FRAME_INPUT_FRAMES);
+	expect_kind(0x68690a40u, "hi\n ", 4, FRAME_INPUT_FRAMES);
+	/* An empty line first: headers from "\n" on are 0x0a000000 or more. */
+	expect_kind(0x0a000000u - 1, "\n", 1, FRAME_INPUT_TEXT);
+	expect_kind(0x0a000000u, "\n\n\n\n", 2, FRAME_INPUT_TEXT);
+	expect_kind(0x0a0a0a0au, "\n\n\n\n", 4, FRAME_INPUT_FRAMES);
+}
+
+/* With a --max-frame at or above 0x7e7e7e7e every 4 text bytes are a legal
+ * header: typed input stays frames, as documented. */
+static void test_input_huge_max_frame(void **state)
+{
+	(void)state;
+	expect_kind(0xffffffffu, "hello\n", 4, FRAME_INPUT_FRAMES);
+	expect_kind(0x7e7e7e7eu, "~~~~", 4, FRAME_INPUT_FRAMES);
+	expect_kind(0x7e7e7e7eu, "hi\n", 4, FRAME_INPUT_UNDECIDED);
+	expect_kind(0x7e7e7e7eu, "hi\nthere", 4, FRAME_INPUT_FRAMES);
+	expect_kind(0x7e7e7e7eu, "\n", 2, FRAME_INPUT_UNDECIDED);
+}
+
+static unsigned char random_byte(unsigned long long *rng)
+{
+	static const char text[] = "ab \t\r\n~";
+	unsigned r = (unsigned)test_rand(rng);
+	return r % 4 ? (unsigned char)text[r / 4 % (sizeof(text) - 1)] : (unsigned char)(r / 4);
+}
+
+/* For random inputs and limits: a decision, once made, holds as bytes
+ * arrive; 4 bytes always decide and nothing after them matters; TEXT only
+ * when every header starting with the bytes seen exceeds the limit. */
+static void test_input_properties(void **state)
+{
+	(void)state;
+	static const size_t limits[] = {0, 255, MIB, 0x09ffffffu, 0x0a000000u, 0x68690a00u,
+					0x7e7e7e7eu, 0xffffffffu};
+	unsigned long long rng = 99;
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t max = limits[iter % (sizeof(limits) / sizeof(limits[0]))];
+		unsigned char in[6];
+		for (size_t i = 0; i < sizeof(in); i++)
+			in[i] = random_byte(&rng);
+		const char *s = (const char *)in;
+		enum frame_input settled = FRAME_INPUT_UNDECIDED;
+		for (size_t k = 0; k <= sizeof(in); k++) {
+			enum frame_input got = kind(max, s, k);
+			if (settled != FRAME_INPUT_UNDECIDED)
+				assert_int_equal(got, settled);
+			if (k >= FRAME_HEADER)
+				assert_int_not_equal(got, FRAME_INPUT_UNDECIDED);
+			uint32_t least = 0;
+			for (size_t i = 0; i < k && i < FRAME_HEADER; i++)
+				least |= (uint32_t)in[i] << (24 - 8 * i);
+			if (got == FRAME_INPUT_TEXT)
+				assert_true(least > max);
+			settled = got;
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +448,11 @@ int main(void)
 		cmocka_unit_test(test_oversize_mid_stream),
 		cmocka_unit_test(test_random_chunking),
 		cmocka_unit_test(test_codec_dispatch),
+		cmocka_unit_test(test_input_typed_lines),
+		cmocka_unit_test(test_input_framing_peers),
+		cmocka_unit_test(test_input_at_max_frame),
+		cmocka_unit_test(test_input_huge_max_frame),
+		cmocka_unit_test(test_input_properties),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
