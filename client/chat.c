@@ -165,7 +165,8 @@ bool chat_is_join(const char *line, size_t len)
 	return is(w, "JOIN") || str_equals_nocase(w.p, w.len, "/join");
 }
 
-size_t chat_complete_join(const char *line, size_t len, char *out, size_t outlen)
+bool chat_complete_join(const char *line, size_t len, char *out, size_t outlen,
+			size_t *written)
 {
 	struct span rest;
 	struct span w = first_word(line, len, &rest);
@@ -175,7 +176,7 @@ size_t chat_complete_join(const char *line, size_t len, char *out, size_t outlen
 			rest.p[0] != '#' && rest.p[0] != ' ';
 	size_t need = len + (add_hash ? 1 : 0);
 	if (need >= outlen)
-		return 0;
+		return false;
 	if (add_hash) {
 		size_t head = (size_t)(rest.p - line);
 		memcpy(out, line, head);
@@ -185,7 +186,8 @@ size_t chat_complete_join(const char *line, size_t len, char *out, size_t outlen
 		memcpy(out, line, len);
 	}
 	out[need] = '\0';
-	return need;
+	*written = need;
+	return true;
 }
 
 bool chat_joined_count(const struct chat_event *ev, struct span *room, size_t *count)

@@ -63,9 +63,10 @@ bool chat_is_join(const char *line, size_t len);
 
 /* Writes the typed line to `out` (NUL-terminated, at most `outlen` bytes)
  * with the room of a join given the '#' it lacks, as -j does: "/join tea"
- * becomes "/join #tea". Other lines are copied unchanged. Returns the
- * length written, or 0 if it does not fit (then nothing useful is in out). */
-size_t chat_complete_join(const char *line, size_t len, char *out, size_t outlen);
+ * becomes "/join #tea". Other lines are copied unchanged. Sets `*written`
+ * to the length without the NUL; false if it does not fit. */
+bool chat_complete_join(const char *line, size_t len, char *out, size_t outlen,
+			size_t *written);
 
 /* Reads the member count from "OK Joined <#room> (<n> users)": true with
  * the room and n, false for any other event. */

@@ -104,8 +104,11 @@ static void send_chat(struct tty *t, const char *line, size_t len)
 		return;
 	}
 	if (chat_is_join(line, len)) {
-		size_t n = chat_complete_join(line, len, joined, sizeof(joined));
-		tty_link_join(t, n ? joined : line, n ? n : len);
+		size_t n;
+		if (chat_complete_join(line, len, joined, sizeof(joined), &n))
+			tty_link_join(t, joined, n);
+		else
+			tty_link_join(t, line, len); /* too long for any room anyway */
 		return;
 	}
 	echo_privmsg(t, line, len);

@@ -555,7 +555,8 @@ static void check_join(const char *typed, const char *want)
 {
 	char out[64];
 	const char *line = guarded_put(&guard, typed, strlen(typed));
-	size_t n = chat_complete_join(line, strlen(typed), out, sizeof(out));
+	size_t n = 99;
+	assert_true(chat_complete_join(line, strlen(typed), out, sizeof(out), &n));
 	assert_int_equal(n, strlen(want));
 	assert_string_equal(out, want);
 }
@@ -578,9 +579,13 @@ static void test_complete_join(void **state)
 	assert_true(chat_is_join("JOIN", 4));
 	assert_false(chat_is_join("join #x", 7));
 	assert_false(chat_is_join("/joinx", 6));
-	char small[8];
-	assert_int_equal(chat_complete_join("/join general", 13, small, sizeof(small)), 0);
-	assert_int_equal(chat_complete_join("/join abc", 9, small, 10), 0); /* no room for NUL */
+	check_join("", "");
+	char small[10];
+	size_t n;
+	assert_false(chat_complete_join("/join general", 13, small, sizeof(small), &n));
+	assert_false(chat_complete_join("/join abc", 9, small, 10, &n)); /* no room for NUL */
+	assert_true(chat_complete_join("/join #ab", 9, small, 10, &n));
+	assert_int_equal(n, 9);
 }
 
 static void check_unknown(const char *typed, const char *word)
