@@ -71,9 +71,10 @@ void options_help(FILE *out)
 	      "reconnects (after 1 s, doubling up to 30 s), then registers its name and\n"
 	      "joins its room again; /quit and Ctrl-D leave for good.\n"
 	      "\n"
-	      "Exit status: 0 on a normal end; 1 when the connection fails, the server\n"
-	      "closes with an error or sends a malformed frame (a one-line reason goes to\n"
-	      "stderr); 2 for a bad command line; 128+N after signal N.\n",
+	      "Exit status: 0 on a normal end; 1 when the first connection fails or, in\n"
+	      "filter mode, the server closes with an error or sends a malformed frame (a\n"
+	      "one-line reason goes to stderr); 2 for a bad command line; 128+N after\n"
+	      "signal N.\n",
 	      out);
 }
 
