@@ -87,8 +87,8 @@ static const struct session_events session_events = {
 
 /* ---- connecting ---- */
 
-/* Joins `room` (as typed or remembered) and, when the answer is shown
- * pretty, sends the marker that ends it (see joinview.h). */
+/* Sends a JOIN line (typed, or the greeting's) and, when the answer is
+ * shown pretty, the marker that ends it (see joinview.h). */
 void tty_link_join(struct tty *t, const char *line, size_t len)
 {
 	session_send_line(t->s, line, len);
