@@ -1,6 +1,7 @@
 /* chat: parsing of chat-protocol lines on the client side. */
 #include "chat.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -139,4 +140,71 @@ bool chat_is_privmsg(const char *line, size_t len, struct span *to, struct span 
 	*to = next_word(&rest);
 	*text = rest;
 	return to->len > 0 && text->len > 0;
+}
+
+const char *const chat_slash_commands[] = {
+	"/help", "/join", "/leave", "/msg", "/nick", "/quit", "/rooms", "/users", NULL,
+};
+
+bool chat_is_unknown_command(const char *line, size_t len, struct span *word)
+{
+	struct span rest;
+	*word = first_word(line, len, &rest);
+	if (word->len == 0 || word->p[0] != '/')
+		return false;
+	for (size_t i = 0; chat_slash_commands[i]; i++)
+		if (str_equals_nocase(word->p, word->len, chat_slash_commands[i]))
+			return false;
+	return true;
+}
+
+bool chat_is_join(const char *line, size_t len)
+{
+	struct span rest;
+	struct span w = first_word(line, len, &rest);
+	return is(w, "JOIN") || str_equals_nocase(w.p, w.len, "/join");
+}
+
+bool chat_complete_join(const char *line, size_t len, char *out, size_t outlen,
+			size_t *written)
+{
+	struct span rest;
+	struct span w = first_word(line, len, &rest);
+	/* Only a bare room word is completed; anything odder goes as typed so
+	 * that the server's own error names what is wrong with it. */
+	bool add_hash = chat_is_join(line, len) && w.len < len && rest.len > 0 &&
+			rest.p[0] != '#' && rest.p[0] != ' ';
+	size_t need = len + (add_hash ? 1 : 0);
+	if (need >= outlen)
+		return false;
+	if (add_hash) {
+		size_t head = (size_t)(rest.p - line);
+		memcpy(out, line, head);
+		out[head] = '#';
+		memcpy(out + head + 1, rest.p, rest.len);
+	} else {
+		memcpy(out, line, len);
+	}
+	out[need] = '\0';
+	*written = need;
+	return true;
+}
+
+bool chat_joined_count(const struct chat_event *ev, struct span *room, size_t *count)
+{
+	struct span rest;
+	if (ev->kind != CHAT_OK || !starts(ev->text, "Joined ", &rest))
+		return false;
+	*room = next_word(&rest);
+	struct span n;
+	if (!starts(rest, "(", &n) || room->len == 0)
+		return false;
+	size_t v = 0, digits = 0;
+	while (digits < n.len && n.p[digits] >= '0' && n.p[digits] <= '9' && v < SIZE_MAX / 10)
+		v = v * 10 + (size_t)(n.p[digits++] - '0');
+	struct span tail = {n.p + digits, n.len - digits};
+	if (digits == 0 || !str_equals(tail.p, tail.len, " users)"))
+		return false;
+	*count = v;
+	return true;
 }

@@ -48,6 +48,30 @@ bool chat_state_update(struct chat_state *st, const struct chat_event *ev);
  * QUIT (command words are upper case) or /quit in any case. */
 bool chat_is_quit(const char *line, size_t len);
 
+/* The slash commands a chat server knows (the server's own list, which
+ * /help describes), NULL-terminated. */
+extern const char *const chat_slash_commands[];
+
+/* True if the typed line starts with a slash word that is not one of
+ * chat_slash_commands (in any case); `word` is that word. The server would
+ * only answer "ERROR Unknown command" without naming it. */
+bool chat_is_unknown_command(const char *line, size_t len, struct span *word);
+
+/* True if the typed line asks to join a room ("/join" in any case, or
+ * "JOIN"), with or without an argument. */
+bool chat_is_join(const char *line, size_t len);
+
+/* Writes the typed line to `out` (NUL-terminated, at most `outlen` bytes)
+ * with the room of a join given the '#' it lacks, as -j does: "/join tea"
+ * becomes "/join #tea". Other lines are copied unchanged. Sets `*written`
+ * to the length without the NUL; false if it does not fit. */
+bool chat_complete_join(const char *line, size_t len, char *out, size_t outlen,
+			size_t *written);
+
+/* Reads the member count from "OK Joined <#room> (<n> users)": true with
+ * the room and n, false for any other event. */
+bool chat_joined_count(const struct chat_event *ev, struct span *room, size_t *count);
+
 /* If the typed line is a private message ("/msg USER TEXT" in any case, or
  * "PRIVMSG USER TEXT"), fills `to` and `text` and returns true. */
 bool chat_is_privmsg(const char *line, size_t len, struct span *to, struct span *text);

@@ -5,29 +5,35 @@
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "loop/loop.h"
+#include "net/addr.h"
 #include "net/sock.h"
+#include "util/alloc.h"
 #include "util/list.h"
 
-struct attempt {
+struct connector {
 	struct loop *loop;
+	struct addrinfo *list;
 	struct addrinfo *next; /* next address to try */
 	struct loop_timer deadline;
 	int fd;                /* socket in progress, or -1 */
-	int result;            /* connected fd once done */
 	int last_error;        /* errno of the latest failure */
-	bool done, timed_out;
+	connect_done_fn *done;
+	void *ctx;
+	char host[ADDR_HOST_MAX];
+	uint16_t port;
 };
 
 static void on_writable(void *data, int fd, unsigned events);
 
-/* Starts connecting to the next address; true if one is in progress or
- * done, false when no address is left. */
-static bool try_next(struct attempt *a)
+/* Starts connecting to the next address; true if one is in progress,
+ * false when no address is left. */
+static bool try_next(struct connector *a)
 {
 	while (a->next) {
 		struct addrinfo *ai = a->next;
@@ -54,56 +60,60 @@ static bool try_next(struct attempt *a)
 	return false;
 }
 
-static void finish(struct attempt *a, int result)
-{
-	a->result = result;
-	a->done = true;
-	loop_stop(a->loop);
-}
-
-static void on_writable(void *data, int fd, unsigned events)
-{
-	struct attempt *a = data;
-	(void)events;
-	loop_unwatch(a->loop, fd);
-	a->fd = -1;
-	int rc = sock_error(fd);
-	if (rc == 0) {
-		finish(a, fd);
-		return;
-	}
-	a->last_error = -rc;
-	close(fd);
-	if (!try_next(a))
-		finish(a, -1);
-}
-
-static void on_deadline(struct loop_timer *t)
-{
-	struct attempt *a = container_of(t, struct attempt, deadline);
-	a->timed_out = true;
-	finish(a, -1);
-}
-
-static void abandon(struct attempt *a)
+static void release(struct connector *a)
 {
 	loop_timer_disarm(a->loop, &a->deadline);
 	if (a->fd >= 0) {
 		loop_unwatch(a->loop, a->fd);
 		close(a->fd);
 	}
+	freeaddrinfo(a->list);
+	free(a);
 }
 
-static void describe_failure(const struct attempt *a, const char *host, uint16_t port,
+static void describe_failure(const char *host, uint16_t port, int error, bool timed_out,
 			     char *err, size_t errlen)
 {
-	if (a->timed_out)
+	if (timed_out)
 		snprintf(err, errlen, "cannot connect to %s port %u: timed out", host, port);
-	else if (!a->done)
-		snprintf(err, errlen, "cannot connect to %s port %u: interrupted", host, port);
 	else
 		snprintf(err, errlen, "cannot connect to %s port %u: %s", host, port,
-			 strerror(a->last_error ? a->last_error : ECONNREFUSED));
+			 strerror(error ? error : ECONNREFUSED));
+}
+
+/* Frees the attempt, then reports: `done` may start the next one. */
+static void finish(struct connector *a, int fd, bool timed_out)
+{
+	char err[ADDR_HOST_MAX + 96] = "";
+	connect_done_fn *done = a->done;
+	void *ctx = a->ctx;
+	if (fd < 0)
+		describe_failure(a->host, a->port, a->last_error, timed_out, err, sizeof(err));
+	release(a);
+	done(ctx, fd, err);
+}
+
+static void on_writable(void *data, int fd, unsigned events)
+{
+	struct connector *a = data;
+	(void)events;
+	loop_unwatch(a->loop, fd);
+	a->fd = -1;
+	int rc = sock_error(fd);
+	if (rc == 0) {
+		finish(a, fd, false);
+		return;
+	}
+	a->last_error = -rc;
+	close(fd);
+	if (!try_next(a))
+		finish(a, -1, false);
+}
+
+static void on_deadline(struct loop_timer *t)
+{
+	struct connector *a = container_of(t, struct connector, deadline);
+	finish(a, -1, true);
 }
 
 static int resolve(const char *host, uint16_t port, struct addrinfo **out, char *err,
@@ -124,23 +134,65 @@ static int resolve(const char *host, uint16_t port, struct addrinfo **out, char 
 	return 0;
 }
 
-int connect_tcp(struct loop *loop, const char *host, uint16_t port, uint64_t timeout_ms,
-		char *err, size_t errlen)
+struct connector *connect_start(struct loop *loop, const char *host, uint16_t port,
+				uint64_t timeout_ms, connect_done_fn *done, void *ctx,
+				char *err, size_t errlen)
 {
 	struct addrinfo *list;
 	if (resolve(host, port, &list, err, errlen) < 0)
-		return -1;
-	struct attempt a = {.loop = loop, .next = list, .fd = -1, .result = -1};
-	loop_timer_init(&a.deadline, on_deadline);
-	if (try_next(&a)) {
-		loop_timer_arm(loop, &a.deadline, timeout_ms);
-		loop_run(loop);
-		abandon(&a);
-	} else {
-		a.done = true;
+		return NULL;
+	struct connector *a = xcalloc(1, sizeof(*a));
+	*a = (struct connector){.loop = loop, .list = list, .next = list, .fd = -1,
+				.done = done, .ctx = ctx, .port = port};
+	snprintf(a->host, sizeof(a->host), "%s", host);
+	loop_timer_init(&a->deadline, on_deadline);
+	if (!try_next(a)) {
+		describe_failure(host, port, a->last_error, false, err, errlen);
+		release(a);
+		return NULL;
 	}
-	freeaddrinfo(list);
-	if (a.result < 0)
-		describe_failure(&a, host, port, err, errlen);
-	return a.result;
+	loop_timer_arm(loop, &a->deadline, timeout_ms);
+	return a;
+}
+
+void connect_cancel(struct connector *c)
+{
+	if (c)
+		release(c);
+}
+
+/* ---- the blocking form, for the first connection ---- */
+
+struct outcome {
+	struct loop *loop;
+	bool done;
+	int fd;
+	char *err;
+	size_t errlen;
+};
+
+static void on_done(void *ctx, int fd, const char *err)
+{
+	struct outcome *o = ctx;
+	o->done = true;
+	o->fd = fd;
+	if (fd < 0)
+		snprintf(o->err, o->errlen, "%s", err);
+	loop_stop(o->loop);
+}
+
+int connect_tcp(struct loop *loop, const char *host, uint16_t port, uint64_t timeout_ms,
+		char *err, size_t errlen)
+{
+	struct outcome o = {.loop = loop, .fd = -1, .err = err, .errlen = errlen};
+	struct connector *c = connect_start(loop, host, port, timeout_ms, on_done, &o, err,
+					    errlen);
+	if (!c)
+		return -1;
+	loop_run(loop);
+	if (!o.done) {
+		connect_cancel(c);
+		snprintf(err, errlen, "cannot connect to %s port %u: interrupted", host, port);
+	}
+	return o.fd;
 }

@@ -10,6 +10,21 @@
 #include <stdint.h>
 
 struct loop;
+struct connector;
+
+/* Reports the end of an attempt: the connected non-blocking socket (now
+ * the callee's), or -1 with a one-line reason in `err`. */
+typedef void connect_done_fn(void *ctx, int fd, const char *err);
+
+/* Starts connecting on `loop` without running it: `done` is called once,
+ * from the loop, unless connect_cancel() comes first. NULL, with a reason
+ * in `err`, when nothing could even be tried (unknown host, no socket). */
+struct connector *connect_start(struct loop *loop, const char *host, uint16_t port,
+				uint64_t timeout_ms, connect_done_fn *done, void *ctx,
+				char *err, size_t errlen);
+
+/* Stops an attempt whose `done` has not been called yet, and frees it. */
+void connect_cancel(struct connector *c);
 
 /* Runs `loop` until connected, failed, `timeout_ms` passed, or someone
  * calls loop_stop() (a signal): returns the connected non-blocking socket,

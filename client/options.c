@@ -11,6 +11,7 @@ enum {
 	OPT_PROTO = 256,
 	OPT_RAW,
 	OPT_NO_COLOR,
+	OPT_NO_TIMESTAMPS,
 	OPT_LINGER,
 	OPT_MAX_LINE,
 	OPT_MAX_FRAME,
@@ -23,6 +24,7 @@ static const struct option long_options[] = {
 	{"join", required_argument, NULL, 'j'},
 	{"raw", no_argument, NULL, OPT_RAW},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"no-timestamps", no_argument, NULL, OPT_NO_TIMESTAMPS},
 	{"linger", required_argument, NULL, OPT_LINGER},
 	{"max-line", required_argument, NULL, OPT_MAX_LINE},
 	{"max-frame", required_argument, NULL, OPT_MAX_FRAME},
@@ -52,6 +54,7 @@ void options_help(FILE *out)
 	      "  --raw                     print messages exactly as received, even on a\n"
 	      "                            terminal (control bytes are still escaped there)\n"
 	      "  --no-color                no colours (also when NO_COLOR is set)\n"
+	      "  --no-timestamps           interactive: no [HH:MM] before each shown line\n"
 	      "  --linger MS               filter mode: after input ends, exit once nothing\n"
 	      "                            has arrived for MS milliseconds (default 500)\n"
 	      "  --max-line BYTES          longest incoming line; longer ones are skipped\n"
@@ -63,11 +66,15 @@ void options_help(FILE *out)
 	      "\n"
 	      "HOST may be a name, an IPv4 address or an IPv6 address ([::1]:7000 in the\n"
 	      "HOST:PORT form). Interactive commands: /help, /quit (Ctrl-D); in chat mode\n"
-	      "/join, /leave, /rooms, /users, /msg, /nick go to the server.\n"
+	      "/join, /leave, /rooms, /users, /msg, /nick go to the server. When the\n"
+	      "connection drops, the interactive client keeps the line being typed and\n"
+	      "reconnects (after 1 s, doubling up to 30 s), then registers its name and\n"
+	      "joins its room again; /quit and Ctrl-D leave for good.\n"
 	      "\n"
-	      "Exit status: 0 on a normal end; 1 when the connection fails, the server\n"
-	      "closes with an error or sends a malformed frame (a one-line reason goes to\n"
-	      "stderr); 2 for a bad command line; 128+N after signal N.\n",
+	      "Exit status: 0 on a normal end; 1 when the first connection fails or, in\n"
+	      "filter mode, the server closes with an error or sends a malformed frame (a\n"
+	      "one-line reason goes to stderr); 2 for a bad command line; 128+N after\n"
+	      "signal N.\n",
 	      out);
 }
 
@@ -162,6 +169,9 @@ static bool apply_option(struct options *o, int opt, const char *arg, char *err,
 		return true;
 	case OPT_NO_COLOR:
 		o->no_color = true;
+		return true;
+	case OPT_NO_TIMESTAMPS:
+		o->no_timestamps = true;
 		return true;
 	default:
 		return apply_number(o, opt, arg, err, errlen);

@@ -27,6 +27,7 @@ struct options {
 	char room[OPT_ROOM_MAX];  /* empty: join nothing; always starts with '#' */
 	bool raw;                 /* print messages as received, even on a terminal */
 	bool no_color;            /* --no-color or NO_COLOR */
+	bool no_timestamps;       /* interactive: no "[HH:MM] " on shown lines */
 	uint64_t linger_ms;       /* filter mode: quiet time before exiting */
 	uint64_t connect_ms;      /* give up connecting after this long */
 	size_t max_line;          /* longest incoming line accepted */

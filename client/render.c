@@ -1,6 +1,7 @@
 /* render: chat lines for people, raw units for scripts. */
 #include "render.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "escape.h"
@@ -182,5 +183,48 @@ void render_raw(const struct render_style *st, enum proto p, const char *unit, s
 		escape_append(out, unit, len, ESCAPE_TEXT);
 	else
 		buf_append(out, unit, len);
+	put(out, "\n");
+}
+
+void render_stamp(const struct render_style *st, const struct tm *when, struct buf *out)
+{
+	char stamp[16];
+	if (!st->timestamps)
+		return;
+	snprintf(stamp, sizeof(stamp), "[%02d:%02d] ", when->tm_hour % 24, when->tm_min % 60);
+	sgr(st, out, SGR_DIM);
+	put(out, stamp);
+	sgr(st, out, SGR_RESET);
+}
+
+void render_history(const struct render_style *st, const struct chat_event *ev,
+		    struct buf *out)
+{
+	/* One dim colour for the whole line: name colours would make it look
+	 * live again. */
+	struct render_style plain = *st;
+	plain.color = false;
+	sgr(st, out, SGR_DIM);
+	put(out, "[history] ");
+	render_event(&plain, ev, out);
+	sgr(st, out, SGR_RESET);
+	put(out, "\n");
+}
+
+void render_members(const struct render_style *st, const char *room, struct span list,
+		    struct buf *out)
+{
+	sgr(st, out, SGR_GREEN);
+	put(out, "* Users in ");
+	text(out, (struct span){room, strlen(room)});
+	put(out, ": ");
+	text(out, list);
+	sgr(st, out, SGR_RESET);
+	put(out, "\n");
+}
+
+void render_error(const struct render_style *st, const char *msg, struct buf *out)
+{
+	status_line(st, SGR_RED, "! ", (struct span){msg, strlen(msg)}, out);
 	put(out, "\n");
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "chat.h"
 #include "proto.h"
@@ -16,7 +17,25 @@ struct buf;
 struct render_style {
 	bool color;    /* ANSI colours (only ever on a terminal) */
 	bool terminal; /* output is a screen: escape control bytes even in raw */
+	bool timestamps; /* render_stamp writes "[HH:MM] " */
 };
+
+/* The start of a shown line: "[HH:MM] " for `when` (local time, as the
+ * caller converted it), or nothing with timestamps off. */
+void render_stamp(const struct render_style *st, const struct tm *when, struct buf *out);
+
+/* A room message replayed on join, set apart from live ones: marked
+ * "[history] " where a live line has its time (the server does not say
+ * when it was first sent) and dimmed when colours are on. */
+void render_history(const struct render_style *st, const struct chat_event *ev,
+		    struct buf *out);
+
+/* The members already in a room we joined: "* Users in #room: a, b, c". */
+void render_members(const struct render_style *st, const char *room, struct span list,
+		    struct buf *out);
+
+/* An error found by the client itself: "! text". */
+void render_error(const struct render_style *st, const char *text, struct buf *out);
 
 /* Raw form: a line exactly as received minus its terminator (escaped only
  * on a terminal), or a frame with non-printable bytes escaped. */

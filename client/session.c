@@ -23,6 +23,37 @@ enum end_kind {
 	END_TRUNCATED, /* the server closed in the middle of a frame */
 };
 
+/* Why we close the connection ourselves; the net layer logs and reports
+ * a close by its reason's name. */
+enum close_cause { CLOSE_LOCAL, CLOSE_EOF, CLOSE_OVERSIZE };
+
+static const char *const close_cause_names[] = {
+	[CLOSE_LOCAL] = "local",
+	[CLOSE_EOF] = "eof",
+	[CLOSE_OVERSIZE] = "oversize",
+};
+
+/* How a connection the server did not close cleanly was lost, read once
+ * from the net layer's close reason. */
+enum loss_kind { LOSS_FAILED, LOSS_RESET, LOSS_TIMEOUT, LOSS_KINDS };
+
+static const struct {
+	const char *reason; /* the net layer's name for it */
+	const char *text;   /* what the user is told */
+} losses[LOSS_KINDS] = {
+	[LOSS_FAILED] = {NULL, "connection to the server failed"},
+	[LOSS_RESET] = {"reset", "connection reset by the server"},
+	[LOSS_TIMEOUT] = {"timeout", "connection timed out"},
+};
+
+static enum loss_kind loss_from_reason(const char *reason)
+{
+	for (int k = 0; k < LOSS_KINDS; k++)
+		if (reason && losses[k].reason && strcmp(reason, losses[k].reason) == 0)
+			return (enum loss_kind)k;
+	return LOSS_FAILED;
+}
+
 enum { LAST_ERROR_MAX = 200, DRAIN_MS = 2000 };
 
 struct session {
@@ -31,10 +62,11 @@ struct session {
 	const struct session_events *ev;
 	void *ctx;
 	enum proto proto;
+	struct session_config cfg;
 	struct codec codec;
 	struct buf scratch;       /* encoding space for session_send_line */
 	enum end_kind end;
-	const char *lost_reason;  /* conn close reason for END_PEER_LOST */
+	enum loss_kind loss;      /* for END_PEER_LOST */
 	size_t partial;           /* undecoded bytes the connection holds */
 	size_t oversize;          /* announced length for END_OVERSIZE */
 	bool quit_sent;           /* chat: QUIT or /quit went out */
@@ -84,7 +116,7 @@ static size_t too_long(struct session *s, struct conn *c, const struct codec_uni
 	/* A frame stream cannot be resynchronised after a bad length. */
 	s->end = END_OVERSIZE;
 	s->oversize = u->len;
-	conn_close(c, "oversize");
+	conn_close(c, close_cause_names[CLOSE_OVERSIZE]);
 	return left;
 }
 
@@ -122,7 +154,7 @@ static void on_eof(struct conn *c)
 	bool cut = s->partial > 0 && s->proto == PROTO_FRAME;
 	if (s->end == END_NONE)
 		s->end = cut ? END_TRUNCATED : END_PEER_EOF;
-	conn_close(c, "eof");
+	conn_close(c, close_cause_names[CLOSE_EOF]);
 }
 
 static void on_close(struct conn *c)
@@ -130,7 +162,7 @@ static void on_close(struct conn *c)
 	struct session *s = conn_session(c);
 	if (s->end == END_NONE) {
 		s->end = END_PEER_LOST;
-		s->lost_reason = conn_close_reason(c);
+		s->loss = loss_from_reason(conn_close_reason(c));
 	}
 	s->conn = NULL;
 	if (!s->destroying && s->ev->on_end)
@@ -157,7 +189,7 @@ struct session *session_create(struct loop *loop, const struct session_config *c
 	s->ev = ev;
 	s->ctx = ctx;
 	s->proto = cfg->proto;
-	proto_codec(cfg->proto, cfg->max_line, cfg->max_frame, &s->codec);
+	s->cfg = *cfg;
 	return s;
 }
 
@@ -173,6 +205,14 @@ void session_destroy(struct session *s)
 
 bool session_start(struct session *s, int fd)
 {
+	/* Everything about the previous connection is forgotten. */
+	proto_codec(s->cfg.proto, s->cfg.max_line, s->cfg.max_frame, &s->codec);
+	s->end = END_NONE;
+	s->loss = LOSS_FAILED;
+	s->partial = 0;
+	s->oversize = 0;
+	s->quit_sent = false;
+	s->last_error[0] = '\0';
 	s->conn = net_adopt(s->net, fd, &handler, NULL);
 	if (!s->conn) {
 		close(fd);
@@ -253,21 +293,12 @@ void session_close(struct session *s, bool flush_first)
 	if (s->end == END_NONE)
 		s->end = END_LOCAL;
 	if (flush_first)
-		conn_close_after_flush(s->conn, "local");
+		conn_close_after_flush(s->conn, close_cause_names[CLOSE_LOCAL]);
 	else
-		conn_close(s->conn, "local");
+		conn_close(s->conn, close_cause_names[CLOSE_LOCAL]);
 }
 
 /* ---- judgement ---- */
-
-static const char *lost_text(const char *reason)
-{
-	if (reason && strcmp(reason, "reset") == 0)
-		return "connection reset by the server";
-	if (reason && strcmp(reason, "timeout") == 0)
-		return "connection timed out";
-	return "connection to the server failed";
-}
 
 int session_verdict(const struct session *s, bool input_done, char *msg, size_t msglen)
 {
@@ -292,7 +323,7 @@ int session_verdict(const struct session *s, bool input_done, char *msg, size_t 
 		return 1;
 	}
 	if (s->end == END_PEER_LOST && !s->quit_sent) {
-		snprintf(msg, msglen, "%s", lost_text(s->lost_reason));
+		snprintf(msg, msglen, "%s", losses[s->loss].text);
 		return 1;
 	}
 	if (expected)

@@ -40,7 +40,9 @@ struct session *session_create(struct loop *loop, const struct session_config *c
 /* Closes the connection if still open (no events are sent) and frees. */
 void session_destroy(struct session *s);
 
-/* Takes over the connected socket `fd`; false (fd closed) on failure. */
+/* Takes over the connected socket `fd`; false (fd closed) on failure. A
+ * session whose connection has ended (on_end was called) may start again
+ * with a new socket: the verdict then concerns the new connection. */
 bool session_start(struct session *s, int fd);
 
 /* chat: registers `user` and joins `room` (either may be empty). */

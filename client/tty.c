@@ -72,12 +72,21 @@ static void before_sleep(void *data)
 
 void tty_notice(struct tty *t, const char *text)
 {
+	tty_stamp(t);
 	render_notice(&t->style, text, &t->scratch);
 	tty_show(t, buf_head(&t->scratch), buf_len(&t->scratch));
 	buf_consume(&t->scratch, buf_len(&t->scratch));
 }
 
-static void update_prompt(struct tty *t)
+void tty_error(struct tty *t, const char *text)
+{
+	tty_stamp(t);
+	render_error(&t->style, text, &t->scratch);
+	tty_show(t, buf_head(&t->scratch), buf_len(&t->scratch));
+	buf_consume(&t->scratch, buf_len(&t->scratch));
+}
+
+void tty_update_prompt(struct tty *t)
 {
 	if (t->chat.room[0])
 		snprintf(t->prompt, sizeof(t->prompt), "%s> ", t->chat.room);
@@ -86,45 +95,6 @@ static void update_prompt(struct tty *t)
 	if (t->readline_on && !t->accepted)
 		rl_set_prompt(t->prompt);
 }
-
-/* ---- session events ---- */
-
-static void on_unit(void *ctx, const char *data, size_t len)
-{
-	struct tty *t = ctx;
-	struct chat_event ev;
-	bool show = true;
-	if (t->opt->proto == PROTO_CHAT) {
-		chat_parse(data, len, &ev);
-		if (chat_state_update(&t->chat, &ev))
-			update_prompt(t);
-	}
-	if (t->pretty)
-		show = render_chat(&t->style, &ev, &t->scratch);
-	else
-		render_raw(&t->style, t->opt->proto, data, len, &t->scratch);
-	if (show)
-		tty_show(t, buf_head(&t->scratch), buf_len(&t->scratch));
-	buf_consume(&t->scratch, buf_len(&t->scratch));
-}
-
-static void on_warning(void *ctx, const char *text)
-{
-	tty_notice(ctx, text);
-}
-
-static void on_session_end(void *ctx)
-{
-	struct tty *t = ctx;
-	t->status = session_verdict(t->s, t->leaving, t->reason, sizeof(t->reason));
-	loop_stop(t->loop);
-}
-
-static const struct session_events session_events = {
-	.on_unit = on_unit,
-	.on_warning = on_warning,
-	.on_end = on_session_end,
-};
 
 /* ---- readline glue ---- */
 
@@ -146,9 +116,10 @@ static void on_line(char *line)
 	free(line);
 }
 
-/* Enter in chat mode: wipe the typed line (prompt included) before
- * accepting it, because the server echoes every message back as a ROOM
- * line and the screen should show each message once, in order. */
+/* Enter in chat and frame mode: wipe the typed line (prompt included)
+ * before accepting it, because the server echoes every message back (a
+ * ROOM line, or the frame itself) and the screen should show each message
+ * once, in order. A relay sends nothing back, so there the line stays. */
 static int accept_erasing(int count, int key)
 {
 	struct tty *t = active;
@@ -288,7 +259,7 @@ static void start_readline(struct tty *t)
 	rl_variable_bind("enable-bracketed-paste", "off");
 	rl_callback_handler_install(t->prompt, on_line);
 	bind_control_keys();
-	if (t->pretty)
+	if (t->pretty || t->opt->proto == PROTO_FRAME)
 		bind_accept(accept_erasing);
 	t->readline_on = true;
 	loop_watch(t->loop, 0, LOOP_READ, on_stdin, t);
@@ -335,6 +306,12 @@ void tty_leave(struct tty *t)
 	}
 	t->leaving = true;
 	stop_readline(t);
+	if (tty_link_abandon(t)) {
+		/* Between connections: nothing to say goodbye to. */
+		t->status = 0;
+		loop_stop(t->loop);
+		return;
+	}
 	if (t->opt->proto == PROTO_CHAT && session_open(t->s)) {
 		session_send_line(t->s, "QUIT", 4);
 		loop_timer_arm(t->loop, &t->goodbye, GOODBYE_MS);
@@ -421,8 +398,9 @@ static void init_style(struct tty *t)
 	t->shared_screen = screen;
 	t->style.terminal = screen;
 	t->style.color = screen && !t->opt->no_color && !(term && strcmp(term, "dumb") == 0);
+	t->style.timestamps = !t->opt->no_timestamps;
 	t->pretty = !t->opt->raw && t->opt->proto == PROTO_CHAT;
-	update_prompt(t);
+	tty_update_prompt(t);
 	loop_timer_init(&t->goodbye, on_goodbye_timeout);
 }
 
@@ -439,17 +417,15 @@ static void banner(struct tty *t)
 static bool setup(struct tty *t, int fd)
 {
 	static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP, SIGCONT};
-	struct session_config sc = {t->opt->proto, t->opt->max_line, t->opt->max_frame};
-	t->s = session_create(t->loop, &sc, &session_events, t);
-	if (!session_start(t->s, fd)) {
-		snprintf(t->reason, sizeof(t->reason), "cannot watch the connection");
-		return false;
-	}
+	tty_link_init(t);
 	t->sigs = loop_signals_open(t->loop, signals, (int)(sizeof(signals) / sizeof(signals[0])),
 				    on_signal, t);
 	loop_add_hook(t->loop, before_sleep, t);
 	banner(t);
-	session_greet(t->s, t->opt->user, t->opt->room);
+	if (!tty_link_start(t, fd)) {
+		snprintf(t->reason, sizeof(t->reason), "cannot watch the connection");
+		return false;
+	}
 	return true;
 }
 
@@ -474,7 +450,7 @@ int tty_run(struct loop *loop, const struct options *opt, int fd)
 	stop_readline(&t);
 	flush_shown(&t);
 	loop_timer_disarm(loop, &t.goodbye);
-	session_destroy(t.s);
+	tty_link_release(&t);
 	loop_signals_close(t.sigs);
 	buf_release(&t.scratch);
 	buf_release(&t.pending);

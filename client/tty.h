@@ -8,8 +8,9 @@
 struct loop;
 struct options;
 
-/* Runs an interactive session over the connected socket `fd` (taken over)
- * and returns the exit status. The terminal is restored on every path. */
+/* Runs an interactive session over the connected socket `fd` (taken over),
+ * reconnecting whenever the connection drops until the user leaves, and
+ * returns the exit status. The terminal is restored on every path. */
 int tty_run(struct loop *loop, const struct options *opt, int fd);
 
 #endif

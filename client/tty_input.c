@@ -10,20 +10,16 @@
 #include "tty_private.h"
 #include "util/str.h"
 
-static const char *const chat_commands[] = {
-	"/help", "/join", "/leave", "/msg", "/nick", "/quit", "/rooms", "/users", NULL,
-};
-
 static const char *const plain_commands[] = {"/help", "/quit", NULL};
 
 const char *const *tty_input_commands(const struct tty *t)
 {
-	return t->opt->proto == PROTO_CHAT ? chat_commands : plain_commands;
+	return t->opt->proto == PROTO_CHAT ? chat_slash_commands : plain_commands;
 }
 
 static const char chat_help[] =
 	"Commands:\n"
-	"  /join #room      join a room (moves you out of the current one)\n"
+	"  /join [#]room    join a room (moves you out of the current one)\n"
 	"  /leave           leave the current room\n"
 	"  /rooms           list the rooms that have people in them\n"
 	"  /users [#room]   list the people here (everyone, outside a room)\n"
@@ -60,17 +56,19 @@ static void remember(const char *line, size_t len)
 	add_history(line);
 }
 
-/* The first word if it is one of ours ("/help", "/quit"), else NULL. */
-static const char *local_command(const char *line, size_t len)
+enum local_command { LOCAL_NONE, LOCAL_HELP, LOCAL_QUIT };
+
+/* Whether the first word is one of ours. */
+static enum local_command local_command(const char *line, size_t len)
 {
 	size_t w = 0;
 	while (w < len && line[w] != ' ')
 		w++;
 	if (str_equals_nocase(line, w, "/help"))
-		return "help";
+		return LOCAL_HELP;
 	if (str_equals_nocase(line, w, "/quit"))
-		return "quit";
-	return NULL;
+		return LOCAL_QUIT;
+	return LOCAL_NONE;
 }
 
 /* Shows "[PM to bob] hi" for a private message we send, since the server's
@@ -85,10 +83,34 @@ static void echo_privmsg(struct tty *t, const char *line, size_t len)
 	buf_consume(&t->scratch, buf_len(&t->scratch));
 }
 
+/* The server's answer would not say which word it did not know. */
+static void unknown_command(struct tty *t, struct span word)
+{
+	char text[128];
+	int shown = word.len < 64 ? (int)word.len : 64;
+	snprintf(text, sizeof(text), "Unknown command %.*s%s (/help lists them)", shown, word.p,
+		 word.len > 64 ? "..." : "");
+	tty_error(t, text);
+}
+
 static void send_chat(struct tty *t, const char *line, size_t len)
 {
+	struct span word;
+	char joined[TTY_LINE_MAX];
 	if (len == 0)
 		return; /* the server ignores empty lines anyway */
+	if (chat_is_unknown_command(line, len, &word)) {
+		unknown_command(t, word);
+		return;
+	}
+	if (chat_is_join(line, len)) {
+		size_t n;
+		if (chat_complete_join(line, len, joined, sizeof(joined), &n))
+			tty_link_join(t, joined, n);
+		else
+			tty_link_join(t, line, len); /* too long for any room anyway */
+		return;
+	}
 	echo_privmsg(t, line, len);
 	session_send_line(t->s, line, len);
 }
@@ -96,13 +118,18 @@ static void send_chat(struct tty *t, const char *line, size_t len)
 void tty_input_line(struct tty *t, const char *line, size_t len)
 {
 	remember(line, len);
-	const char *cmd = local_command(line, len);
-	if (cmd && strcmp(cmd, "help") == 0) {
+	switch (local_command(line, len)) {
+	case LOCAL_HELP:
 		tty_input_help(t);
 		return;
-	}
-	if (cmd) {
+	case LOCAL_QUIT:
 		tty_leave(t);
+		return;
+	case LOCAL_NONE:
+		break;
+	}
+	if (len > 0 && !tty_link_up(t)) {
+		tty_error(t, "Not connected (reconnecting); the line was not sent, Up recalls it");
 		return;
 	}
 	if (t->opt->proto == PROTO_CHAT) {

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from harness import DEADLINE, ChatClient, FrameClient, LineClient, Server, frame
+from harness import DEADLINE, ChatClient, FrameClient, LineClient, Server, frame, free_port
 from parley_client import PARLEY, Parley, PtyParley, Tmux, run_parley, tmux_available
 
 HOST = "127.0.0.1"
@@ -366,7 +366,7 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|[\x07\x0f]")
 def test_incoming_message_keeps_the_half_typed_line_on_screen(server):
     port = server.port("chat")
     friend = ChatClient(port, name="friend", room="#den")
-    cmd = [PARLEY, "-u", "hana", "-j", "#den",
+    cmd = [PARLEY, "--no-timestamps", "-u", "hana", "-j", "#den",
            HOST, str(port)]
     with Tmux(cmd, cols=60, rows=12) as tmux:
         friend.expect("JOIN #den hana")
@@ -460,14 +460,173 @@ def test_pty_colours_follow_no_color_and_control_bytes_are_escaped(server):
         assert b"\x1b[32m" in bytes(t.output)  # coloured by default on a terminal
 
 
-def test_pty_server_closing_restores_terminal_and_reports(server):
+def test_pty_server_closing_is_shown_and_quit_while_reconnecting_restores(server):
     with Server(listen=["chat:127.0.0.1:0"]) as srv:
         with PtyParley(["-u", "max", HOST, srv.port("chat")]) as t:
             t.wait_output(b"Welcome, max!")
             t.type("half")
             t.wait_output(b"half")
             srv.stop(signal.SIGTERM)
-            assert t.wait_exit() == 1
+            t.wait_output(b"! Server shutting down")
+            t.wait_output(b"connection lost: server closed the connection: Server shutting down;"
+                          b" reconnecting in 1s")
+            t.type("\x15\x04")  # Ctrl-U empties the line, Ctrl-D leaves for good
+            assert t.wait_exit() == 0
             assert t.termios() == t.initial_termios
-            assert b"parley: server closed the connection: Server shutting down" in \
-                bytes(t.output)
+
+
+# ------------------------------------------- interactive: rendering and rooms
+
+STAMP = r"\[\d\d:\d\d\] "
+
+
+def rows_matching(rows, pattern):
+    rx = re.compile(pattern)
+    return [r for r in rows if rx.search(r)]
+
+
+@pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
+def test_join_accepts_a_room_without_hash(server):
+    port = server.port("chat")
+    friend = ChatClient(port, name="pia", room="#general")
+    with Tmux([PARLEY, "--no-timestamps", "-u", "ola", HOST, str(port)], cols=70) as tmux:
+        tmux.wait_screen(lambda rows: "* Welcome, ola!" in rows, what="the welcome")
+        tmux.literal("/join general")
+        tmux.keys("Enter")
+        friend.expect("JOIN #general ola")
+        rows = tmux.wait_screen(lambda rows: "#general>" in rows and rows, what="the prompt")
+        assert "* Joined #general (1 users)" in rows
+        assert not rows_matching(rows, "Invalid room name"), rows
+        tmux.keys("C-d")
+        assert tmux.exit_status() == 0
+
+
+@pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
+def test_frame_mode_shows_an_own_line_once(server):
+    port = server.port("frame")
+    cmd = [PARLEY, "--no-timestamps", "--proto", "frame", HOST, str(port)]
+    with Tmux(cmd, cols=60, rows=10) as tmux:
+        tmux.wait_screen(lambda rows: ">" in rows, what="the prompt")
+        server.wait_log(r" ACCEPT .*listener=frame")
+        tmux.literal("only once please")
+        tmux.keys("Enter")
+        rows = tmux.wait_screen(lambda rows: "only once please" in rows and rows,
+                                what="the echoed frame")
+        text = [r for r in rows if r]
+        assert rows_matching(text, "only once please") == ["only once please"], text
+        assert text[-1] == ">", text
+        tmux.keys("C-d")
+        assert tmux.exit_status() == 0
+
+
+@pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
+def test_lines_carry_the_local_time(server):
+    port = server.port("chat")
+    friend = ChatClient(port, name="tim", room="#clock")
+    with Tmux([PARLEY, "-u", "uma", "-j", "clock", HOST, str(port)], cols=100) as tmux:
+        friend.expect("JOIN #clock uma")
+        tmux.wait_screen(lambda rows: "#clock>" in rows, what="the prompt")
+        before = time.localtime()
+        friend.send("tick")
+        rows = tmux.wait_screen(lambda rows: rows_matching(rows, "tim: tick$"), what="tick")
+        after = time.localtime()
+        assert re.fullmatch(STAMP + r"\[#clock\] tim: tick", rows[0]), rows
+        shown = rows[0][1:6]
+        assert shown in {time.strftime("%H:%M", before), time.strftime("%H:%M", after)}
+        screen = [r for r in tmux.screen() if r and r != "#clock>"]
+        # Every shown line starts with its time: notices, replies, messages.
+        assert all(re.match(STAMP, r) for r in screen), screen
+        tmux.keys("C-d")
+        assert tmux.exit_status() == 0
+
+
+@pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
+def test_join_shows_members_as_one_line_and_history_apart(server):
+    port = server.port("chat")
+    ann = ChatClient(port, name="ann", room="#news")
+    bea = ChatClient(port, name="bea", room="#news")
+    ann.expect("JOIN #news bea")
+    ann.send("old news")
+    bea.expect("ROOM #news ann old news")
+    with Tmux([PARLEY, "-u", "cy", "-j", "news", HOST, str(port)], cols=70) as tmux:
+        bea.expect("JOIN #news cy")
+        tmux.wait_screen(lambda rows: "#news>" in rows, what="the prompt")
+        bea.send("fresh news")
+        rows = tmux.wait_screen(lambda rows: rows_matching(rows, "bea: fresh news") and rows,
+                                what="the live message")
+        text = [r for r in rows if r]
+        assert rows_matching(text, "^" + STAMP + r"\* Users in #news: ann, bea$"), text
+        assert rows_matching(text, r"^\[history\] \[#news\] ann: old news$"), text
+        assert rows_matching(text, "^" + STAMP + r"\[#news\] bea: fresh news$"), text
+        assert not rows_matching(text, "joined #news"), text
+        assert not rows_matching(text, "Unknown command"), text  # the marker's answer
+        tmux.keys("C-d")
+        assert tmux.exit_status() == 0
+
+
+@pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
+def test_unknown_slash_command_is_named_and_not_sent(server):
+    port = server.port("chat")
+    with Tmux([PARLEY, "--no-timestamps", "-u", "dee", HOST, str(port)], cols=70) as tmux:
+        tmux.wait_screen(lambda rows: "* Welcome, dee!" in rows, what="the welcome")
+        mark = server.log_mark()
+        tmux.literal("/frobnicate now")
+        tmux.keys("Enter")
+        rows = tmux.wait_screen(lambda rows: rows_matching(rows, "Unknown command") and rows,
+                                what="the error")
+        assert rows_matching(rows, r"^! Unknown command /frobnicate \(/help lists them\)$"), rows
+        tmux.literal("/rooms")
+        tmux.keys("Enter")
+        tmux.wait_screen(lambda rows: "* Rooms: (none)" in rows, what="the next reply")
+        tmux.keys("C-d")
+        assert tmux.exit_status() == 0
+        # Only "USERNAME dee", "/rooms" and "QUIT" (with CRLF) reached the server.
+        assert server.wait_log(r" DISCONNECT .*reason=quit in=28 ", since=mark)
+
+
+# ------------------------------------------------ interactive: reconnecting
+
+
+@pytest.mark.skipif(not tmux_available(), reason="tmux is not installed")
+@pytest.mark.parametrize("backend", ["epoll", "poll", "select"])
+def test_reconnect_keeps_the_line_and_rejoins(backend):
+    port = free_port()
+    listen = [f"chat:127.0.0.1:{port}"]
+    first = Server(listen=listen, backend=backend)
+    first.start()
+    friend = ChatClient(port, name="friend", room="#den")
+    cmd = [PARLEY, "--no-timestamps", "-u", "hana", "-j", "den", HOST, str(port)]
+    with Tmux(cmd, cols=120, rows=16) as tmux:
+        try:
+            friend.expect("JOIN #den hana")
+            tmux.wait_screen(lambda rows: "#den>" in rows, what="the prompt")
+            tmux.literal("half typed")
+            tmux.wait_screen(lambda rows: "#den> half typed" in rows, what="the typed text")
+            first.stop(signal.SIGTERM)
+        finally:
+            if first.proc.poll() is None:
+                first.proc.kill()
+        rows = tmux.wait_screen(lambda rows: rows_matching(rows, "reconnecting in 2s") and rows,
+                                timeout=3 * DEADLINE, what="the second retry")
+        text = [r for r in rows if r]
+        assert rows_matching(text, "^\\* connection lost: server closed the connection: "
+                             "Server shutting down; reconnecting in 1s$"), text
+        assert rows_matching(text, "^\\* reconnect failed: cannot connect to 127.0.0.1 port "
+                             f"{port}: Connection refused; reconnecting in 2s$"), text
+        assert text[-1] == "#den> half typed", text
+        with Server(listen=listen, backend=backend) as second:
+            rows = tmux.wait_screen(lambda rows: "* Joined #den (0 users)" in rows and rows,
+                                    timeout=3 * DEADLINE, what="the room joined again")
+            assert f"* reconnected to 127.0.0.1 port {port}" in rows
+            assert [r for r in rows if r][-1] == "#den> half typed", rows
+            other = ChatClient(port, name="other", room="#den")
+            other.send("welcome back")
+            other.expect("ROOM #den other welcome back")
+            tmux.wait_screen(lambda rows: "[#den] other: welcome back" in rows, what="message")
+            tmux.literal(" and finished")
+            tmux.keys("Enter")
+            other.expect("ROOM #den hana half typed and finished")
+            tmux.keys("C-d")
+            assert tmux.exit_status() == 0
+            other.expect("LEAVE #den hana")
+            second.wait_log(r" DISCONNECT .*reason=quit")

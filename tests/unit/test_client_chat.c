@@ -9,6 +9,10 @@
  * NAME!", the room from "OK Joined" / "OK Left", nothing from other replies,
  * and only printable ASCII names that fit (they reach the unescaped prompt).
  * chat_is_quit and chat_is_privmsg: the typed lines the client acts on.
+ * chat_complete_join gives "/join room" its '#', as -j does, and leaves
+ * everything else as typed; chat_is_unknown_command names any slash word
+ * outside the client's own table; chat_joined_count reads the member count
+ * from the join reply and nothing else.
  * Every input sits flush against a guard page, and every prefix of a few
  * lines is parsed, so that any read past the line crashes. The client's pure
  * source is compiled in here. */
@@ -545,6 +549,106 @@ static void test_is_privmsg(void **state)
 	NOT_PM("/msg bob\thi");
 }
 
+/* ---- joins, unknown commands, the join reply ---- */
+
+static void check_join(const char *typed, const char *want)
+{
+	char out[64];
+	const char *line = guarded_put(&guard, typed, strlen(typed));
+	size_t n = 99;
+	assert_true(chat_complete_join(line, strlen(typed), out, sizeof(out), &n));
+	assert_int_equal(n, strlen(want));
+	assert_string_equal(out, want);
+}
+
+static void test_complete_join(void **state)
+{
+	(void)state;
+	check_join("/join general", "/join #general");
+	check_join("/JOIN general", "/JOIN #general");
+	check_join("JOIN general", "JOIN #general");
+	check_join("/join #general", "/join #general");
+	check_join("/join", "/join");
+	check_join("/join ", "/join ");
+	check_join("/join  general", "/join  general"); /* the server names what is wrong */
+	check_join("join general", "join general");     /* a message, not a command */
+	check_join("hello general", "hello general");
+	check_join("/joiner general", "/joiner general");
+	check_join("/join a b", "/join #a b");
+	assert_true(chat_is_join("/Join x", 7));
+	assert_true(chat_is_join("JOIN", 4));
+	assert_false(chat_is_join("join #x", 7));
+	assert_false(chat_is_join("/joinx", 6));
+	check_join("", "");
+	char small[10];
+	size_t n;
+	assert_false(chat_complete_join("/join general", 13, small, sizeof(small), &n));
+	assert_false(chat_complete_join("/join abc", 9, small, 10, &n)); /* no room for NUL */
+	assert_true(chat_complete_join("/join #ab", 9, small, 10, &n));
+	assert_int_equal(n, 9);
+}
+
+static void check_unknown(const char *typed, const char *word)
+{
+	struct span w;
+	const char *line = guarded_put(&guard, typed, strlen(typed));
+	bool unknown = chat_is_unknown_command(line, strlen(typed), &w);
+	assert_int_equal(unknown, word != NULL);
+	if (word) {
+		assert_int_equal(w.len, strlen(word));
+		assert_memory_equal(w.p, word, w.len);
+	}
+}
+
+static void test_unknown_command(void **state)
+{
+	(void)state;
+	check_unknown("/foo", "/foo");
+	check_unknown("/foo bar baz", "/foo");
+	check_unknown("//x", "//x");
+	check_unknown("/", "/");
+	check_unknown("/joinx #a", "/joinx");
+	for (size_t i = 0; chat_slash_commands[i]; i++)
+		check_unknown(chat_slash_commands[i], NULL);
+	check_unknown("/JOIN #a", NULL);
+	check_unknown("/Msg bob hi", NULL);
+	check_unknown("", NULL);
+	check_unknown("hello /foo", NULL);
+	check_unknown(" /foo", NULL);
+	check_unknown("FOO", NULL);
+}
+
+static void check_joined(const char *line, const char *room, size_t count)
+{
+	struct chat_event ev;
+	struct span r;
+	size_t n = 99;
+	parse_n(line, strlen(line), &ev);
+	bool ok = chat_joined_count(&ev, &r, &n);
+	assert_int_equal(ok, room != NULL);
+	if (room) {
+		assert_int_equal(r.len, strlen(room));
+		assert_memory_equal(r.p, room, r.len);
+		assert_int_equal(n, count);
+	}
+}
+
+static void test_joined_count(void **state)
+{
+	(void)state;
+	check_joined("OK Joined #a (0 users)", "#a", 0);
+	check_joined("OK Joined #general (12 users)", "#general", 12);
+	check_joined("OK Joined #a (1 users)", "#a", 1);
+	check_joined("OK Joined #a", NULL, 0);
+	check_joined("OK Joined #a (users)", NULL, 0);
+	check_joined("OK Joined #a (3 users", NULL, 0);
+	check_joined("OK Joined #a (3 users) x", NULL, 0);
+	check_joined("OK Joined #a (-1 users)", NULL, 0);
+	check_joined("OK Left #a", NULL, 0);
+	check_joined("ERROR Joined #a (1 users)", NULL, 0);
+	check_joined("ROOM #a b Joined #a (1 users)", NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +666,9 @@ int main(void)
 		cmocka_unit_test(test_state_room),
 		cmocka_unit_test(test_is_quit),
 		cmocka_unit_test(test_is_privmsg),
+		cmocka_unit_test(test_complete_join),
+		cmocka_unit_test(test_unknown_command),
+		cmocka_unit_test(test_joined_count),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -89,6 +89,7 @@ static void assert_defaults_except_target(const struct options *o)
 	assert_string_equal(o->room, "");
 	assert_false(o->raw);
 	assert_false(o->no_color);
+	assert_false(o->no_timestamps);
 	assert_int_equal(o->linger_ms, 500);
 	assert_int_equal(o->connect_ms, 10000);
 	assert_int_equal(o->max_line, 1024 * 1024);
@@ -332,6 +333,13 @@ static void test_flags(void **state)
 	RUN_OK(&o, "--raw", "--no-color", "--proto", "frame", "localhost", "7002");
 	assert_true(o.raw && o.no_color);
 	USAGE("bad or incomplete option '--raw=yes'", "--raw=yes", "localhost", "7000");
+	RUN_OK(&o, "--no-timestamps", "localhost", "7000");
+	assert_true(o.no_timestamps);
+	assert_false(o.raw || o.no_color);
+	RUN_OK(&o, "--no-t", "--proto", "frame", "localhost", "7002");
+	assert_true(o.no_timestamps);
+	USAGE("bad or incomplete option '--no-timestamps=1'", "--no-timestamps=1", "localhost",
+	      "7000");
 }
 
 static void test_no_color_env(void **state)

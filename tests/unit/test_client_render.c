@@ -11,7 +11,9 @@
  * our own SGR sequences (checked over many random lines). Raw mode: chat and
  * relay lines byte for byte in a pipe, escaped on a terminal; frames always
  * escaped unambiguously; never coloured. Every function appends exactly one
- * line. The client's pure sources (render, chat, escape) are compiled in
+ * line. "[HH:MM] " stamps (dim in colour, nothing when off), replayed
+ * history marked "[history] " and dimmed as a whole, the member list
+ * "* Users in #room: a, b", and the client's own "! " errors. The client's pure sources (render, chat, escape) are compiled in
  * here; the terminal and readline parts (tty.c) are not needed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -488,6 +490,85 @@ static void test_appends(void **state)
 	free(got);
 }
 
+/* ---- time stamps, history, member list, client errors ---- */
+
+static void test_stamp(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT;
+	struct tm when = {.tm_hour = 9, .tm_min = 5};
+	struct render_style stamped = plain;
+	stamped.timestamps = true;
+	render_stamp(&stamped, &when, &out);
+	char *got = take(&out);
+	assert_string_equal(got, "[09:05] ");
+	free(got);
+
+	when = (struct tm){.tm_hour = 23, .tm_min = 59};
+	render_stamp(&stamped, &when, &out);
+	render_notice(&stamped, "hi", &out);
+	got = take(&out);
+	assert_string_equal(got, "[23:59] * hi\n");
+	free(got);
+
+	render_stamp(&plain, &when, &out); /* timestamps off: nothing */
+	assert_int_equal(buf_len(&out), 0);
+
+	struct render_style dim = colour;
+	dim.timestamps = true;
+	render_stamp(&dim, &when, &out);
+	got = take(&out);
+	assert_string_equal(got, "\033[2m[23:59] \033[0m");
+	free(got);
+}
+
+static void test_history_line(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT;
+	struct chat_event ev;
+	const char *line = "ROOM #g ann old \x1b news";
+	chat_parse(line, strlen(line), &ev);
+	render_history(&plain, &ev, &out);
+	char *got = take(&out);
+	assert_string_equal(got, "[history] [#g] ann: old \\x1b news\n");
+	free(got);
+
+	/* Dimmed as a whole: no name colour makes it look live. */
+	render_history(&colour, &ev, &out);
+	got = take(&out);
+	assert_string_equal(got, "\033[2m[history] [#g] ann: old \\x1b news\033[0m\n");
+	free(got);
+}
+
+static void test_members_line(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT;
+	render_members(&plain, "#g", span_of("a, b, c"), &out);
+	char *got = take(&out);
+	assert_string_equal(got, "* Users in #g: a, b, c\n");
+	free(got);
+	render_members(&colour, "#g", span_of("x\x07"), &out);
+	got = take(&out);
+	assert_string_equal(got, "\033[32m* Users in #g: x\\x07\033[0m\n");
+	free(got);
+}
+
+static void test_client_error(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT;
+	render_error(&plain, "Unknown command /foo", &out);
+	char *got = take(&out);
+	assert_string_equal(got, "! Unknown command /foo\n");
+	free(got);
+	render_error(&colour, "bad\x1b", &out);
+	got = take(&out);
+	assert_string_equal(got, "\033[1;31m! bad\\x1b\033[0m\n");
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +587,10 @@ int main(void)
 		cmocka_unit_test(test_raw_chat_and_relay),
 		cmocka_unit_test(test_raw_frames),
 		cmocka_unit_test(test_appends),
+		cmocka_unit_test(test_stamp),
+		cmocka_unit_test(test_history_line),
+		cmocka_unit_test(test_members_line),
+		cmocka_unit_test(test_client_error),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
