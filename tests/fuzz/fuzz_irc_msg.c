@@ -54,7 +54,8 @@ static enum irc_write rewrite(const struct irc_msg *m, char *out, size_t cap, si
 		size_t vn = irc_tag_unescape(t.value, value, sizeof(value));
 		memcpy(key, t.key.p, t.key.len);
 		key[t.key.len] = '\0';
-		irc_writer_tag(&w, key, t.value.len ? value : NULL, vn);
+		/* an empty value is the same as none (message-tags spec) */
+		irc_writer_tag(&w, key, vn ? value : NULL, vn);
 	}
 	if (m->source.len)
 		irc_writer_source(&w, m->source.p, m->source.len);
