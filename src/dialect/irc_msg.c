@@ -259,3 +259,20 @@ bool irc_msg_is(const struct irc_msg *m, const char *upper)
 {
 	return strcmp(m->cmd, upper) == 0;
 }
+
+void irc_source_split(struct irc_slice source, struct irc_slice *nick, struct irc_slice *user,
+		      struct irc_slice *host)
+{
+	const char *p = source.p, *end = source.p + source.len;
+	const char *bang = source.len ? memchr(p, '!', source.len) : NULL;
+	const char *at = NULL;
+	for (const char *q = bang ? bang : p; q < end; q++)
+		if (*q == '@')
+			at = q;
+	const char *nick_end = bang ? bang : at ? at : end;
+	*nick = (struct irc_slice){p, (size_t)(nick_end - p)};
+	*user = bang ? (struct irc_slice){bang + 1, (size_t)((at ? at : end) - bang - 1)}
+		     : (struct irc_slice){end, 0};
+	*host = at ? (struct irc_slice){at + 1, (size_t)(end - at - 1)}
+		   : (struct irc_slice){end, 0};
+}

@@ -52,7 +52,9 @@ struct irc_msg {
 /* Parses one line (no CR LF). On IRC_OK every field of `out` is set; on an
  * error the fields are unspecified except as noted per error (the command
  * slice is set for IRC_ERR_BAD_COMMAND and everything after it). Spaces
- * between the parts may be repeated; trailing spaces add no parameter. */
+ * between the parts may be repeated; trailing spaces add no parameter. A
+ * 16th parameter is an error rather than folded into the 15th as RFC 2812
+ * allows: no client sends one, and an error is clearer than a guess. */
 enum irc_parse irc_parse(const char *line, size_t len, struct irc_msg *out);
 
 /* A short English name for a result, for logs and tests. */
@@ -60,6 +62,12 @@ const char *irc_parse_name(enum irc_parse r);
 
 /* True if the message's command equals `upper` (an upper-case word). */
 bool irc_msg_is(const struct irc_msg *m, const char *upper);
+
+/* Splits a source "nick!user@host" into its parts; a part that is absent
+ * ("server.name", "nick@host") is empty. The '@' is the last one after the
+ * '!' (or in the whole source when there is no '!'). */
+void irc_source_split(struct irc_slice source, struct irc_slice *nick, struct irc_slice *user,
+		      struct irc_slice *host);
 
 /* ---- tags ---- */
 
@@ -108,6 +116,7 @@ struct irc_writer {
 	size_t len;
 	size_t body;      /* offset where the part after the tags starts */
 	bool in_tags;     /* a tag has been written, the space not yet */
+	bool has_command; /* parameters may follow */
 	enum irc_write status;
 	size_t cut;       /* after TRUNCATED: bytes of the last param written */
 };
@@ -121,11 +130,11 @@ void irc_writer_tag(struct irc_writer *w, const char *key, const char *value, si
 /* Adds ":source " (source non-empty, without spaces, else INVALID). */
 void irc_writer_source(struct irc_writer *w, const char *source, size_t len);
 
-/* Adds the command word (non-empty, no space, else INVALID). */
+/* Adds the command word (non-empty, no space, once, else INVALID). */
 void irc_writer_command(struct irc_writer *w, const char *cmd, size_t len);
 
-/* Adds a middle parameter: non-empty, no space, not starting with ':'
- * (else INVALID). */
+/* Adds a middle parameter after the command: non-empty, no space, not
+ * starting with ':' (else INVALID). */
 void irc_writer_param(struct irc_writer *w, const char *p, size_t len);
 
 /* Adds the last parameter, with ':' in front when it is empty, holds a

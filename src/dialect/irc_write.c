@@ -15,8 +15,7 @@ void irc_writer_init(struct irc_writer *w, char *buf, size_t cap)
 
 static bool failed(const struct irc_writer *w)
 {
-	return w->status == IRC_WRITE_OVERFLOW || w->status == IRC_WRITE_INVALID ||
-	       w->status == IRC_WRITE_TRUNCATED;
+	return w->status != IRC_WRITE_OK; /* TRUNCATED too: the last part is done */
 }
 
 static void fail(struct irc_writer *w, enum irc_write why)
@@ -44,17 +43,10 @@ static bool put(struct irc_writer *w, const char *p, size_t n, size_t limit)
 	return true;
 }
 
-static bool has_byte(const char *p, size_t n, const char *set)
-{
-	for (; *set; set++)
-		if (memchr(p, *set, n))
-			return true;
-	return false;
-}
-
+/* Bytes no part of a line may hold: they would end or corrupt it. */
 static bool has_nul_cr_lf(const char *p, size_t n)
 {
-	return n && (memchr(p, '\0', n) || has_byte(p, n, "\r\n"));
+	return n && (memchr(p, '\0', n) || memchr(p, '\r', n) || memchr(p, '\n', n));
 }
 
 /* Closes the tag section with its space before the first body part. */
@@ -145,18 +137,20 @@ void irc_writer_command(struct irc_writer *w, const char *cmd, size_t len)
 {
 	if (!start_body(w))
 		return;
-	if (len == 0 || memchr(cmd, ' ', len) || has_nul_cr_lf(cmd, len) || cmd[0] == ':') {
+	if (w->has_command || len == 0 || memchr(cmd, ' ', len) || has_nul_cr_lf(cmd, len) ||
+	    cmd[0] == ':') {
 		fail(w, IRC_WRITE_INVALID);
 		return;
 	}
-	put(w, cmd, len, body_limit(w));
+	w->has_command = put(w, cmd, len, body_limit(w));
 }
 
 void irc_writer_param(struct irc_writer *w, const char *p, size_t len)
 {
 	if (!start_body(w))
 		return;
-	if (len == 0 || p[0] == ':' || memchr(p, ' ', len) || has_nul_cr_lf(p, len)) {
+	if (!w->has_command || len == 0 || p[0] == ':' || memchr(p, ' ', len) ||
+	    has_nul_cr_lf(p, len)) {
 		fail(w, IRC_WRITE_INVALID);
 		return;
 	}
@@ -180,7 +174,7 @@ void irc_writer_last(struct irc_writer *w, const char *p, size_t len)
 {
 	if (!start_body(w))
 		return;
-	if (has_nul_cr_lf(p, len)) {
+	if (!w->has_command || has_nul_cr_lf(p, len)) {
 		fail(w, IRC_WRITE_INVALID);
 		return;
 	}
@@ -202,8 +196,8 @@ enum irc_write irc_writer_finish(struct irc_writer *w)
 {
 	if (w->status == IRC_WRITE_OVERFLOW || w->status == IRC_WRITE_INVALID)
 		return w->status;
-	if (w->in_tags || w->len == w->body) {
-		fail(w, IRC_WRITE_INVALID); /* no command */
+	if (!w->has_command) {
+		fail(w, IRC_WRITE_INVALID);
 		return w->status;
 	}
 	/* body_limit() keeps two bytes back, so this always fits */

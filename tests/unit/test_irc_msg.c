@@ -117,6 +117,92 @@ static void test_modern_examples(void **state)
 	      "Welcome", NULL);
 }
 
+/* Cases in the style of the public IRC parser test suites: spaces,
+ * colons inside the trailing parameter, control bytes in a source. */
+static void test_parser_cases(void **state)
+{
+	(void)state;
+	check("foo bar baz asdf", "", "FOO", false, "bar", "baz", "asdf", NULL);
+	check(":coolguy foo bar baz asdf", "coolguy", "FOO", false, "bar", "baz", "asdf", NULL);
+	check("foo bar baz :asdf quux", "", "FOO", true, "bar", "baz", "asdf quux", NULL);
+	check("foo bar baz :", "", "FOO", true, "bar", "baz", "", NULL);
+	check("foo bar baz ::asdf", "", "FOO", true, "bar", "baz", ":asdf", NULL);
+	check(":coolguy foo bar baz :  asdf quux ", "coolguy", "FOO", true, "bar", "baz",
+	      "  asdf quux ", NULL);
+	check(":coolguy PRIVMSG bar :lol :) ", "coolguy", "PRIVMSG", true, "bar", "lol :) ", NULL);
+	check(":src JOIN #chan", "src", "JOIN", false, "#chan", NULL);
+	check(":src JOIN :#chan", "src", "JOIN", true, "#chan", NULL);
+	check(":src AWAY", "src", "AWAY", false, NULL);
+	check(":src AWAY ", "src", "AWAY", false, NULL);
+	check(":cool\tguy foo bar baz", "cool\tguy", "FOO", false, "bar", "baz", NULL);
+	check(":coolguy!ag@net\x03" "5w\x03ork.admin PRIVMSG foo :bar baz",
+	      "coolguy!ag@net\x03" "5w\x03ork.admin", "PRIVMSG", true, "foo", "bar baz", NULL);
+	check(":gravel.mozilla.org 432  #momo :Erroneous Nickname: Illegal characters",
+	      "gravel.mozilla.org", "432", true, "#momo", "Erroneous Nickname: Illegal characters",
+	      NULL);
+	check(":gravel.mozilla.org MODE #tckk +n ", "gravel.mozilla.org", "MODE", false, "#tckk",
+	      "+n", NULL);
+	check(":services.esper.net MODE #foo-bar +o foobar  ", "services.esper.net", "MODE",
+	      false, "#foo-bar", "+o", "foobar", NULL);
+
+	struct irc_msg m;
+	struct irc_slice v;
+	char buf[32];
+	assert_int_equal(parse("@a=b\\\\and\\nk;c=72\\s45;d=gh\\\\764 foo", &m), IRC_OK);
+	assert_true(irc_tag_find(m.tags, "a", &v));
+	size_t n = irc_tag_unescape(v, buf, sizeof(buf));
+	assert_memory_equal(buf, "b\\and\nk", n);
+	assert_int_equal(n, 7);
+	assert_true(irc_tag_find(m.tags, "c", &v));
+	n = irc_tag_unescape(v, buf, sizeof(buf));
+	assert_memory_equal(buf, "72 45", n);
+	assert_true(irc_tag_find(m.tags, "d", &v));
+	n = irc_tag_unescape(v, buf, sizeof(buf));
+	assert_int_equal(n, 6);
+	assert_memory_equal(buf, "gh\\764", n);
+	assert_int_equal(parse("@c;h=;a=b :quux ab cd", &m), IRC_OK);
+	assert_slice(m.source, "quux");
+	assert_true(irc_tag_find(m.tags, "c", &v) && v.len == 0);
+	assert_true(irc_tag_find(m.tags, "h", &v) && v.len == 0);
+	assert_true(irc_tag_find(m.tags, "a", &v));
+	assert_slice(v, "b");
+	assert_int_equal(parse("@tag1=value1;tag2;vendor1/tag3=value2;vendor2/tag4 "
+			       ":irc.example.com COMMAND param1 param2 :param3 param3", &m),
+			 IRC_OK);
+	assert_true(irc_tag_find(m.tags, "vendor1/tag3", &v));
+	assert_slice(v, "value2");
+	assert_true(irc_tag_find(m.tags, "vendor2/tag4", &v));
+	assert_int_equal(m.nparams, 3);
+	assert_slice(m.params[2], "param3 param3");
+	assert_int_equal(parse("@tag1=value\\\\ntest COMMAND", &m), IRC_OK);
+	assert_true(irc_tag_find(m.tags, "tag1", &v));
+	n = irc_tag_unescape(v, buf, sizeof(buf));
+	assert_int_equal(n, 11);
+	assert_memory_equal(buf, "value\\ntest", n);
+}
+
+static void test_source_split(void **state)
+{
+	(void)state;
+	static const char *const cases[][4] = {
+		{"nick!user@host", "nick", "user", "host"},
+		{"irc.example.com", "irc.example.com", "", ""},
+		{"nick@host", "nick", "", "host"},
+		{"nick!user", "nick", "user", ""},
+		{"n!u@h@x", "n", "u@h", "x"},
+		{"n@a!u@h", "n@a", "u", "h"},
+		{"", "", "", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *s = guarded_put(&guard, cases[i][0], strlen(cases[i][0]));
+		struct irc_slice nick, user, host;
+		irc_source_split((struct irc_slice){s, strlen(cases[i][0])}, &nick, &user, &host);
+		assert_slice(nick, cases[i][1]);
+		assert_slice(user, cases[i][2]);
+		assert_slice(host, cases[i][3]);
+	}
+}
+
 static void test_command_forms(void **state)
 {
 	(void)state;
@@ -527,6 +613,25 @@ static void nothing(struct irc_writer *w)
 {
 	(void)w;
 }
+static void param_first(struct irc_writer *w)
+{
+	irc_writer_param(w, "a", 1);
+	irc_writer_command(w, "PING", 4);
+}
+static void last_first(struct irc_writer *w)
+{
+	irc_writer_last(w, "a", 1);
+}
+static void two_commands(struct irc_writer *w)
+{
+	irc_writer_command(w, "PING", 4);
+	irc_writer_command(w, "PONG", 4);
+}
+static void source_after_command(struct irc_writer *w)
+{
+	irc_writer_command(w, "PING", 4);
+	irc_writer_source(w, "s", 1);
+}
 static void value_nul(struct irc_writer *w)
 {
 	irc_writer_tag(w, "a", "x\0y", 3);
@@ -539,6 +644,7 @@ static void test_write_invalid(void **state)
 	void (*const steps[])(struct irc_writer *) = {
 		bad_key,    tag_after_body, middle_space,   middle_colon, middle_empty, last_crlf,
 		last_nul,   empty_source,   spaced_command, no_command,   nothing,      value_nul,
+		param_first, last_first,    two_commands,   source_after_command,
 	};
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 		assert_int_equal(write_status(steps[i]), IRC_WRITE_INVALID);
@@ -651,6 +757,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_modern_examples),
+		cmocka_unit_test(test_parser_cases),
+		cmocka_unit_test(test_source_split),
 		cmocka_unit_test(test_command_forms),
 		cmocka_unit_test(test_spaces),
 		cmocka_unit_test(test_params_limit),
