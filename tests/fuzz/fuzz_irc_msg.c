@@ -28,8 +28,31 @@ static bool slice_eq(struct irc_slice a, struct irc_slice b)
 	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
 }
 
+/* nick ['!' user] ['@' host] tile the source exactly. */
+static void check_source_split(struct irc_slice src)
+{
+	struct irc_slice nick, user, host;
+	irc_source_split(src, &nick, &user, &host);
+	const char *end = src.p + src.len, *q = nick.p + nick.len;
+	FUZZ_CHECK(nick.p == src.p && !memchr(nick.p, '!', nick.len));
+	if (q < end && *q == '!') {
+		FUZZ_CHECK(user.p == q + 1);
+		q = user.p + user.len;
+	} else {
+		FUZZ_CHECK(user.len == 0);
+	}
+	if (q < end && *q == '@') {
+		FUZZ_CHECK(host.p == q + 1 && !memchr(host.p, '@', host.len));
+		q = host.p + host.len;
+	} else {
+		FUZZ_CHECK(host.len == 0);
+	}
+	FUZZ_CHECK(q == end);
+}
+
 static void check_slices(const struct irc_msg *m, const char *line, size_t n)
 {
+	check_source_split(m->source);
 	FUZZ_CHECK(inside(m->tags, line, n) && inside(m->source, line, n));
 	FUZZ_CHECK(inside(m->command, line, n) && m->command.len > 0);
 	FUZZ_CHECK(m->nparams <= IRC_MAX_PARAMS);
