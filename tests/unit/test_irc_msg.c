@@ -65,8 +65,9 @@ static void assert_slice(struct irc_slice s, const char *want)
 }
 
 /* Parses `line` and checks source, command (upper-cased), and the params
- * given as a NULL-terminated list; `trailing` as expected. */
-static void check(const char *line, const char *source, const char *cmd, bool trailing, ...)
+ * given as a NULL-terminated list; `trailing` as expected (an int: va_start
+ * after a bool parameter is undefined). */
+static void check(const char *line, const char *source, const char *cmd, int trailing, ...)
 {
 	struct irc_msg m;
 	assert_int_equal(parse(line, &m), IRC_OK);
