@@ -4,7 +4,8 @@
  * never longer than the original, whose parts were within the limits),
  * parse again to the same tags, source, command and parameters, and be
  * written back byte for byte the same (the writer's form is a fixed
- * point). Every slice lies inside the line. The same bytes also drive the
+ * point). Every slice lies inside the line, and the parts equal those of
+ * a reference that first splits the line into space-separated words. The same bytes also drive the
  * text helpers: chunking stays on UTF-8 boundaries and makes progress,
  * a comma list re-joins to the input, and an ACKed CAP REQ names only
  * known capabilities. */
@@ -63,6 +64,51 @@ static void check_slices(const struct irc_msg *m, const char *line, size_t n)
 			FUZZ_CHECK(m->params[i].len > 0 && m->params[i].p[0] != ':' &&
 				   !memchr(m->params[i].p, ' ', m->params[i].len));
 	}
+}
+
+/* The reference: words are maximal runs of non-space bytes; an '@' word
+ * first is the tags, then a ':' word is the source, then the command; of
+ * the rest, a word starting with ':' takes everything after that ':' to
+ * the end of the line, and every other word is a parameter. */
+static void check_reference(const struct irc_msg *m, const char *line, size_t n)
+{
+	static struct irc_slice words[IRC_TAGS_MAX + IRC_LINE_MAX];
+	size_t nw = 0;
+	for (size_t i = 0; i < n;) {
+		if (line[i] == ' ') {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < n && line[j] != ' ')
+			j++;
+		words[nw++] = (struct irc_slice){line + i, j - i};
+		i = j;
+	}
+	size_t k = 0;
+	struct irc_slice tags = {NULL, 0}, source = {NULL, 0};
+	if (k < nw && words[k].p[0] == '@') {
+		tags = (struct irc_slice){words[k].p + 1, words[k].len - 1};
+		k++;
+	}
+	if (k < nw && words[k].p[0] == ':') {
+		source = (struct irc_slice){words[k].p + 1, words[k].len - 1};
+		k++;
+	}
+	FUZZ_CHECK(k < nw && slice_eq(tags, m->tags) && slice_eq(source, m->source));
+	FUZZ_CHECK(slice_eq(words[k++], m->command));
+	size_t np = 0;
+	for (; k < nw; k++, np++) {
+		FUZZ_CHECK(np < m->nparams);
+		if (words[k].p[0] == ':') {
+			const char *t = words[k].p + 1;
+			FUZZ_CHECK(m->trailing && np + 1 == m->nparams);
+			FUZZ_CHECK(slice_eq((struct irc_slice){t, (size_t)(line + n - t)}, m->params[np]));
+			return;
+		}
+		FUZZ_CHECK(slice_eq(words[k], m->params[np]));
+	}
+	FUZZ_CHECK(np == m->nparams && !m->trailing);
 }
 
 /* Writes m back into out; returns the writer's status, length in *len. */
@@ -192,6 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(strcmp(irc_parse_name(r), "?") != 0);
 	if (r == IRC_OK) {
 		check_slices(&m, line, size);
+		check_reference(&m, line, size);
 		check_round_trip(&m);
 		check_squeezed(&m, size ? (size_t)data[0] * 4 : 0);
 	}
