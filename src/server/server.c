@@ -119,13 +119,23 @@ static bool open_listener(struct server *s, const struct listen_option *lo, char
 	return net_listen(s->net, &cfg, err, errlen) != NULL;
 }
 
+/* Event timestamps: the loop's cached clock, read once per pass, shifted
+ * to wall time. */
+static uint64_t hub_clock(void *data)
+{
+	const struct server *s = data;
+	return loop_now_ms(s->loop) + s->wall_minus_mono_ms;
+}
+
 static void create_core(struct server *s)
 {
-	struct hub_config hub_cfg = {.history = s->opt.history};
+	s->wall_minus_mono_ms = clock_wall_ms() - clock_mono_ms();
+	struct hub_config hub_cfg = {.history = s->opt.history, .now_ms = hub_clock, .now_ctx = s};
 	s->hub = hub_create(&hub_cfg);
 	struct chat_config chat_cfg = {
 		.max_line = s->opt.max_line,
 		.register_timeout_ms = s->opt.register_timeout_s * 1000,
+		.sendq = s->opt.sendq,
 	};
 	s->chat = chat_create(s->hub, &chat_cfg);
 	struct net_config net_cfg = {

@@ -25,6 +25,7 @@ struct server {
 	struct console *console;
 	struct loop_timer grace; /* bounds the shutdown flush */
 	uint64_t started_ms;
+	uint64_t wall_minus_mono_ms; /* turns the loop's clock into wall time */
 	bool shutting_down;
 	bool forced;
 };

@@ -46,7 +46,8 @@ static void create_server(struct world *w, const char *backend, size_t history)
 	FUZZ_CHECK(w->loop != NULL);
 	struct hub_config hcfg = {.history = history};
 	w->hub = hub_create(&hcfg);
-	struct chat_config ccfg = {.max_line = WORLD_MAX_LINE, .register_timeout_ms = 0};
+	struct chat_config ccfg = {
+		.max_line = WORLD_MAX_LINE, .register_timeout_ms = 0, .sendq = WORLD_SENDQ};
 	w->chat = chat_create(w->hub, &ccfg);
 	w->relay = relay_create(RELAY_LINES, WORLD_MAX_LINE, &w->log);
 	w->frames = relay_create(RELAY_FRAMES, WORLD_MAX_FRAME, &w->log);
