@@ -1217,6 +1217,408 @@ static void test_silence(void **state)
 	env_done(&e);
 }
 
+/* ---- quits, renames, away: once per user sharing a room ---- */
+
+/* alice shares #a, #b and #c with bob, #b with carol; dave shares nothing.
+ * Her quit reaches bob once (through #a, her first room), carol once
+ * (through #b) and dave never, with the reason; rooms she held alone go. */
+static void test_quit_once_per_user(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 0);
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	add(&e, 2, "carol");
+	add(&e, 3, "dave");
+	join(&e, 0, "#a");
+	join(&e, 0, "#b");
+	join(&e, 0, "#c");
+	join(&e, 0, "#solo");
+	join(&e, 1, "#c");
+	join(&e, 1, "#b");
+	join(&e, 1, "#a");
+	join(&e, 2, "#b");
+	join(&e, 3, "#d");
+	clear(&e);
+
+	hub_unregister(e.hub, e.u[0], "see you", 7);
+	e.u[0] = NULL;
+	expect_count(&e, 2);
+	expect_ev(&e, 0, 1, HUB_EV_QUIT, "#a", "alice", "see you");
+	expect_ev(&e, 1, 2, HUB_EV_QUIT, "#b", "alice", "see you");
+	clear(&e);
+	assert_null(find(&e, "#solo"));
+	expect_members(&e, "#a", (const int[]){1, -1});
+	expect_members(&e, "#b", (const int[]){1, 2, -1});
+	expect_members(&e, "#c", (const int[]){1, -1});
+	assert_int_equal(hub_user_room_count(e.u[1]), 3);
+
+	/* nobody shares a room with dave: his quit is silent */
+	drop(&e, 3);
+	expect_count(&e, 0);
+	env_done(&e);
+}
+
+static void test_rename(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 4);
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	add(&e, 2, "carol");
+	add(&e, 3, "dave");
+	join(&e, 0, "#a");
+	join(&e, 0, "#b");
+	join(&e, 1, "#a");
+	join(&e, 1, "#b");
+	join(&e, 2, "#b");
+	say(&e, 0, "said as alice");
+	clear(&e);
+
+	assert_int_equal(hub_rename(e.hub, e.u[0], "BOB", 3), HUB_NAME_TAKEN);
+	assert_int_equal(hub_rename(e.hub, e.u[0], "a b", 3), HUB_NAME_INVALID);
+	assert_int_equal(hub_rename(e.hub, e.u[0], "", 0), HUB_NAME_INVALID);
+	assert_int_equal(hub_rename(e.hub, e.u[0], "alice", 5), HUB_OK); /* the same */
+	expect_count(&e, 0);
+
+	/* herself first, then bob once (through #a), carol once (through #b) */
+	assert_int_equal(hub_rename(e.hub, e.u[0], "[Al]|ce", 7), HUB_OK);
+	expect_count(&e, 3);
+	expect_ev(&e, 0, 0, HUB_EV_NICK, "#a", "alice", NULL);
+	expect_ev(&e, 1, 1, HUB_EV_NICK, "#a", "alice", NULL);
+	expect_ev(&e, 2, 2, HUB_EV_NICK, "#b", "alice", NULL);
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(e.w.recs[i].target, "[Al]|ce");
+	clear(&e);
+	assert_string_equal(hub_user_name(e.u[0]), "[Al]|ce");
+	assert_int_equal(hub_user_name_len(e.u[0]), 7);
+	assert_ptr_equal(hub_find_user(e.hub, "[al]|CE", 7), e.u[0]);
+	assert_null(hub_find_user(e.hub, "alice", 5));
+
+	/* the old name is free; lines said before keep the old name */
+	assert_int_equal(hub_rename(e.hub, e.u[3], "Alice", 5), HUB_OK);
+	expect_count(&e, 1); /* dave is in no room: only he hears it */
+	expect_at(&e, 0, 3, HUB_EV_NICK, false, NULL, "dave", NULL);
+	clear(&e);
+	assert_int_equal(hub_privmsg(e.hub, e.u[1], "[AL]|CE", 7, "hi", 2), HUB_OK);
+	expect_ev(&e, 0, 0, HUB_EV_PRIVMSG, NULL, "bob", "hi");
+	clear(&e);
+	join(&e, 3, "#a");
+	clear(&e);
+	replay(&e, 3);
+	expect_count(&e, 1);
+	expect_replay(&e, 0, 3, "#a", "alice", "said as alice");
+	clear(&e);
+
+	/* a change of case only is a rename */
+	assert_int_equal(hub_rename(e.hub, e.u[1], "BOB", 3), HUB_OK);
+	assert_string_equal(hub_user_name(e.u[1]), "BOB");
+	expect_count(&e, 4); /* bob, then [Al]|ce, dave (#a) and carol (#b) */
+	expect_ev(&e, 0, 1, HUB_EV_NICK, "#a", "bob", NULL);
+	expect_ev(&e, 1, 0, HUB_EV_NICK, "#a", "bob", NULL);
+	expect_ev(&e, 2, 3, HUB_EV_NICK, "#a", "bob", NULL);
+	expect_ev(&e, 3, 2, HUB_EV_NICK, "#b", "bob", NULL);
+	clear(&e);
+	env_done(&e);
+}
+
+static void test_away(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 0);
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	add(&e, 2, "carol");
+	join(&e, 0, "#a");
+	join(&e, 0, "#b");
+	join(&e, 1, "#a");
+	join(&e, 1, "#b");
+	clear(&e);
+	size_t len = 99;
+	assert_null(hub_user_away(e.u[0], &len));
+	assert_int_equal(len, 0);
+
+	hub_set_away(e.hub, e.u[0], "", 0); /* not away: nothing to say */
+	expect_count(&e, 0);
+	hub_set_away(e.hub, e.u[0], "lunch", 5);
+	expect_count(&e, 1);
+	expect_ev(&e, 0, 1, HUB_EV_AWAY, "#a", "alice", "lunch");
+	clear(&e);
+	assert_string_equal(hub_user_away(e.u[0], &len), "lunch");
+	assert_int_equal(len, 5);
+	hub_set_away(e.hub, e.u[0], "", 0);
+	expect_count(&e, 1);
+	expect_ev(&e, 0, 1, HUB_EV_AWAY, "#a", "alice", NULL);
+	clear(&e);
+	assert_null(hub_user_away(e.u[0], &len));
+
+	/* kept text is bounded */
+	char big[HUB_AWAY_MAX + 50];
+	memset(big, 'z', sizeof(big));
+	hub_set_away(e.hub, e.u[2], big, sizeof(big));
+	expect_count(&e, 0); /* carol shares no room */
+	hub_user_away(e.u[2], &len);
+	assert_int_equal(len, HUB_AWAY_MAX);
+	env_done(&e);
+}
+
+/* ---- topic, kick, modes ---- */
+
+static uint64_t fake_clock(void *ctx)
+{
+	return *(const uint64_t *)ctx;
+}
+
+static void test_topic_kick_modes(void **state)
+{
+	(void)state;
+	struct env e;
+	uint64_t now = 1700000000123ULL;
+	memset(&e, 0, sizeof(e));
+	struct hub_config cfg = {.now_ms = fake_clock, .now_ctx = &now};
+	e.hub = hub_create(&cfg);
+	for (int i = 0; i < MAX_USERS; i++)
+		e.f[i] = (struct fake){.w = &e.w, .id = i, .slot = 0, .hold = false};
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	add(&e, 2, "carol");
+	join(&e, 0, "#t");
+	join(&e, 1, "#t");
+	join(&e, 2, "#t");
+	clear(&e);
+	struct hub_room *r = find(&e, "#t");
+	assert_int_equal(hub_room_created_ms(r), now);
+
+	size_t len = 99;
+	assert_string_equal(hub_room_topic(r, &len), "");
+	assert_int_equal(len, 0);
+	now += 5;
+	hub_set_topic(e.hub, e.u[1], r, "news", 4);
+	expect_count(&e, 3);
+	for (int i = 0; i < 3; i++)
+		expect_ev(&e, (size_t)i, i, HUB_EV_TOPIC, "#t", "bob", "news");
+	clear(&e);
+	assert_string_equal(hub_room_topic(r, &len), "news");
+	assert_string_equal(hub_room_topic_setter(r), "bob");
+	assert_int_equal(hub_room_topic_ms(r), now);
+
+	/* modes: stored, broadcast once, nothing when unchanged */
+	struct hub_room_modes md = {.flags = HUB_ROOM_TOPIC_LOCK | HUB_ROOM_NO_OUTSIDE,
+				    .limit = 10};
+	strcpy(md.key, "sesame");
+	hub_set_modes(e.hub, e.u[0], r, &md);
+	expect_count(&e, 3);
+	expect_ev(&e, 0, 0, HUB_EV_MODE, "#t", "alice", NULL);
+	clear(&e);
+	assert_int_equal(hub_room_modes(r)->flags, md.flags);
+	assert_int_equal(hub_room_modes(r)->limit, 10);
+	assert_string_equal(hub_room_modes(r)->key, "sesame");
+	hub_set_modes(e.hub, e.u[0], r, &md);
+	expect_count(&e, 0);
+
+	/* member flags */
+	assert_int_equal(hub_set_member_flags(e.hub, e.u[0], r, e.u[2], HUB_MEMBER_VOICE),
+			 HUB_OK);
+	expect_count(&e, 3);
+	expect_ev(&e, 2, 2, HUB_EV_MODE, "#t", "alice", NULL);
+	assert_string_equal(e.w.recs[2].target, "carol");
+	clear(&e);
+	assert_int_equal(hub_member_flags(hub_membership(e.u[2], r)), HUB_MEMBER_VOICE);
+	assert_int_equal(hub_set_member_flags(e.hub, e.u[0], r, e.u[2], HUB_MEMBER_VOICE),
+			 HUB_OK);
+	expect_count(&e, 0);
+
+	/* kick: everyone hears, the victim included, then it is out */
+	assert_int_equal(hub_kick(e.hub, e.u[0], r, e.u[1], "behave", 6), HUB_OK);
+	expect_count(&e, 3);
+	expect_ev(&e, 0, 0, HUB_EV_KICK, "#t", "alice", "behave");
+	expect_ev(&e, 1, 1, HUB_EV_KICK, "#t", "alice", "behave");
+	expect_ev(&e, 2, 2, HUB_EV_KICK, "#t", "alice", "behave");
+	assert_string_equal(e.w.recs[1].target, "bob");
+	clear(&e);
+	expect_members(&e, "#t", (const int[]){0, 2, -1});
+	assert_int_equal(hub_kick(e.hub, e.u[0], r, e.u[1], "", 0), HUB_NOT_IN_ROOM);
+	assert_int_equal(hub_set_member_flags(e.hub, e.u[0], r, e.u[1], 0), HUB_NOT_IN_ROOM);
+	expect_count(&e, 0);
+	env_done(&e);
+}
+
+/* ---- ids, time, origin, render slots ---- */
+
+static uint64_t ids_from_store(void *ctx)
+{
+	uint64_t *next = ctx;
+	return *next += 10;
+}
+
+static void test_ids_time_origin(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 4);
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	join(&e, 0, "#a");
+	join(&e, 1, "#a");
+	hub_set_origin(e.u[0], "al@example.org", 14);
+	size_t len;
+	assert_string_equal(hub_user_origin(e.u[1], &len), "");
+	assert_int_equal(len, 0);
+	clear(&e);
+
+	/* ids: 1, 2, 3... across rooms and private messages; no clock: 0 */
+	say(&e, 0, "one");
+	hub_privmsg(e.hub, e.u[0], "bob", 3, "two", 3);
+	say(&e, 1, "three");
+	expect_count(&e, 5);
+	assert_int_equal(e.w.recs[0].id, 1);
+	assert_int_equal(e.w.recs[1].id, 1);
+	assert_int_equal(e.w.recs[2].id, 2);
+	assert_int_equal(e.w.recs[3].id, 3);
+	assert_int_equal(e.w.recs[0].time_ms, 0);
+	clear(&e);
+	/* replay keeps the original ids */
+	add(&e, 2, "carol");
+	join(&e, 2, "#a");
+	clear(&e);
+	replay(&e, 2);
+	expect_count(&e, 2);
+	assert_int_equal(e.w.recs[0].id, 1);
+	assert_int_equal(e.w.recs[1].id, 3);
+	clear(&e);
+	env_done(&e);
+
+	/* a store supplies ids; the loop's clock supplies time; the origin
+	 * travels with live lines and their history */
+	uint64_t next = 1000, now = 42;
+	memset(&e, 0, sizeof(e));
+	struct hub_config cfg = {.history = 2, .now_ms = fake_clock, .now_ctx = &now,
+				 .next_id = ids_from_store, .id_ctx = &next};
+	e.hub = hub_create(&cfg);
+	for (int i = 0; i < MAX_USERS; i++)
+		e.f[i] = (struct fake){.w = &e.w, .id = i, .slot = -1};
+	add(&e, 0, "alice");
+	hub_set_origin(e.u[0], "al@example.org", 14);
+	join(&e, 0, "#a");
+	hub_say(e.hub, e.u[0], find(&e, "#a"), "x", 1);
+	expect_count(&e, 1);
+	assert_int_equal(e.w.recs[0].id, 1010);
+	assert_int_equal(e.w.recs[0].time_ms, 42);
+	clear(&e);
+	now = 99;
+	add(&e, 1, "bob");
+	join(&e, 1, "#a");
+	clear(&e);
+	replay(&e, 1);
+	assert_int_equal(e.w.recs[0].id, 1010);
+	assert_int_equal(e.w.recs[0].time_ms, 42);
+	env_done(&e);
+}
+
+/* The origin a renderer puts in "nick!ident@host": on live events from the
+ * user, on replays from the record. */
+static void origin_deliver(void *ctx, struct hub_event *ev)
+{
+	char *out = ctx;
+	snprintf(out, 64, "%.*s!%.*s", (int)ev->from_len, ev->from, (int)ev->origin_len,
+		 ev->origin);
+}
+
+static void test_origin_in_events(void **state)
+{
+	(void)state;
+	static const struct hub_sink sink = {.deliver = origin_deliver};
+	struct hub_config cfg = {.history = 1};
+	struct hub *hub = hub_create(&cfg);
+	char seen_a[64] = "", seen_b[64] = "";
+	struct hub_user *a, *b;
+	assert_int_equal(hub_register(hub, "alice", 5, &sink, seen_a, &a), HUB_OK);
+	assert_int_equal(hub_register(hub, "bob", 3, &sink, seen_b, &b), HUB_OK);
+	char longest[HUB_ORIGIN_MAX + 20];
+	memset(longest, 'h', sizeof(longest));
+	hub_set_origin(a, longest, sizeof(longest)); /* truncated */
+	size_t len;
+	hub_user_origin(a, &len);
+	assert_int_equal(len, HUB_ORIGIN_MAX);
+	hub_set_origin(a, "alice@10.0.0.1", 14);
+	struct hub_room *r;
+	assert_int_equal(hub_join(hub, a, "#o", 2, &r), HUB_OK);
+	assert_int_equal(hub_join(hub, b, "#o", 2, NULL), HUB_OK);
+	assert_string_equal(seen_a, "bob!");
+	hub_say(hub, a, r, "hi", 2);
+	assert_string_equal(seen_b, "alice!alice@10.0.0.1");
+	hub_unregister(hub, a, "", 0);
+	assert_string_equal(seen_b, "alice!alice@10.0.0.1");
+	strcpy(seen_b, "");
+	assert_int_equal(hub_replay_history(hub, b, r, SIZE_MAX, 0), 1);
+	assert_string_equal(seen_b, "alice!alice@10.0.0.1");
+	hub_unregister(hub, b, "", 0);
+	hub_destroy(hub);
+}
+
+static void test_render_slots_and_msgid(void **state)
+{
+	(void)state;
+	struct hub_config cfg = {0};
+	struct hub *hub = hub_create(&cfg);
+	for (int i = 0; i < HUB_RENDER_SLOTS; i++)
+		assert_int_equal(hub_render_slot(hub), i);
+	assert_int_equal(hub_render_slot(hub), -1);
+	assert_int_equal(hub_render_slot(hub), -1);
+	hub_destroy(hub);
+
+	char out[HUB_MSGID_LEN + 1] = {0};
+	hub_msgid_format(1, out);
+	assert_string_equal(out, "0000000000000001");
+	hub_msgid_format(0x0123456789abcdefULL, out);
+	assert_string_equal(out, "0123456789abcdef");
+	hub_msgid_format(UINT64_MAX, out);
+	assert_string_equal(out, "ffffffffffffffff");
+	assert_int_equal(out[HUB_MSGID_LEN], '\0'); /* nothing written past */
+}
+
+/* ---- history within a byte budget ---- */
+
+static void test_history_budget(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 10);
+	add(&e, 0, "ab"); /* each line costs overhead + 2 + text length */
+	add(&e, 1, "cd");
+	join(&e, 0, "#a");
+	say_lines(&e, 0, 1, 5); /* "line N": 6 bytes, so 8 + overhead each */
+	join(&e, 1, "#a");
+	clear(&e);
+	struct hub_room *r = find(&e, "#a");
+
+	/* everything fits */
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 5 * 10, 2), 5);
+	expect_lines(&e, 0, 1, "#a", "ab", 1, 5);
+	clear(&e);
+	/* one byte short of all five: the newest four, oldest first */
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 5 * 10 - 1, 2), 4);
+	expect_count(&e, 4);
+	expect_lines(&e, 0, 1, "#a", "ab", 2, 5);
+	clear(&e);
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 10, 2), 1);
+	expect_lines(&e, 0, 1, "#a", "ab", 5, 5);
+	clear(&e);
+	/* not even the newest line fits: nothing, never a cut line */
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 9, 2), 0);
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 0, 0), 0);
+	expect_count(&e, 0);
+	/* a long newest line does not let older short ones jump the queue */
+	say(&e, 0, "a much longer line than the others");
+	clear(&e);
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 30, 0), 0);
+	expect_count(&e, 0);
+	env_done(&e);
+}
+
 /* ---- the random run against a model ---- */
 
 enum {
@@ -1837,6 +2239,14 @@ int main(void)
 		cmocka_unit_test(test_render_cache_one_slot),
 		cmocka_unit_test(test_render_cache_two_slots),
 		cmocka_unit_test(test_silence),
+		cmocka_unit_test(test_quit_once_per_user),
+		cmocka_unit_test(test_rename),
+		cmocka_unit_test(test_away),
+		cmocka_unit_test(test_topic_kick_modes),
+		cmocka_unit_test(test_ids_time_origin),
+		cmocka_unit_test(test_origin_in_events),
+		cmocka_unit_test(test_render_slots_and_msgid),
+		cmocka_unit_test(test_history_budget),
 		cmocka_unit_test(test_random_against_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
