@@ -17,16 +17,17 @@ struct hub_member {
 	uint32_t flags; /* HUB_MEMBER_* */
 };
 
+/* Ordered so the small fields pack at the end (112 bytes on LP64). */
 struct hub_user {
 	struct list hub_link; /* in hub->users, registration order */
 	struct list rooms;    /* struct hub_member.user_link */
-	uint32_t nrooms;
 	uint64_t mark; /* == hub->epoch: already reached by this event */
 	const struct hub_sink *sink;
 	void *ctx;
-	char *away; /* NUL-terminated, NULL while here */
-	uint8_t name_len, origin_len;
+	char *away;   /* NUL-terminated, NULL while here */
 	char *origin; /* "ident@host", origin_len bytes; NULL if unset */
+	uint32_t nrooms;
+	uint8_t name_len, origin_len;
 	char name[HUB_NAME_MAX + 1]; /* NUL-terminated; changes on rename */
 };
 
