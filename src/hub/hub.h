@@ -205,7 +205,8 @@ enum hub_result hub_say(struct hub *hub, struct hub_user *user, struct hub_room 
 			const char *text, size_t len);
 
 /* Removes `victim` from `room` on behalf of `by`: every member, the victim
- * included, gets KICK. */
+ * included, gets KICK. Here and below, `by` is a registered user (the hub
+ * does not check that it may do this: the dialect does). */
 enum hub_result hub_kick(struct hub *hub, struct hub_user *by, struct hub_room *room,
 			 struct hub_user *victim, const char *reason, size_t len);
 
