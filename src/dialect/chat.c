@@ -1,6 +1,7 @@
 /* chat: a chat connection's life — open, lines in, EOF, timeouts, close.
  * Lines are decoded here and handed to the command table; everything sent
  * back is composed in chat_render.c. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,6 +15,10 @@ struct chat *chat_create(struct hub *hub, const struct chat_config *cfg)
 	struct chat *chat = xcalloc(1, sizeof(*chat));
 	chat->hub = hub;
 	chat->cfg = *cfg;
+	chat->slot = hub_render_slot(hub);
+	if (chat->slot < 0)
+		abort(); /* more dialects than HUB_RENDER_SLOTS: a build-time mistake */
+	chat->replay_budget = cfg->sendq ? cfg->sendq / 2 : SIZE_MAX;
 	return chat;
 }
 
@@ -76,7 +81,7 @@ static size_t chat_data(struct conn *c, const char *data, size_t len)
  * reply already queued (clients like `nc -q` half-close and keep reading). */
 static void chat_eof(struct conn *c)
 {
-	chat_depart(conn_session(c));
+	chat_depart(conn_session(c), "Connection closed");
 	conn_close_after_flush(c, "eof");
 }
 
@@ -101,7 +106,7 @@ static void chat_describe(const struct conn *c, char *out, size_t outlen)
 		snprintf(out, outlen, "  proto=chat");
 		return;
 	}
-	const struct hub_room *room = hub_user_room(s->user);
+	const struct hub_room *room = chat_room(s->user);
 	snprintf(out, outlen, "  proto=chat  user=%s%s%s", hub_user_name(s->user),
 		 room ? "  room=" : "", room ? hub_room_name(room) : "");
 }
@@ -109,7 +114,8 @@ static void chat_describe(const struct conn *c, char *out, size_t outlen)
 static void chat_close(struct conn *c)
 {
 	struct chat_session *s = conn_session(c);
-	chat_depart(s);
+	const char *reason = conn_close_reason(c);
+	chat_depart(s, reason ? reason : "Connection closed");
 	free(s);
 }
 

@@ -15,6 +15,7 @@ struct chat;
 struct chat_config {
 	size_t max_line;              /* --max-line, bytes before the terminator */
 	uint64_t register_timeout_ms; /* 0 = never */
+	size_t sendq; /* --sendq: history replay on join uses at most half; 0 = no bound */
 };
 
 /* The handler for chat listeners; pass a `struct chat *` as handler_data. */

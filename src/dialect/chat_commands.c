@@ -13,11 +13,17 @@ struct command_spec {
 	void (*run)(struct chat_session *s, const struct chat_command *cmd);
 };
 
-void chat_depart(struct chat_session *s)
+struct hub_room *chat_room(const struct hub_user *user)
+{
+	const struct hub_member *m = hub_first_membership(user);
+	return m ? hub_member_room(m) : NULL;
+}
+
+void chat_depart(struct chat_session *s, const char *reason)
 {
 	if (!s->user)
 		return;
-	hub_unregister(s->chat->hub, s->user);
+	hub_unregister(s->chat->hub, s->user, reason, strlen(reason));
 	s->user = NULL;
 }
 
@@ -25,6 +31,10 @@ static void run_username(struct chat_session *s, const struct chat_command *cmd)
 {
 	if (s->user) {
 		reply_error(s, ERR_USERNAME_SET);
+		return;
+	}
+	if (!chat_username_valid(cmd->arg, cmd->arg_len)) {
+		reply_error(s, ERR_INVALID_USERNAME);
 		return;
 	}
 	struct hub_user *user;
@@ -43,32 +53,39 @@ static void run_username(struct chat_session *s, const struct chat_command *cmd)
 	}
 }
 
+/* Chat users are in one room at a time: joining another moves them, the
+ * old room hearing LEAVE before the new one hears JOIN. */
 static void run_join(struct chat_session *s, const struct chat_command *cmd)
 {
 	struct hub *hub = s->chat->hub;
-	switch (hub_join(hub, s->user, cmd->arg, cmd->arg_len)) {
-	case HUB_OK:
-		reply_joined(s, hub);
-		break;
-	case HUB_ALREADY_IN:
-		reply_already_in(s, hub_room_name(hub_user_room(s->user)));
-		break;
-	default:
+	if (!hub_room_valid(cmd->arg, cmd->arg_len)) {
 		reply_error(s, ERR_INVALID_ROOM);
-		break;
+		return;
 	}
+	struct hub_room *current = chat_room(s->user);
+	if (current && current == hub_find_room(hub, cmd->arg, cmd->arg_len)) {
+		reply_already_in(s, hub_room_name(current));
+		return;
+	}
+	if (current)
+		hub_leave(hub, s->user, current, "", 0);
+	if (hub_join(hub, s->user, cmd->arg, cmd->arg_len, NULL) == HUB_OK)
+		reply_joined(s, hub);
+	else
+		reply_error(s, ERR_INVALID_ROOM);
 }
 
 static void run_leave(struct chat_session *s, const struct chat_command *cmd)
 {
-	const struct hub_room *room = hub_user_room(s->user);
+	struct hub_room *room = chat_room(s->user);
 	if (cmd->arg_len > 0 && (cmd->arg_len != hub_room_name_len(room) ||
 				 ascii_casecmp_n(cmd->arg, hub_room_name(room), cmd->arg_len))) {
 		reply_not_in(s, cmd->arg, cmd->arg_len);
 		return;
 	}
 	char name[HUB_ROOM_MAX + 1];
-	hub_leave(s->chat->hub, s->user, name);
+	memcpy(name, hub_room_name(room), hub_room_name_len(room) + 1);
+	hub_leave(s->chat->hub, s->user, room, "", 0);
 	reply_left(s, name);
 }
 
@@ -78,7 +95,7 @@ static void run_say(struct chat_session *s, const struct chat_command *cmd)
 		reply_error(s, ERR_EMPTY_MESSAGE);
 		return;
 	}
-	hub_say(s->chat->hub, s->user, cmd->arg, cmd->arg_len);
+	hub_say(s->chat->hub, s->user, chat_room(s->user), cmd->arg, cmd->arg_len);
 }
 
 static void run_privmsg(struct chat_session *s, const struct chat_command *cmd)
@@ -105,7 +122,7 @@ static void run_users(struct chat_session *s, const struct chat_command *cmd)
 {
 	const struct hub *hub = s->chat->hub;
 	if (cmd->arg_len == 0) {
-		reply_userlist(s, hub, hub_user_room(s->user));
+		reply_userlist(s, hub, chat_room(s->user));
 		return;
 	}
 	if (!hub_room_valid(cmd->arg, cmd->arg_len)) {
@@ -124,7 +141,7 @@ static void run_quit(struct chat_session *s, const struct chat_command *cmd)
 {
 	(void)cmd;
 	reply_goodbye(s);
-	chat_depart(s);
+	chat_depart(s, "Quit");
 	conn_close_after_flush(s->conn, "quit");
 }
 
@@ -154,7 +171,7 @@ void chat_run(struct chat_session *s, const struct chat_command *cmd)
 		reply_error(s, ERR_SET_USERNAME);
 		return;
 	}
-	if (spec->needs_room && !hub_user_room(s->user)) {
+	if (spec->needs_room && !chat_room(s->user)) {
 		reply_error(s, ERR_NOT_IN_ROOM);
 		return;
 	}

@@ -90,3 +90,17 @@ bool chat_text_blank(const char *text, size_t len)
 			return false;
 	return true;
 }
+
+bool chat_username_valid(const char *name, size_t len)
+{
+	if (len < 1 || len > 32)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '-';
+		if (!ok)
+			return false;
+	}
+	return true;
+}

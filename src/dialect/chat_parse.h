@@ -57,6 +57,10 @@ enum chat_text {
 /* Checks a whole line: control characters first, then UTF-8. */
 enum chat_text chat_check_text(const char *line, size_t len);
 
+/* The names chat users may register: 1-32 of [A-Za-z0-9_-]. The hub
+ * accepts more (IRC nicks), and chat shows those verbatim. */
+bool chat_username_valid(const char *name, size_t len);
+
 /* True if `text` is empty or only spaces and tabs. */
 bool chat_text_blank(const char *text, size_t len);
 

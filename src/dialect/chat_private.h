@@ -11,6 +11,8 @@
 struct chat {
 	struct hub *hub;
 	struct chat_config cfg;
+	int slot;             /* our render-cache slot in hub events */
+	size_t replay_budget; /* bytes of history replayed on join */
 };
 
 /* Per connection. `user` is NULL until USERNAME succeeds and again after
@@ -24,16 +26,18 @@ struct chat_session {
 
 extern const struct hub_sink chat_sink;
 
-/* The render-cache slot chat uses in hub events. */
-enum { CHAT_RENDER_SLOT = 0 };
+/* The one room a chat user is in (chat's rule; the hub allows many), or
+ * NULL. */
+struct hub_room *chat_room(const struct hub_user *user);
 
 /* ---- chat_commands.c ---- */
 
 /* Runs one parsed command, after the shared state checks. */
 void chat_run(struct chat_session *s, const struct chat_command *cmd);
 
-/* Leaves the hub (room members get LEAVE) if registered. */
-void chat_depart(struct chat_session *s);
+/* Leaves the hub (room members get LEAVE) if registered; `reason` is what
+ * users of other protocols are told. */
+void chat_depart(struct chat_session *s, const char *reason);
 
 /* ---- chat_render.c: every text the server sends lives there ---- */
 

@@ -113,27 +113,30 @@ void reply_not_in(struct chat_session *s, const char *room, size_t len)
  * allocation per member). History follows as separate events. */
 void reply_joined(struct chat_session *s, struct hub *hub)
 {
-	const struct hub_room *room = hub_user_room(s->user);
+	struct hub_room *room = chat_room(s->user);
 	struct piece rname = STR(hub_room_name(room), hub_room_name_len(room));
 	char count[32];
 	int clen = snprintf(count, sizeof(count), " (%zu users)", hub_room_size(room) - 1);
 	const struct piece head[] = {LIT("OK Joined "), rname, STR(count, (size_t)clen)};
 	size_t total = pieces_len(head, 3);
-	for (const struct hub_user *u = hub_first_member(room); u; u = hub_next_member(room, u))
-		if (u != s->user)
-			total += 5 + rname.n + 1 + hub_user_name_len(u) + 2;
-	struct msg *m = msg_new(total);
-	char *out = put_line(m->data, head, 3);
-	for (const struct hub_user *u = hub_first_member(room); u; u = hub_next_member(room, u)) {
+	for (const struct hub_member *m = hub_first_member(room); m; m = hub_next_member(m))
+		if (hub_member_user(m) != s->user)
+			total += 5 + rname.n + 1 + hub_user_name_len(hub_member_user(m)) + 2;
+	struct msg *greeting = msg_new(total);
+	char *out = put_line(greeting->data, head, 3);
+	for (const struct hub_member *m = hub_first_member(room); m; m = hub_next_member(m)) {
+		const struct hub_user *u = hub_member_user(m);
 		if (u == s->user)
 			continue;
 		const struct piece line[] = {LIT("JOIN "), rname, LIT(" "),
 					     STR(hub_user_name(u), hub_user_name_len(u))};
 		out = put_line(out, line, 4);
 	}
-	conn_send(s->conn, m);
-	msg_unref(m);
-	hub_replay_history(hub, s->user);
+	conn_send(s->conn, greeting);
+	msg_unref(greeting);
+	/* Each replayed line costs "ROOM " + room + " " + name + " " + text
+	 * + "\r\n": the hub counts the name and text, we count the rest. */
+	hub_replay_history(hub, s->user, room, s->chat->replay_budget, rname.n + 9);
 }
 
 /* A list reply: `word` then " item" per item, built in two passes. */
@@ -169,9 +172,10 @@ static void send_list(struct chat_session *s, const char *word, const void *owne
 static const void *users_first(const void *hub) { return hub_first_user(hub); }
 static const void *users_next(const void *hub, const void *u) { return hub_next_user(hub, u); }
 static const void *members_first(const void *room) { return hub_first_member(room); }
-static const void *members_next(const void *room, const void *u)
+static const void *members_next(const void *room, const void *m)
 {
-	return hub_next_member(room, u);
+	(void)room;
+	return hub_next_member(m);
 }
 static const void *rooms_first(const void *hub) { return hub_first_room(hub); }
 static const void *rooms_next(const void *hub, const void *r) { return hub_next_room(hub, r); }
@@ -180,6 +184,11 @@ static const char *user_name(const void *u, size_t *len)
 {
 	*len = hub_user_name_len(u);
 	return hub_user_name(u);
+}
+
+static const char *member_name(const void *m, size_t *len)
+{
+	return user_name(hub_member_user(m), len);
 }
 
 static const char *room_name(const void *r, size_t *len)
@@ -191,7 +200,7 @@ static const char *room_name(const void *r, size_t *len)
 void reply_userlist(struct chat_session *s, const struct hub *hub, const struct hub_room *room)
 {
 	static const struct list_walk everyone = {users_first, users_next, user_name};
-	static const struct list_walk members = {members_first, members_next, user_name};
+	static const struct list_walk members = {members_first, members_next, member_name};
 	if (room)
 		send_list(s, "USERLIST", room, &members);
 	else
@@ -206,10 +215,14 @@ void reply_roomlist(struct chat_session *s, const struct hub *hub)
 
 /* ---- hub events ---- */
 
+/* Returns NULL for events chat users are not shown. A chat user is in one
+ * room, so a QUIT reaches it through that room: it reads as LEAVE there,
+ * as for any disconnect; being kicked reads the same way. */
 static struct msg *render_event(const struct hub_event *ev)
 {
 	struct piece room = STR(ev->room, ev->room_len), from = STR(ev->from, ev->from_len);
 	struct piece text = STR(ev->text, ev->text_len), sp = LIT(" ");
+	struct piece target = STR(ev->target, ev->target_len);
 	switch (ev->kind) {
 	case HUB_EV_SAY: {
 		const struct piece pc[] = {LIT("ROOM "), room, sp, from, sp, text};
@@ -219,24 +232,41 @@ static struct msg *render_event(const struct hub_event *ev)
 		const struct piece pc[] = {LIT("JOIN "), room, sp, from};
 		return line_msg(pc, 4);
 	}
-	case HUB_EV_LEAVE: {
+	case HUB_EV_LEAVE:
+	case HUB_EV_QUIT: {
 		const struct piece pc[] = {LIT("LEAVE "), room, sp, from};
 		return line_msg(pc, 4);
 	}
-	case HUB_EV_PRIVMSG:
-	default: {
+	case HUB_EV_KICK: {
+		const struct piece pc[] = {LIT("LEAVE "), room, sp, target};
+		return line_msg(pc, 4);
+	}
+	case HUB_EV_NICK: {
+		const struct piece pc[] = {LIT("NICK "), from, sp, target};
+		return line_msg(pc, 4);
+	}
+	case HUB_EV_PRIVMSG: {
 		const struct piece pc[] = {LIT("PRIVMSG "), from, sp, text};
 		return line_msg(pc, 4);
 	}
+	case HUB_EV_TOPIC:
+	case HUB_EV_MODE:
+	case HUB_EV_AWAY:
+	default:
+		return NULL;
 	}
 }
 
 static void chat_deliver(void *ctx, struct hub_event *ev)
 {
 	struct chat_session *s = ctx;
-	if (!ev->rendered[CHAT_RENDER_SLOT])
-		ev->rendered[CHAT_RENDER_SLOT] = render_event(ev);
-	conn_send(s->conn, ev->rendered[CHAT_RENDER_SLOT]);
+	int slot = s->chat->slot;
+	if (!ev->rendered[slot]) {
+		ev->rendered[slot] = render_event(ev);
+		if (!ev->rendered[slot])
+			return;
+	}
+	conn_send(s->conn, ev->rendered[slot]);
 }
 
 const struct hub_sink chat_sink = {.deliver = chat_deliver};

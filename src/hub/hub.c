@@ -1,4 +1,5 @@
-/* hub: the user and room registries and the operations dialects call.
+/* hub: the registries, validation, ids and time, render slots, lookups and
+ * iteration. User operations live in user.c, room operations in room.c.
  * Depends on util/ only. */
 #include <assert.h>
 #include <stdlib.h>
@@ -54,17 +55,52 @@ void event_release(struct hub_event *ev)
 	}
 }
 
+void event_from(struct hub_event *ev, const struct hub_user *u)
+{
+	ev->user = u;
+	ev->from = u->name;
+	ev->from_len = u->name_len;
+	ev->origin = u->origin ? u->origin : "";
+	ev->origin_len = u->origin_len;
+}
+
 void hub_silence(struct hub *hub)
 {
 	hub->silent = true;
 }
 
+int hub_render_slot(struct hub *hub)
+{
+	return hub->slots_taken < HUB_RENDER_SLOTS ? hub->slots_taken++ : -1;
+}
+
+uint64_t hub_now(const struct hub *hub)
+{
+	return hub->cfg.now_ms ? hub->cfg.now_ms(hub->cfg.now_ctx) : 0;
+}
+
+uint64_t hub_new_id(struct hub *hub)
+{
+	hub->last_id = hub->cfg.next_id ? hub->cfg.next_id(hub->cfg.id_ctx) : hub->last_id + 1;
+	return hub->last_id;
+}
+
+void hub_msgid_format(uint64_t id, char out[HUB_MSGID_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = HUB_MSGID_LEN - 1; i >= 0; i--, id >>= 4)
+		out[i] = hex[id & 15];
+}
+
 /* ---- validation ---- */
 
+/* IRC's "special" characters, allowed in names so that IRC users can keep
+ * the nicks they are used to. */
 static bool name_char(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-';
+	       c == '_' || c == '-' || c == '[' || c == ']' || c == '\\' || c == '`' ||
+	       c == '^' || c == '{' || c == '}' || c == '|';
 }
 
 bool hub_name_valid(const char *name, size_t len)
@@ -77,130 +113,78 @@ bool hub_name_valid(const char *name, size_t len)
 	return true;
 }
 
+/* ':' would end an IRC parameter early; controls (BEL included), space and
+ * ',' are excluded for both protocols. */
 bool hub_room_valid(const char *room, size_t len)
 {
 	if (len < 2 || len > HUB_ROOM_MAX || room[0] != '#')
 		return false;
 	for (size_t i = 1; i < len; i++) {
 		unsigned char c = (unsigned char)room[i];
-		if (c <= 0x20 || c >= 0x7f || c == ',')
+		if (c <= 0x20 || c >= 0x7f || c == ',' || c == ':')
 			return false;
 	}
 	return true;
 }
 
-/* ---- users ---- */
-
-enum hub_result hub_register(struct hub *hub, const char *name, size_t len,
-			     const struct hub_sink *sink, void *ctx, struct hub_user **out)
-{
-	if (!hub_name_valid(name, len))
-		return HUB_NAME_INVALID;
-	if (map_get(hub->users_by_name, name, len))
-		return HUB_NAME_TAKEN;
-	struct hub_user *u = xcalloc(1, sizeof(*u) + len + 1);
-	list_init(&u->room_link);
-	u->sink = sink;
-	u->ctx = ctx;
-	u->name_len = (uint8_t)len;
-	memcpy(u->name, name, len);
-	u->name[len] = '\0';
-	map_put(hub->users_by_name, u);
-	list_insert_tail(&hub->users, &u->hub_link);
-	hub->nusers++;
-	*out = u;
-	return HUB_OK;
-}
-
-void hub_unregister(struct hub *hub, struct hub_user *user)
-{
-	if (user->room)
-		room_remove_member(hub, user);
-	map_remove(hub->users_by_name, user->name, user->name_len);
-	list_remove(&user->hub_link);
-	hub->nusers--;
-	free(user);
-}
-
-enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *to,
-			    size_t to_len, const char *text, size_t len)
-{
-	struct hub_user *target = map_get(hub->users_by_name, to, to_len);
-	if (!target)
-		return HUB_NO_SUCH_USER;
-	if (hub->silent)
-		return HUB_OK;
-	struct hub_event ev = {
-		.kind = HUB_EV_PRIVMSG,
-		.from = from->name,
-		.from_len = from->name_len,
-		.text = text,
-		.text_len = len,
-	};
-	target->sink->deliver(target->ctx, &ev);
-	event_release(&ev);
-	return HUB_OK;
-}
-
-/* ---- rooms ---- */
-
-enum hub_result hub_join(struct hub *hub, struct hub_user *user, const char *name, size_t len)
-{
-	if (!hub_room_valid(name, len))
-		return HUB_ROOM_INVALID;
-	struct hub_room *room = map_get(hub->rooms_by_name, name, len);
-	if (room && room == user->room)
-		return HUB_ALREADY_IN;
-	if (user->room)
-		room_remove_member(hub, user);
-	if (!room)
-		room = room_create(hub, name, len);
-	room_add_member(hub, room, user);
-	return HUB_OK;
-}
-
-enum hub_result hub_leave(struct hub *hub, struct hub_user *user,
-			  char name_out[HUB_ROOM_MAX + 1])
-{
-	if (!user->room)
-		return HUB_NOT_IN_ROOM;
-	memcpy(name_out, user->room->name, user->room->name_len + 1u);
-	room_remove_member(hub, user);
-	return HUB_OK;
-}
-
-enum hub_result hub_say(struct hub *hub, struct hub_user *user, const char *text, size_t len)
-{
-	struct hub_room *room = user->room;
-	if (!room)
-		return HUB_NOT_IN_ROOM;
-	room_record(hub, room, user, text, len);
-	struct hub_event ev = {
-		.kind = HUB_EV_SAY,
-		.room = room->name,
-		.room_len = room->name_len,
-		.from = user->name,
-		.from_len = user->name_len,
-		.text = text,
-		.text_len = len,
-	};
-	room_deliver(hub, room, &ev, NULL);
-	return HUB_OK;
-}
+/* ---- lookups and reading state ---- */
 
 struct hub_room *hub_find_room(const struct hub *hub, const char *name, size_t len)
 {
 	return map_get(hub->rooms_by_name, name, len);
 }
 
-/* ---- reading state ---- */
+struct hub_user *hub_find_user(const struct hub *hub, const char *name, size_t len)
+{
+	return map_get(hub->users_by_name, name, len);
+}
+
+struct hub_member *hub_membership(const struct hub_user *user, const struct hub_room *room)
+{
+	const struct list *pos;
+	list_for_each(pos, &user->rooms) {
+		struct hub_member *m = list_entry(pos, struct hub_member, user_link);
+		if (m->room == room)
+			return m;
+	}
+	return NULL;
+}
 
 const char *hub_user_name(const struct hub_user *user) { return user->name; }
 size_t hub_user_name_len(const struct hub_user *user) { return user->name_len; }
-struct hub_room *hub_user_room(const struct hub_user *user) { return user->room; }
+size_t hub_user_room_count(const struct hub_user *user) { return user->nrooms; }
+void *hub_user_ctx(const struct hub_user *user) { return user->ctx; }
+
+const char *hub_user_origin(const struct hub_user *user, size_t *len)
+{
+	*len = user->origin_len;
+	return user->origin ? user->origin : "";
+}
+
+const char *hub_user_away(const struct hub_user *user, size_t *len)
+{
+	*len = user->away ? strlen(user->away) : 0;
+	return user->away;
+}
+
 const char *hub_room_name(const struct hub_room *room) { return room->name; }
 size_t hub_room_name_len(const struct hub_room *room) { return room->name_len; }
 size_t hub_room_size(const struct hub_room *room) { return room->size; }
+uint64_t hub_room_created_ms(const struct hub_room *room) { return room->created_ms; }
+const struct hub_room_modes *hub_room_modes(const struct hub_room *room) { return &room->modes; }
+const char *hub_room_topic_setter(const struct hub_room *room) { return room->topic_setter; }
+uint64_t hub_room_topic_ms(const struct hub_room *room) { return room->topic_ms; }
+
+const char *hub_room_topic(const struct hub_room *room, size_t *len)
+{
+	*len = room->topic ? strlen(room->topic) : 0;
+	return room->topic ? room->topic : "";
+}
+
+struct hub_user *hub_member_user(const struct hub_member *m) { return m->user; }
+struct hub_room *hub_member_room(const struct hub_member *m) { return m->room; }
+uint32_t hub_member_flags(const struct hub_member *m) { return m->flags; }
+
 size_t hub_user_count(const struct hub *hub) { return hub->nusers; }
 size_t hub_room_count(const struct hub *hub) { return hub->nrooms; }
 
@@ -232,16 +216,30 @@ struct hub_room *hub_next_room(const struct hub *hub, const struct hub_room *roo
 		       : list_entry(room->hub_link.next, struct hub_room, hub_link);
 }
 
-struct hub_user *hub_first_member(const struct hub_room *room)
+struct hub_member *hub_first_member(const struct hub_room *room)
 {
 	return list_empty(&room->members)
 		       ? NULL
-		       : list_entry(room->members.next, struct hub_user, room_link);
+		       : list_entry(room->members.next, struct hub_member, room_link);
 }
 
-struct hub_user *hub_next_member(const struct hub_room *room, const struct hub_user *user)
+struct hub_member *hub_next_member(const struct hub_member *m)
 {
-	return user->room_link.next == &room->members
+	return m->room_link.next == &m->room->members
 		       ? NULL
-		       : list_entry(user->room_link.next, struct hub_user, room_link);
+		       : list_entry(m->room_link.next, struct hub_member, room_link);
+}
+
+struct hub_member *hub_first_membership(const struct hub_user *user)
+{
+	return list_empty(&user->rooms)
+		       ? NULL
+		       : list_entry(user->rooms.next, struct hub_member, user_link);
+}
+
+struct hub_member *hub_next_membership(const struct hub_member *m)
+{
+	return m->user_link.next == &m->user->rooms
+		       ? NULL
+		       : list_entry(m->user_link.next, struct hub_member, user_link);
 }

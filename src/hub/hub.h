@@ -1,9 +1,16 @@
-/* hub: the one place users and rooms live. Every dialect (chat today, IRC
- * and WebSocket later) registers its users here and asks the hub to join,
- * leave, say and whisper; the hub turns that into events delivered to each
- * affected user's sink. The hub never sees a socket or protocol text: a sink
- * renders an event into its own wire format, at most once per event per
- * dialect thanks to the event's render cache.
+/* hub: the one place users and rooms live, whatever protocol a user speaks.
+ * Every dialect (chat today, IRC and WebSocket later) registers its users
+ * here and asks the hub to join, leave, say, rename and so on; the hub turns
+ * that into events delivered to each affected user's sink. The hub never
+ * sees a socket or protocol text: a sink renders an event into its own wire
+ * format, at most once per event per dialect thanks to the event's render
+ * cache (each dialect asks for its slot with hub_render_slot()).
+ *
+ * A user may be in many rooms; each membership is a node linked into both
+ * the user and the room, carrying per-member flags (operator, voice).
+ * Protocol rules beyond that (chat's one room at a time, IRC's channel
+ * modes being enforced) belong to the dialects: the hub stores and
+ * broadcasts, it does not police.
  *
  * Lookups are hash-indexed (names and rooms compare ignoring ASCII case);
  * fan-out walks only the room's member list. Sinks must not call back into
@@ -19,29 +26,85 @@ struct msg;
 struct hub;
 struct hub_user;
 struct hub_room;
+struct hub_member;
 
-enum { HUB_NAME_MAX = 32, HUB_ROOM_MAX = 32, HUB_RENDER_SLOTS = 4 };
+enum {
+	HUB_NAME_MAX = 32,
+	HUB_ROOM_MAX = 32,
+	HUB_RENDER_SLOTS = 4,
+	HUB_ORIGIN_MAX = 80,  /* "ident@host" */
+	HUB_TOPIC_MAX = 390,  /* bytes of topic text kept */
+	HUB_AWAY_MAX = 200,   /* bytes of away text kept */
+	HUB_KEY_MAX = 23,     /* room key (IRC +k) */
+	HUB_MSGID_LEN = 16,   /* hub_msgid_format(): hex digits, no NUL */
+};
 
 enum hub_event_kind {
 	HUB_EV_JOIN,    /* `from` joined `room` (not sent to `from`) */
-	HUB_EV_LEAVE,   /* `from` left `room` (sent to the remaining members) */
-	HUB_EV_SAY,     /* `from` said `text` in `room` (sent to every member) */
-	HUB_EV_PRIVMSG, /* `from` whispered `text` (sent to the target only) */
+	HUB_EV_LEAVE,   /* `from` left `room`, reason in `text` (to the remaining members) */
+	HUB_EV_SAY,     /* `from` said `text` in `room` (to every member) */
+	HUB_EV_PRIVMSG, /* `from` whispered `text` (to the target only) */
+	HUB_EV_QUIT,    /* `from` disconnected, reason in `text`: once to each user
+			 * sharing a room with it; `room` is the first shared room */
+	HUB_EV_NICK,    /* `from` (old name) is now `target` (new name): once to the
+			 * user itself and each user sharing a room with it */
+	HUB_EV_TOPIC,   /* `from` set `room`'s topic to `text` (to every member) */
+	HUB_EV_KICK,    /* `from` removed `target` from `room`, reason in `text`
+			 * (to every member, the kicked one included) */
+	HUB_EV_MODE,    /* `from` changed `room`'s modes (`modes_old`/`modes_new`)
+			 * or, if `target` is set, that member's flags
+			 * (`flags_old`/`flags_new`); to every member */
+	HUB_EV_AWAY,    /* `from` went away with `text`, or came back (empty):
+			 * once to each user sharing a room with it */
+};
+
+/* Per-membership flags. The first member of a new room becomes operator. */
+enum { HUB_MEMBER_OP = 1u << 0, HUB_MEMBER_VOICE = 1u << 1 };
+
+/* Room modes the hub stores and broadcasts; dialects give them meaning and
+ * enforce them (IRC letters in brackets). */
+enum {
+	HUB_ROOM_NO_OUTSIDE = 1u << 0, /* [n] only members may speak to it */
+	HUB_ROOM_TOPIC_LOCK = 1u << 1, /* [t] only operators set the topic */
+	HUB_ROOM_MODERATED = 1u << 2,  /* [m] only op/voice may speak */
+	HUB_ROOM_INVITE = 1u << 3,     /* [i] invitation needed to join */
+	HUB_ROOM_SECRET = 1u << 4,     /* [s] hidden from lists */
+};
+
+struct hub_room_modes {
+	uint32_t flags;
+	uint32_t limit; /* [l] most members; 0 = none */
+	char key[HUB_KEY_MAX + 1]; /* [k] NUL-terminated; empty = none */
 };
 
 /* One thing that happened. Strings are not NUL-terminated; lengths rule.
- * `rendered` is a per-dialect cache: the first sink of a dialect to see the
- * event stores its rendering in its slot and later recipients reuse it. The
- * hub drops those references once delivery is over. */
+ * `user` is the acting user while it is registered (NULL on history
+ * replay: the speaker may be gone); `from` and `origin` are its name and
+ * "ident@host" as they were when the line was said, for prefixes.
+ * `id` and `time_ms` are set on room lines (SAY, live or replayed) and on
+ * PRIVMSG; 0 elsewhere. `rendered` is a per-dialect cache: the first sink
+ * of a dialect to see the event stores its rendering in its slot and later
+ * recipients reuse it. The hub drops those references once delivery is
+ * over (for QUIT, NICK and AWAY: after each shared room, since `room`
+ * changes from one room to the next). */
 struct hub_event {
 	enum hub_event_kind kind;
 	bool replay; /* a history line replayed to a joining user */
+	uint64_t id;
+	uint64_t time_ms;
+	const struct hub_user *user;
 	const char *room;
 	size_t room_len;
 	const char *from;
 	size_t from_len;
+	const char *origin;
+	size_t origin_len;
+	const char *target; /* NICK: new name; KICK, MODE: the member's name */
+	size_t target_len;
 	const char *text;
 	size_t text_len;
+	const struct hub_room_modes *modes_old, *modes_new; /* MODE on the room */
+	uint32_t flags_old, flags_new;                       /* MODE on a member */
 	struct msg *rendered[HUB_RENDER_SLOTS];
 };
 
@@ -52,6 +115,14 @@ struct hub_sink {
 
 struct hub_config {
 	size_t history; /* room lines kept for replay on join; 0 = none */
+	/* Server time in ms since the Unix epoch for event timestamps; NULL
+	 * means 0. Supplied by the server (the hub keeps no clock). */
+	uint64_t (*now_ms)(void *ctx);
+	void *now_ctx;
+	/* Message ids: NULL means a counter from 1, unique for this hub's
+	 * life. A store or cluster supplies its own (non-zero, increasing). */
+	uint64_t (*next_id)(void *ctx);
+	void *id_ctx;
 };
 
 enum hub_result {
@@ -62,6 +133,7 @@ enum hub_result {
 	HUB_ALREADY_IN,
 	HUB_NOT_IN_ROOM,
 	HUB_NO_SUCH_USER,
+	HUB_NO_SUCH_ROOM,
 };
 
 struct hub *hub_create(const struct hub_config *cfg);
@@ -74,66 +146,136 @@ void hub_destroy(struct hub *hub);
  * leaving would cost O(users^2) and push lines after the farewell. */
 void hub_silence(struct hub *hub);
 
-/* Names: 1-32 of [A-Za-z0-9_-]. Rooms: '#' then 1-31 printable ASCII
- * characters other than space and ','. */
+/* Hands out the next free render-cache slot (0, 1, ...), or -1 when all
+ * HUB_RENDER_SLOTS are taken. Each dialect asks once at setup. */
+int hub_render_slot(struct hub *hub);
+
+/* The text form of a message id: HUB_MSGID_LEN lowercase hex digits,
+ * zero-padded, so text order is id order. `out` gets no NUL. */
+void hub_msgid_format(uint64_t id, char out[HUB_MSGID_LEN]);
+
+/* Names (every protocol): 1-32 of [A-Za-z0-9_-] and []\`^{}|. Rooms: '#'
+ * then 1-31 printable ASCII characters other than space, ',' and ':'.
+ * Dialects may accept less for their own users (chat: no []\`^{}|). */
 bool hub_name_valid(const char *name, size_t len);
 bool hub_room_valid(const char *room, size_t len);
+
+/* ---- users ---- */
 
 /* Registers a user named `name` (unique ignoring case) reached through
  * `sink`/`ctx`. On HUB_OK stores the new user in *out. */
 enum hub_result hub_register(struct hub *hub, const char *name, size_t len,
 			     const struct hub_sink *sink, void *ctx, struct hub_user **out);
 
-/* Removes the user: leaves its room (members get LEAVE) and frees it. */
-void hub_unregister(struct hub *hub, struct hub_user *user);
+/* Sets the "ident@host" shown in prefixes (truncated to HUB_ORIGIN_MAX). */
+void hub_set_origin(struct hub_user *user, const char *origin, size_t len);
 
-/* Moves the user into `room` (created if needed), leaving any current room
- * first (its members get LEAVE); members already there get JOIN. The caller
- * then reads hub_user_room() to describe the room to the joiner. */
-enum hub_result hub_join(struct hub *hub, struct hub_user *user, const char *room, size_t len);
+/* Removes the user: every user sharing a room with it gets one QUIT with
+ * `reason`; its memberships go (emptied rooms are dropped); it is freed. */
+void hub_unregister(struct hub *hub, struct hub_user *user, const char *reason, size_t len);
 
-/* Leaves the current room (members get LEAVE; an emptied room is dropped).
- * Copies the room's display name, NUL-terminated, into `name_out`. */
-enum hub_result hub_leave(struct hub *hub, struct hub_user *user,
-			  char name_out[HUB_ROOM_MAX + 1]);
+/* Renames the user (a change of case only is allowed). The user and each
+ * user sharing a room with it get one NICK. */
+enum hub_result hub_rename(struct hub *hub, struct hub_user *user, const char *name, size_t len);
 
-/* Says `text` in the user's room: every member, the speaker included, gets
- * SAY; the line joins the room's history. */
-enum hub_result hub_say(struct hub *hub, struct hub_user *user, const char *text, size_t len);
+/* Sets (len > 0) or clears the away text; users sharing a room get one AWAY. */
+void hub_set_away(struct hub *hub, struct hub_user *user, const char *text, size_t len);
 
 /* Sends `text` privately to the user named `to` (ignoring case; may be the
  * sender). */
 enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *to,
 			    size_t to_len, const char *text, size_t len);
 
-/* Delivers the user's current room history to that user alone, oldest
- * first, as SAY events with `replay` set. */
-void hub_replay_history(struct hub *hub, struct hub_user *user);
+/* ---- rooms ---- */
+
+/* Adds the user to `room` (created if needed; its first member becomes
+ * operator); members already there get JOIN. The hub does not make the
+ * user leave other rooms. On HUB_OK stores the room in *out if non-NULL. */
+enum hub_result hub_join(struct hub *hub, struct hub_user *user, const char *room, size_t len,
+			 struct hub_room **out);
+
+/* Leaves `room` (the remaining members get LEAVE with `reason`; an emptied
+ * room is dropped, so `room` may be freed on return). */
+enum hub_result hub_leave(struct hub *hub, struct hub_user *user, struct hub_room *room,
+			  const char *reason, size_t len);
+
+/* Says `text` in `room`: every member, the speaker included, gets SAY with
+ * a fresh id and timestamp; the line joins the room's history. */
+enum hub_result hub_say(struct hub *hub, struct hub_user *user, struct hub_room *room,
+			const char *text, size_t len);
+
+/* Removes `victim` from `room` on behalf of `by`: every member, the victim
+ * included, gets KICK. Here and below, `by` is a registered user (the hub
+ * does not check that it may do this: the dialect does). */
+enum hub_result hub_kick(struct hub *hub, struct hub_user *by, struct hub_room *room,
+			 struct hub_user *victim, const char *reason, size_t len);
+
+/* Sets the topic (truncated to HUB_TOPIC_MAX; empty clears it), remembering
+ * who and when; every member gets TOPIC. */
+void hub_set_topic(struct hub *hub, struct hub_user *by, struct hub_room *room,
+		   const char *text, size_t len);
+
+/* Replaces the room's modes; every member gets MODE (unless nothing changed). */
+void hub_set_modes(struct hub *hub, struct hub_user *by, struct hub_room *room,
+		   const struct hub_room_modes *modes);
+
+/* Replaces a member's flags; every member gets MODE (unless nothing changed). */
+enum hub_result hub_set_member_flags(struct hub *hub, struct hub_user *by,
+				     struct hub_room *room, struct hub_user *target,
+				     uint32_t flags);
+
+/* Delivers `room`'s history to `user` alone, oldest first, as SAY events
+ * with `replay` set: the newest lines whose cost, counted as
+ * `line_overhead` + name length + text length each, fits in `budget`
+ * bytes (SIZE_MAX: all). Returns how many lines were replayed. */
+size_t hub_replay_history(struct hub *hub, struct hub_user *user, struct hub_room *room,
+			  size_t budget, size_t line_overhead);
 
 /* Looks a room up by name (ignoring case); NULL if it has no members. */
 struct hub_room *hub_find_room(const struct hub *hub, const char *name, size_t len);
+
+/* Looks a user up by name (ignoring case); NULL if none. */
+struct hub_user *hub_find_user(const struct hub *hub, const char *name, size_t len);
+
+/* The user's membership of `room`, or NULL. Walks the user's rooms. */
+struct hub_member *hub_membership(const struct hub_user *user, const struct hub_room *room);
 
 /* ---- reading state ---- */
 
 const char *hub_user_name(const struct hub_user *user); /* NUL-terminated */
 size_t hub_user_name_len(const struct hub_user *user);
-struct hub_room *hub_user_room(const struct hub_user *user); /* NULL if none */
+const char *hub_user_origin(const struct hub_user *user, size_t *len);
+const char *hub_user_away(const struct hub_user *user, size_t *len); /* NULL if here */
+size_t hub_user_room_count(const struct hub_user *user);
+void *hub_user_ctx(const struct hub_user *user);
 
 const char *hub_room_name(const struct hub_room *room); /* as first created */
 size_t hub_room_name_len(const struct hub_room *room);
 size_t hub_room_size(const struct hub_room *room);
+uint64_t hub_room_created_ms(const struct hub_room *room);
+const struct hub_room_modes *hub_room_modes(const struct hub_room *room);
+/* Topic text (empty if none), its setter's name and when it was set. */
+const char *hub_room_topic(const struct hub_room *room, size_t *len);
+const char *hub_room_topic_setter(const struct hub_room *room);
+uint64_t hub_room_topic_ms(const struct hub_room *room);
+
+struct hub_user *hub_member_user(const struct hub_member *m);
+struct hub_room *hub_member_room(const struct hub_member *m);
+uint32_t hub_member_flags(const struct hub_member *m);
 
 size_t hub_user_count(const struct hub *hub);
 size_t hub_room_count(const struct hub *hub);
 
 /* Iteration: users in registration order, rooms in creation order, room
- * members in join order. Each returns NULL past the end. The hub must not
- * change during an iteration. */
+ * members in join order, a user's memberships in join order. Each returns
+ * NULL past the end. The hub must not change during an iteration. */
 struct hub_user *hub_first_user(const struct hub *hub);
 struct hub_user *hub_next_user(const struct hub *hub, const struct hub_user *user);
 struct hub_room *hub_first_room(const struct hub *hub);
 struct hub_room *hub_next_room(const struct hub *hub, const struct hub_room *room);
-struct hub_user *hub_first_member(const struct hub_room *room);
-struct hub_user *hub_next_member(const struct hub_room *room, const struct hub_user *user);
+struct hub_member *hub_first_member(const struct hub_room *room);
+struct hub_member *hub_next_member(const struct hub_member *m);
+struct hub_member *hub_first_membership(const struct hub_user *user);
+struct hub_member *hub_next_membership(const struct hub_member *m);
 
 #endif

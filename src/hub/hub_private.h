@@ -1,4 +1,5 @@
-/* hub_private: layouts shared by hub.c and room.c only. */
+/* hub_private: layouts shared by the hub's files (hub.c, user.c, room.c)
+ * only. */
 #ifndef PARLEY_HUB_PRIVATE_H
 #define PARLEY_HUB_PRIVATE_H
 
@@ -7,29 +8,48 @@
 
 struct map;
 
-struct hub_user {
-	struct list hub_link;  /* in hub->users, registration order */
-	struct list room_link; /* in room->members while in a room */
+/* One user in one room, linked into both. */
+struct hub_member {
+	struct list user_link; /* in user->rooms, join order */
+	struct list room_link; /* in room->members, join order */
+	struct hub_user *user;
 	struct hub_room *room;
-	const struct hub_sink *sink;
-	void *ctx;
-	uint8_t name_len;
-	char name[]; /* NUL-terminated */
+	uint32_t flags; /* HUB_MEMBER_* */
 };
 
-/* One history line: the speaker's name then the text, in one block. */
+/* Ordered so the small fields pack at the end (112 bytes on LP64). */
+struct hub_user {
+	struct list hub_link; /* in hub->users, registration order */
+	struct list rooms;    /* struct hub_member.user_link */
+	uint64_t mark; /* == hub->epoch: already reached by this event */
+	const struct hub_sink *sink;
+	void *ctx;
+	char *away;   /* NUL-terminated, NULL while here */
+	char *origin; /* "ident@host", origin_len bytes; NULL if unset */
+	uint32_t nrooms;
+	uint8_t name_len, origin_len;
+	char name[HUB_NAME_MAX + 1]; /* NUL-terminated; changes on rename */
+};
+
+/* One history line: id, time, the speaker's name and origin, then the
+ * text, in one block. */
 struct hub_record {
-	uint8_t from_len;
+	uint64_t id, time_ms;
+	uint8_t from_len, origin_len;
 	uint32_t text_len;
 	char data[];
 };
 
 struct hub_room {
 	struct list hub_link; /* in hub->rooms, creation order */
-	struct list members;  /* struct hub_user.room_link, join order */
+	struct list members;  /* struct hub_member.room_link, join order */
 	uint32_t size;
 	struct hub_record **history; /* ring of hub->cfg.history slots, lazy */
 	uint32_t hist_head, hist_count;
+	uint64_t created_ms, topic_ms;
+	char *topic; /* NUL-terminated, NULL if none */
+	char topic_setter[HUB_NAME_MAX + 1];
+	struct hub_room_modes modes;
 	uint8_t name_len;
 	char name[]; /* NUL-terminated, as first created */
 };
@@ -41,19 +61,30 @@ struct hub {
 	struct list users;
 	struct list rooms;
 	size_t nusers, nrooms;
+	uint64_t last_id;
+	uint64_t epoch; /* bumped per de-duplicated delivery */
+	int slots_taken;
 	bool silent; /* no more deliveries (shutdown) */
 };
 
-/* room.c */
-struct hub_room *room_create(struct hub *hub, const char *name, size_t len);
-void room_add_member(const struct hub *hub, struct hub_room *room, struct hub_user *user);
-void room_remove_member(struct hub *hub, struct hub_user *user);
-void room_record(const struct hub *hub, struct hub_room *room, const struct hub_user *from,
-		 const char *text, size_t len);
-void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event *ev,
-		  const struct hub_user *skip);
-
 /* hub.c */
 void event_release(struct hub_event *ev);
+uint64_t hub_now(const struct hub *hub);
+uint64_t hub_new_id(struct hub *hub);
+/* Fills the acting-user fields of `ev` from `u`. */
+void event_from(struct hub_event *ev, const struct hub_user *u);
+
+/* room.c */
+void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event *ev,
+		  const struct hub_user *skip);
+/* Drops a membership without telling anyone; an emptied room goes. */
+void member_unlink(struct hub *hub, struct hub_member *m);
+
+/* user.c */
+/* Delivers `ev` once to each user sharing a room with `user` (and to
+ * `user` itself if `self`), setting ev->room to the room it reached them
+ * through. */
+void deliver_to_neighbours(struct hub *hub, struct hub_user *user, struct hub_event *ev,
+			   bool self);
 
 #endif

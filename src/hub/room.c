@@ -1,5 +1,6 @@
-/* room: membership, fan-out and the history ring of one room. A room exists
- * while it has members; the last member leaving drops it and its history. */
+/* room: membership, fan-out, topic, modes and the history ring of one room.
+ * A room exists while it has members; the last member leaving drops it, its
+ * topic, modes and history. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,10 +8,11 @@
 #include "util/alloc.h"
 #include "util/map.h"
 
-struct hub_room *room_create(struct hub *hub, const char *name, size_t len)
+static struct hub_room *room_create(struct hub *hub, const char *name, size_t len)
 {
 	struct hub_room *room = xcalloc(1, sizeof(*room) + len + 1);
 	list_init(&room->members);
+	room->created_ms = hub_now(hub);
 	room->name_len = (uint8_t)len;
 	memcpy(room->name, name, len);
 	room->name[len] = '\0';
@@ -29,6 +31,7 @@ static void room_destroy(struct hub *hub, struct hub_room *room)
 	for (uint32_t i = 0; i < room->hist_count; i++)
 		free(room->history[(room->hist_head + i) % cap]);
 	free(room->history);
+	free(room->topic);
 	free(room);
 }
 
@@ -38,62 +41,179 @@ void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event
 	struct list *pos;
 	if (hub->silent)
 		return;
+	ev->room = room->name;
+	ev->room_len = room->name_len;
 	list_for_each(pos, &room->members) {
-		struct hub_user *u = list_entry(pos, struct hub_user, room_link);
+		struct hub_user *u = list_entry(pos, struct hub_member, room_link)->user;
 		if (u != skip)
 			u->sink->deliver(u->ctx, ev);
 	}
 	event_release(ev);
 }
 
-static void announce(const struct hub *hub, struct hub_room *room, enum hub_event_kind kind,
-		     const struct hub_user *who)
+/* Returns false when the room went with its last member. */
+static bool member_detach(struct hub *hub, struct hub_member *m)
 {
-	struct hub_event ev = {
-		.kind = kind,
-		.room = room->name,
-		.room_len = room->name_len,
-		.from = who->name,
-		.from_len = who->name_len,
-	};
-	room_deliver(hub, room, &ev, who);
-}
-
-/* Announces first, so the newcomer never hears of itself. */
-void room_add_member(const struct hub *hub, struct hub_room *room, struct hub_user *user)
-{
-	announce(hub, room, HUB_EV_JOIN, user);
-	list_insert_tail(&room->members, &user->room_link);
-	room->size++;
-	user->room = room;
-}
-
-void room_remove_member(struct hub *hub, struct hub_user *user)
-{
-	struct hub_room *room = user->room;
-	list_remove(&user->room_link);
+	struct hub_room *room = m->room;
+	list_remove(&m->room_link);
+	list_remove(&m->user_link);
+	m->user->nrooms--;
 	room->size--;
-	user->room = NULL;
-	if (room->size == 0) {
-		room_destroy(hub, room);
-		return;
-	}
-	announce(hub, room, HUB_EV_LEAVE, user);
+	free(m);
+	if (room->size > 0)
+		return true;
+	room_destroy(hub, room);
+	return false;
 }
 
-void room_record(const struct hub *hub, struct hub_room *room, const struct hub_user *from,
-		 const char *text, size_t len)
+void member_unlink(struct hub *hub, struct hub_member *m)
+{
+	member_detach(hub, m);
+}
+
+/* ---- joining and leaving ---- */
+
+enum hub_result hub_join(struct hub *hub, struct hub_user *user, const char *name, size_t len,
+			 struct hub_room **out)
+{
+	if (!hub_room_valid(name, len))
+		return HUB_ROOM_INVALID;
+	struct hub_room *room = map_get(hub->rooms_by_name, name, len);
+	if (room && hub_membership(user, room))
+		return HUB_ALREADY_IN;
+	if (!room)
+		room = room_create(hub, name, len);
+	/* Announced first, so the newcomer never hears of itself. */
+	struct hub_event ev = {.kind = HUB_EV_JOIN};
+	event_from(&ev, user);
+	room_deliver(hub, room, &ev, NULL);
+	struct hub_member *m = xcalloc(1, sizeof(*m));
+	m->user = user;
+	m->room = room;
+	m->flags = room->size == 0 ? HUB_MEMBER_OP : 0;
+	list_insert_tail(&room->members, &m->room_link);
+	list_insert_tail(&user->rooms, &m->user_link);
+	room->size++;
+	user->nrooms++;
+	if (out)
+		*out = room;
+	return HUB_OK;
+}
+
+enum hub_result hub_leave(struct hub *hub, struct hub_user *user, struct hub_room *room,
+			  const char *reason, size_t len)
+{
+	struct hub_member *m = hub_membership(user, room);
+	if (!m)
+		return HUB_NOT_IN_ROOM;
+	if (!member_detach(hub, m))
+		return HUB_OK;
+	struct hub_event ev = {.kind = HUB_EV_LEAVE, .text = reason, .text_len = len};
+	event_from(&ev, user);
+	room_deliver(hub, room, &ev, NULL);
+	return HUB_OK;
+}
+
+enum hub_result hub_kick(struct hub *hub, struct hub_user *by, struct hub_room *room,
+			 struct hub_user *victim, const char *reason, size_t len)
+{
+	struct hub_member *m = hub_membership(victim, room);
+	if (!m)
+		return HUB_NOT_IN_ROOM;
+	struct hub_event ev = {
+		.kind = HUB_EV_KICK,
+		.target = victim->name,
+		.target_len = victim->name_len,
+		.text = reason,
+		.text_len = len,
+	};
+	event_from(&ev, by);
+	room_deliver(hub, room, &ev, NULL);
+	member_unlink(hub, m);
+	return HUB_OK;
+}
+
+/* ---- topic and modes ---- */
+
+void hub_set_topic(struct hub *hub, struct hub_user *by, struct hub_room *room,
+		   const char *text, size_t len)
+{
+	if (len > HUB_TOPIC_MAX)
+		len = HUB_TOPIC_MAX;
+	free(room->topic);
+	room->topic = NULL;
+	if (len > 0) {
+		room->topic = xmalloc(len + 1);
+		memcpy(room->topic, text, len);
+		room->topic[len] = '\0';
+	}
+	memcpy(room->topic_setter, by->name, by->name_len + 1u);
+	room->topic_ms = hub_now(hub);
+	struct hub_event ev = {.kind = HUB_EV_TOPIC, .text = room->topic, .text_len = len};
+	event_from(&ev, by);
+	room_deliver(hub, room, &ev, NULL);
+}
+
+static bool modes_equal(const struct hub_room_modes *a, const struct hub_room_modes *b)
+{
+	return a->flags == b->flags && a->limit == b->limit && strcmp(a->key, b->key) == 0;
+}
+
+void hub_set_modes(struct hub *hub, struct hub_user *by, struct hub_room *room,
+		   const struct hub_room_modes *modes)
+{
+	struct hub_room_modes next = *modes;
+	next.key[HUB_KEY_MAX] = '\0';
+	if (modes_equal(&next, &room->modes))
+		return;
+	struct hub_room_modes old = room->modes;
+	room->modes = next;
+	struct hub_event ev = {.kind = HUB_EV_MODE, .modes_old = &old, .modes_new = &room->modes};
+	event_from(&ev, by);
+	room_deliver(hub, room, &ev, NULL);
+}
+
+enum hub_result hub_set_member_flags(struct hub *hub, struct hub_user *by,
+				     struct hub_room *room, struct hub_user *target,
+				     uint32_t flags)
+{
+	struct hub_member *m = hub_membership(target, room);
+	if (!m)
+		return HUB_NOT_IN_ROOM;
+	if (m->flags == flags)
+		return HUB_OK;
+	struct hub_event ev = {
+		.kind = HUB_EV_MODE,
+		.target = target->name,
+		.target_len = target->name_len,
+		.flags_old = m->flags,
+		.flags_new = flags,
+	};
+	m->flags = flags;
+	event_from(&ev, by);
+	room_deliver(hub, room, &ev, NULL);
+	return HUB_OK;
+}
+
+/* ---- saying and history ---- */
+
+static void room_record(const struct hub *hub, struct hub_room *room, const struct hub_event *ev)
 {
 	size_t cap = hub->cfg.history;
 	if (cap == 0)
 		return;
 	if (!room->history)
 		room->history = xcalloc(cap, sizeof(*room->history));
-	struct hub_record *rec = xmalloc(sizeof(*rec) + from->name_len + len);
-	rec->from_len = from->name_len;
-	rec->text_len = (uint32_t)len;
-	memcpy(rec->data, from->name, from->name_len);
-	memcpy(rec->data + from->name_len, text, len);
+	struct hub_record *rec =
+		xmalloc(sizeof(*rec) + ev->from_len + ev->origin_len + ev->text_len);
+	rec->id = ev->id;
+	rec->time_ms = ev->time_ms;
+	rec->from_len = (uint8_t)ev->from_len;
+	rec->origin_len = (uint8_t)ev->origin_len;
+	rec->text_len = (uint32_t)ev->text_len;
+	memcpy(rec->data, ev->from, ev->from_len);
+	memcpy(rec->data + ev->from_len, ev->origin, ev->origin_len);
+	memcpy(rec->data + ev->from_len + ev->origin_len, ev->text, ev->text_len);
 	if (room->hist_count == cap) {
 		free(room->history[room->hist_head]);
 		room->history[room->hist_head] = rec;
@@ -104,27 +224,62 @@ void room_record(const struct hub *hub, struct hub_room *room, const struct hub_
 	}
 }
 
-void hub_replay_history(struct hub *hub, struct hub_user *user)
+enum hub_result hub_say(struct hub *hub, struct hub_user *user, struct hub_room *room,
+			const char *text, size_t len)
 {
-	struct hub_room *room = user->room;
-	if (!room)
-		return;
-	size_t cap = hub->cfg.history;
+	struct hub_event ev = {
+		.kind = HUB_EV_SAY,
+		.id = hub_new_id(hub),
+		.time_ms = hub_now(hub),
+		.text = text,
+		.text_len = len,
+	};
+	event_from(&ev, user);
+	room_record(hub, room, &ev);
+	room_deliver(hub, room, &ev, NULL);
+	return HUB_OK;
+}
+
+static const struct hub_record *history_at(const struct hub *hub, const struct hub_room *room,
+					   uint32_t i)
+{
+	return room->history[(room->hist_head + i) % hub->cfg.history];
+}
+
+size_t hub_replay_history(struct hub *hub, struct hub_user *user, struct hub_room *room,
+			  size_t budget, size_t line_overhead)
+{
 	if (hub->silent)
-		return;
-	for (uint32_t i = 0; i < room->hist_count; i++) {
-		const struct hub_record *rec = room->history[(room->hist_head + i) % cap];
+		return 0;
+	/* Newest first until the budget is spent, then replay oldest first. */
+	uint32_t first = room->hist_count;
+	size_t spent = 0;
+	while (first > 0) {
+		const struct hub_record *rec = history_at(hub, room, first - 1);
+		size_t cost = line_overhead + rec->from_len + rec->text_len;
+		if (cost > budget - spent)
+			break;
+		spent += cost;
+		first--;
+	}
+	for (uint32_t i = first; i < room->hist_count; i++) {
+		const struct hub_record *rec = history_at(hub, room, i);
 		struct hub_event ev = {
 			.kind = HUB_EV_SAY,
 			.replay = true,
+			.id = rec->id,
+			.time_ms = rec->time_ms,
 			.room = room->name,
 			.room_len = room->name_len,
 			.from = rec->data,
 			.from_len = rec->from_len,
-			.text = rec->data + rec->from_len,
+			.origin = rec->data + rec->from_len,
+			.origin_len = rec->origin_len,
+			.text = rec->data + rec->from_len + rec->origin_len,
 			.text_len = rec->text_len,
 		};
 		user->sink->deliver(user->ctx, &ev);
 		event_release(&ev);
 	}
+	return room->hist_count - first;
 }

@@ -13,6 +13,8 @@
 #include "hub/hub.h"
 #include "net/net.h"
 #include "util/alloc.h"
+#include "loop/loop.h"
+#include "util/clock.h"
 #include "util/str.h"
 
 struct proto {
@@ -107,6 +109,14 @@ char *proto_list(char *out, size_t outlen)
 
 /* ---- building ---- */
 
+/* Event timestamps: the loop's cached clock, read once per pass, shifted
+ * to wall time. */
+static uint64_t hub_clock(void *data)
+{
+	const struct wiring *w = data;
+	return loop_now_ms(w->loop) + w->wall_minus_mono_ms;
+}
+
 void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 		 const struct wiring_config *cfg)
 {
@@ -114,11 +124,13 @@ void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 	w->loop = loop;
 	w->log = log;
 	w->cfg = *cfg;
-	struct hub_config hub_cfg = {.history = cfg->history};
+	w->wall_minus_mono_ms = clock_wall_ms() - clock_mono_ms();
+	struct hub_config hub_cfg = {.history = cfg->history, .now_ms = hub_clock, .now_ctx = w};
 	w->hub = hub_create(&hub_cfg);
 	struct chat_config chat_cfg = {
 		.max_line = cfg->max_line,
 		.register_timeout_ms = cfg->register_timeout_ms,
+		.sendq = cfg->sendq,
 	};
 	w->chat = chat_create(w->hub, &chat_cfg);
 	struct net_config net_cfg = {

@@ -65,6 +65,7 @@ struct wiring {
 	struct hub *hub;
 	struct chat *chat;
 	struct net *net;
+	uint64_t wall_minus_mono_ms; /* turns the loop's clock into wall time */
 	struct endpoint **endpoints; /* grows; each endpoint keeps its address */
 	size_t nendpoints;
 	size_t cap;

@@ -16,6 +16,13 @@ uint64_t clock_mono_ms(void)
 	return clock_mono_ns() / 1000000u;
 }
 
+uint64_t clock_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 void clock_format_utc(char out[CLOCK_ISO_LEN])
 {
 	struct timespec ts;

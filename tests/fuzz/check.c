@@ -157,8 +157,9 @@ void check_output(struct world *w, int slot)
 static size_t check_room(const struct hub *hub, const struct hub_room *r)
 {
 	size_t k = 0;
-	for (const struct hub_user *u = hub_first_member(r); u; u = hub_next_member(r, u)) {
-		FUZZ_CHECK(hub_user_room(u) == r);
+	for (const struct hub_member *m = hub_first_member(r); m; m = hub_next_member(m)) {
+		FUZZ_CHECK(hub_member_room(m) == r);
+		FUZZ_CHECK(hub_membership(hub_member_user(m), r) == m);
 		k++;
 	}
 	FUZZ_CHECK(k > 0 && k == hub_room_size(r));
@@ -178,7 +179,9 @@ void check_hub(const struct world *w)
 	for (const struct hub_user *u = hub_first_user(hub); u; u = hub_next_user(hub, u)) {
 		FUZZ_CHECK(hub_name_valid(hub_user_name(u), hub_user_name_len(u)));
 		users++;
-		placed += hub_user_room(u) != NULL;
+		/* Chat's rule: one room at a time. */
+		FUZZ_CHECK(hub_user_room_count(u) <= 1);
+		placed += hub_user_room_count(u);
 	}
 	FUZZ_CHECK(rooms == hub_room_count(hub));
 	FUZZ_CHECK(users == hub_user_count(hub) && users <= 4);

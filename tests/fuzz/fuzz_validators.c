@@ -1,6 +1,7 @@
 /* fuzz_validators: the text checks every chat line passes through —
  * utf8_valid (at every alignment of its eight-byte fast path),
- * chat_check_text, chat_text_blank, hub_name_valid and hub_room_valid —
+ * chat_check_text, chat_text_blank, chat_username_valid, hub_name_valid and
+ * hub_room_valid —
  * each compared with the independent model in reference.h. */
 #include "dialect/chat_parse.h"
 #include "fuzz.h"
@@ -34,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *s = (const char *)data;
 	FUZZ_CHECK(chat_check_text(s, size) == ref_check_text(data, size));
 	FUZZ_CHECK(chat_text_blank(s, size) == ref_blank(data, size));
-	FUZZ_CHECK(hub_name_valid(s, size) == ref_name_valid(data, size));
+	FUZZ_CHECK(chat_username_valid(s, size) == ref_name_valid(data, size));
+	FUZZ_CHECK(hub_name_valid(s, size) == ref_hub_name_valid(data, size));
 	FUZZ_CHECK(hub_room_valid(s, size) == ref_room_valid(data, size));
 	return 0;
 }

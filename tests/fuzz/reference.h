@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 static inline bool ref_utf8_valid(const unsigned char *p, size_t n)
 {
@@ -66,12 +67,23 @@ static inline bool ref_name_valid(const unsigned char *p, size_t n)
 	return true;
 }
 
+/* The hub's rule: chat's characters plus IRC's []\`^{}| anywhere. */
+static inline bool ref_hub_name_valid(const unsigned char *p, size_t n)
+{
+	if (n == 0 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!ref_name_valid(p + i, 1) && !memchr("[]\\`^{}|", p[i], 8))
+			return false;
+	return true;
+}
+
 static inline bool ref_room_valid(const unsigned char *p, size_t n)
 {
 	if (n < 2 || n > 32 || p[0] != '#')
 		return false;
 	for (size_t i = 1; i < n; i++)
-		if (p[i] < 0x21 || p[i] > 0x7E || p[i] == ',')
+		if (p[i] < 0x21 || p[i] > 0x7E || p[i] == ',' || p[i] == ':')
 			return false;
 	return true;
 }

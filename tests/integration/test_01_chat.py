@@ -165,6 +165,23 @@ def test_invalid_room_names(server, room):
     c.expect_no_pending()
 
 
+@pytest.mark.parametrize("room", ["#a:b", "#:", "#a\x07b"])
+def test_room_names_valid_on_irc_too(server, room):
+    """A room name must also be an IRC channel name: no ':' and no BEL."""
+    c = connect(server, "alice")
+    c.send(f"JOIN {room}")
+    c.expect("ERROR Invalid room name" if "\x07" not in room else "ERROR Invalid characters")
+    c.expect_no_pending()
+
+
+@pytest.mark.parametrize("name", ["a[b]", "x|y", "^_^", "{z}", "back`tick", "b\\s"])
+def test_irc_only_nick_characters_are_not_chat_usernames(server, name):
+    c = connect(server)
+    c.send(f"USERNAME {name}")
+    c.expect("ERROR Invalid username")
+    c.register("alice")
+
+
 def test_join_same_room_again(server):
     c = connect(server, "alice", "#general")
     c.send("JOIN #general")
@@ -670,6 +687,31 @@ def test_history_is_dropped_when_room_empties():
         alice.send("JOIN #h")
         alice.expect("OK Joined #h (0 users)")
         alice.expect_no_pending()
+
+
+def test_history_replay_fits_half_the_sendq_and_never_cuts_the_joiner(backend):
+    """--history 2000 with 4 KiB lines holds more than --sendq (4 MiB): the
+    joiner gets the newest lines whose rendering fits in half of --sendq,
+    oldest first, then live lines; nobody is cut as a slow client."""
+    sendq = 4 * 1024 * 1024
+    with Server(backend=backend, args=["--history", "2000"]) as srv:
+        alice = connect(srv, "alice", "#h")
+        pad = "x" * (4096 - len("MSG ") - len("0000 "))
+        texts = [f"{i:04d} {pad}" for i in range(2000)]
+        for start in range(0, len(texts), 50):  # pipelined, echoes read per batch
+            batch = texts[start:start + 50]
+            alice.send_raw("".join(f"MSG {t}\r\n" for t in batch).encode())
+            alice.expect(*[f"ROOM #h alice {t}" for t in batch])
+        rendered = len(f"ROOM #h alice {texts[0]}\r\n")
+        fits = (sendq // 2) // rendered
+        assert 0 < fits < len(texts)
+        bob = connect(srv, "bob")
+        assert bob.join("#h") == ["alice"]
+        bob.expect(*[f"ROOM #h alice {t}" for t in texts[-fits:]])
+        alice.send("MSG live")
+        bob.expect("ROOM #h alice live")
+        bob.expect_no_pending()
+        assert srv.count_log(r"SLOW_CLIENT") == 0
 
 
 # ---------------------------------------------------------------- line limits

@@ -1,21 +1,22 @@
-/* test_hub: hub/ through hub.h only, with fake sinks that record every event
- * they receive (recipient, kind, room, from, text, replay flag), so each test
- * asserts the exact deliveries and their order. Covers name and room-name
- * validation (every byte value, length limits 32/33, '#' rules); register
- * (case-insensitive uniqueness, the name freed on unregister and reusable);
- * join (room created and shown as first created, JOIN to the members already
- * there and never to the joiner, ALREADY_IN in any case, invalid names
- * changing nothing); room moves (LEAVE to the old room before JOIN to the
- * new); leave (LEAVE to the rest, NOT_IN_ROOM, an emptied room gone from
- * hub_find_room, the counts and iteration, its history with it); say (every
- * member once, speaker included, nobody elsewhere); the history ring (last N
- * lines, oldest first, replay flag, joiner only, N = 0 and 1, lines outliving
- * their speaker); privmsg (case-insensitive target, self, NO_SUCH_USER);
- * unregister inside a room; iteration orders; the render cache (one msg per
- * dialect slot per event shared by later recipients, the hub's reference
- * dropped after delivery, a fresh cache for every event); hub_silence; and a
- * seeded random run of 500 users and 50 rooms checked after every operation
- * against a model of membership, creation/registration order and history. */
+/* test_hub: hub/ through hub.h only, with the recording fakes of
+ * hub_fake.h, so each test asserts the exact deliveries and their order.
+ * Covers name and room-name validation (every byte value, IRC's extra name
+ * characters, no ':' in rooms, length limits 32/33, '#' rules); register
+ * (case-insensitive uniqueness, the name freed and reusable); join (room
+ * created and shown as first created, its creator operator, JOIN to the
+ * members already there and never to the joiner, ALREADY_IN in any case,
+ * invalid names changing nothing); many rooms per user (memberships in join
+ * order, lines staying in their room, leaving one room only); leave (LEAVE
+ * with its reason to the rest, NOT_IN_ROOM, an emptied room gone with its
+ * history); say (every member once, speaker included; from outside a
+ * room); the history ring and its byte budget (newest lines that fit,
+ * oldest first, never a partial one); privmsg; unregister (QUIT once per
+ * user sharing any room, with the reason); rename and away (once per user,
+ * the renamer first); topic, kick, room modes and member flags; message ids
+ * and timestamps (counter or supplied by hooks, kept by replays); origins
+ * for prefixes; the render-slot registry and the msgid text form;
+ * iteration orders; the render cache; hub_silence. The random run against
+ * a model is in test_hub_model.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -28,119 +29,9 @@
 #include <cmocka.h>
 
 #include "hub/hub.h"
+#include "hub_fake.h"
 #include "testutil.h"
 #include "util/msg.h"
-
-enum { TEXT_MAX = 128, RENDER_MAX = 256, MAX_USERS = 8 };
-
-/* ---- the recording sink ---- */
-
-struct rec {
-	int to; /* the recipient fake's id */
-	enum hub_event_kind kind;
-	bool replay;
-	char room[HUB_ROOM_MAX + 1];
-	size_t room_len;
-	char from[HUB_NAME_MAX + 1];
-	size_t from_len;
-	char text[TEXT_MAX];
-	size_t text_len;
-	struct msg *found; /* the fake's render slot as it was on arrival */
-	struct msg *held;  /* a reference the fake kept, released by world_clear */
-};
-
-struct world {
-	struct rec *recs;
-	size_t n, cap;
-};
-
-struct fake {
-	struct world *w;
-	int id;
-	int slot;  /* render-cache slot this fake's "dialect" uses; -1: none */
-	bool hold; /* keep a reference to the rendering */
-};
-
-static struct rec *world_push(struct world *w)
-{
-	if (w->n == w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 64;
-		w->recs = realloc(w->recs, w->cap * sizeof(*w->recs));
-		assert_non_null(w->recs);
-	}
-	struct rec *r = &w->recs[w->n++];
-	memset(r, 0, sizeof(*r));
-	return r;
-}
-
-static void world_clear(struct world *w)
-{
-	for (size_t i = 0; i < w->n; i++)
-		if (w->recs[i].held)
-			msg_unref(w->recs[i].held);
-	w->n = 0;
-}
-
-static void world_free(struct world *w)
-{
-	world_clear(w);
-	free(w->recs);
-	w->recs = NULL;
-	w->cap = 0;
-}
-
-static size_t render(const struct hub_event *ev, char *out)
-{
-	int n = snprintf(out, RENDER_MAX, "%d|%d|%.*s|%.*s|", (int)ev->kind, (int)ev->replay,
-			 (int)ev->room_len, ev->room ? ev->room : "", (int)ev->from_len, ev->from);
-	assert_true(n > 0 && (size_t)n + ev->text_len <= RENDER_MAX);
-	if (ev->text_len)
-		memcpy(out + n, ev->text, ev->text_len);
-	return (size_t)n + ev->text_len;
-}
-
-static void fake_deliver(void *ctx, struct hub_event *ev)
-{
-	struct fake *f = ctx;
-	struct rec *r = world_push(f->w);
-	r->to = f->id;
-	r->kind = ev->kind;
-	r->replay = ev->replay;
-	assert_true(ev->room_len <= HUB_ROOM_MAX);
-	assert_true(ev->from_len >= 1 && ev->from_len <= HUB_NAME_MAX);
-	assert_true(ev->text_len < TEXT_MAX);
-	if (ev->kind == HUB_EV_PRIVMSG)
-		assert_int_equal(ev->room_len, 0);
-	else
-		assert_true(ev->room_len >= 2);
-	if (ev->kind == HUB_EV_JOIN || ev->kind == HUB_EV_LEAVE)
-		assert_int_equal(ev->text_len, 0);
-	if (ev->replay)
-		assert_int_equal(ev->kind, HUB_EV_SAY);
-	if (ev->room_len)
-		memcpy(r->room, ev->room, ev->room_len);
-	r->room_len = ev->room_len;
-	memcpy(r->from, ev->from, ev->from_len);
-	r->from_len = ev->from_len;
-	if (ev->text_len)
-		memcpy(r->text, ev->text, ev->text_len);
-	r->text_len = ev->text_len;
-	if (f->slot < 0)
-		return;
-	char want[RENDER_MAX];
-	size_t want_len = render(ev, want);
-	r->found = ev->rendered[f->slot];
-	if (!ev->rendered[f->slot])
-		ev->rendered[f->slot] = msg_copy(want, want_len);
-	/* A cached rendering always belongs to this very event. */
-	struct msg *m = ev->rendered[f->slot];
-	assert_int_equal(m->len, want_len);
-	assert_memory_equal(m->data, want, want_len);
-	if (f->hold)
-		r->held = msg_ref(m);
-}
-
-static const struct hub_sink fake_sink = {.deliver = fake_deliver};
 
 /* ---- a small fixture: a hub and up to MAX_USERS fakes ---- */
 
@@ -165,7 +56,7 @@ static void env_done(struct env *e)
 {
 	for (int i = 0; i < MAX_USERS; i++)
 		if (e->u[i])
-			hub_unregister(e->hub, e->u[i]);
+			hub_unregister(e->hub, e->u[i], "", 0);
 	assert_int_equal(hub_user_count(e->hub), 0);
 	assert_int_equal(hub_room_count(e->hub), 0);
 	assert_null(hub_first_user(e->hub));
@@ -187,28 +78,55 @@ static struct hub_user *add(struct env *e, int i, const char *name)
 
 static void drop(struct env *e, int i)
 {
-	hub_unregister(e->hub, e->u[i]);
+	hub_unregister(e->hub, e->u[i], "", 0);
 	e->u[i] = NULL;
-}
-
-static enum hub_result join(struct env *e, int i, const char *room)
-{
-	return hub_join(e->hub, e->u[i], room, strlen(room));
-}
-
-static enum hub_result say(struct env *e, int i, const char *text)
-{
-	return hub_say(e->hub, e->u[i], text, strlen(text));
-}
-
-static enum hub_result leave(struct env *e, int i, char name_out[HUB_ROOM_MAX + 1])
-{
-	return hub_leave(e->hub, e->u[i], name_out);
 }
 
 static struct hub_room *find(const struct env *e, const char *room)
 {
 	return hub_find_room(e->hub, room, strlen(room));
+}
+
+/* The user's first room (chat users have only that one), or NULL. */
+static struct hub_room *room_of(const struct hub_user *u)
+{
+	const struct hub_member *m = hub_first_membership(u);
+	return m ? hub_member_room(m) : NULL;
+}
+
+static enum hub_result join(struct env *e, int i, const char *room)
+{
+	return hub_join(e->hub, e->u[i], room, strlen(room), NULL);
+}
+
+static enum hub_result leave(struct env *e, int i, const char *room)
+{
+	return hub_leave(e->hub, e->u[i], find(e, room), "", 0);
+}
+
+/* What the chat dialect does on JOIN: leave the one current room first. */
+static enum hub_result move(struct env *e, int i, const char *room)
+{
+	struct hub_room *cur = room_of(e->u[i]);
+	if (cur && cur == find(e, room))
+		return HUB_ALREADY_IN;
+	if (cur && hub_room_valid(room, strlen(room)))
+		assert_int_equal(hub_leave(e->hub, e->u[i], cur, "", 0), HUB_OK);
+	return join(e, i, room);
+}
+
+/* Says `text` in the user's first room, which must exist. */
+static enum hub_result say(struct env *e, int i, const char *text)
+{
+	struct hub_room *r = room_of(e->u[i]);
+	assert_non_null(r);
+	return hub_say(e->hub, e->u[i], r, text, strlen(text));
+}
+
+/* Replays the whole history of the user's first room. */
+static size_t replay(struct env *e, int i)
+{
+	return hub_replay_history(e->hub, e->u[i], room_of(e->u[i]), SIZE_MAX, 0);
 }
 
 /* Asserts that exactly `n` events were recorded, then the helpers below
@@ -259,11 +177,13 @@ static void expect_members(const struct env *e, const char *room, const int *ids
 	struct hub_room *r = find(e, room);
 	assert_non_null(r);
 	size_t n = 0;
-	struct hub_user *m = hub_first_member(r);
+	struct hub_member *m = hub_first_member(r);
 	for (; ids[n] >= 0; n++) {
-		assert_ptr_equal(m, e->u[ids[n]]);
-		assert_ptr_equal(hub_user_room(m), r);
-		m = hub_next_member(r, m);
+		assert_non_null(m);
+		assert_ptr_equal(hub_member_user(m), e->u[ids[n]]);
+		assert_ptr_equal(hub_member_room(m), r);
+		assert_ptr_equal(hub_membership(e->u[ids[n]], r), m);
+		m = hub_next_member(m);
 	}
 	assert_null(m);
 	assert_int_equal(hub_room_size(r), n);
@@ -291,7 +211,7 @@ static void expect_rooms(const struct env *e, const char *const *names)
 static bool name_class(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-';
+	       c == '_' || c == '-' || (c && strchr("[]\\`^{}|", c));
 }
 
 static void test_name_valid(void **state)
@@ -316,6 +236,12 @@ static void test_name_valid(void **state)
 	assert_false(hub_name_valid(guarded_put(&g, name, 33), 33));
 	assert_false(hub_name_valid(guarded_put(&g, name, 40), 40));
 	assert_true(hub_name_valid("aZ09_-", 6));
+	assert_true(hub_name_valid("[a]\\`^{b}|", 10)); /* IRC's extra characters */
+	assert_true(hub_name_valid("9lives", 6));
+	assert_false(hub_name_valid("a!b", 3));
+	assert_false(hub_name_valid("a@b", 3));
+	assert_false(hub_name_valid("a:b", 3));
+	assert_false(hub_name_valid("a*", 2));
 	assert_false(hub_name_valid("a b", 3));
 	assert_false(hub_name_valid("caf\xc3\xa9", 5));
 	assert_false(hub_name_valid("a\0b", 3));
@@ -325,7 +251,7 @@ static void test_name_valid(void **state)
 
 static bool room_char(int c)
 {
-	return c > 0x20 && c < 0x7f && c != ',';
+	return c > 0x20 && c < 0x7f && c != ',' && c != ':';
 }
 
 static void test_room_valid(void **state)
@@ -356,6 +282,8 @@ static void test_room_valid(void **state)
 	assert_true(hub_room_valid("#[]{}|~!", 8));
 	assert_false(hub_room_valid("#a b", 4));
 	assert_false(hub_room_valid("#a,b", 4));
+	assert_false(hub_room_valid("#a:b", 4)); /* would end an IRC parameter */
+	assert_false(hub_room_valid("#a\ab", 4)); /* BEL */
 	assert_false(hub_room_valid("#a\tb", 4));
 	assert_false(hub_room_valid("#a\x7f", 3));
 	assert_false(hub_room_valid("#caf\xc3\xa9", 6));
@@ -384,7 +312,8 @@ static void test_register(void **state)
 	add(&e, 0, "Alice");
 	assert_string_equal(hub_user_name(e.u[0]), "Alice");
 	assert_int_equal(hub_user_name_len(e.u[0]), 5);
-	assert_null(hub_user_room(e.u[0]));
+	assert_null(hub_first_membership(e.u[0]));
+	assert_int_equal(hub_user_room_count(e.u[0]), 0);
 	assert_int_equal(hub_user_count(e.hub), 1);
 
 	/* taken, in any case */
@@ -439,7 +368,8 @@ static void test_join(void **state)
 	struct hub_room *r = find(&e, "#room");
 	assert_non_null(r);
 	assert_ptr_equal(find(&e, "#ROOM"), r);
-	assert_ptr_equal(hub_user_room(e.u[0]), r);
+	assert_ptr_equal(room_of(e.u[0]), r);
+	assert_int_equal(hub_member_flags(hub_membership(e.u[0], r)), HUB_MEMBER_OP);
 	assert_string_equal(hub_room_name(r), "#Room");
 	assert_int_equal(hub_room_size(r), 1);
 	assert_int_equal(hub_room_count(e.hub), 1);
@@ -450,7 +380,8 @@ static void test_join(void **state)
 	expect_count(&e, 1);
 	expect_ev(&e, 0, 0, HUB_EV_JOIN, "#Room", "bob", NULL);
 	clear(&e);
-	assert_ptr_equal(hub_user_room(e.u[1]), r);
+	assert_ptr_equal(room_of(e.u[1]), r);
+	assert_int_equal(hub_member_flags(hub_membership(e.u[1], r)), 0); /* not first */
 	assert_int_equal(hub_room_count(e.hub), 1);
 
 	assert_int_equal(join(&e, 2, "#room"), HUB_OK);
@@ -494,13 +425,13 @@ static void test_join_invalid_changes_nothing(void **state)
 	longest[33] = '\0';
 	static const char *const bad[] = {"a", "ab", "", "#", "#a b", "# ", "#a,b", "#,",
 					  "#a\tb", "#a\x01", "#\x1f", "#a\x7f", "#caf\xc3\xa9",
-					  "#\x80", "a#b", " #a"};
+					  "#\x80", "a#b", " #a", "#a:b", "#:"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(join(&e, 0, bad[i]), HUB_ROOM_INVALID);
 		assert_int_equal(join(&e, 2, bad[i]), HUB_ROOM_INVALID);
 	}
 	assert_int_equal(join(&e, 0, longest), HUB_ROOM_INVALID); /* 33 bytes */
-	assert_int_equal(hub_join(e.hub, e.u[0], "#a\0", 3), HUB_ROOM_INVALID);
+	assert_int_equal(hub_join(e.hub, e.u[0], "#a\0", 3, NULL), HUB_ROOM_INVALID);
 	longest[32] = '\0';
 	assert_int_equal(join(&e, 2, longest), HUB_OK); /* 32 bytes */
 	expect_count(&e, 0);
@@ -510,9 +441,9 @@ static void test_join_invalid_changes_nothing(void **state)
 	env_done(&e);
 }
 
-/* Joining another room while in one: LEAVE to the old room first, then JOIN
- * to the new; the mover hears neither. */
-static void test_move(void **state)
+/* Many rooms per user: joining another room keeps the first; each room's
+ * members hear only of their own room; memberships list in join order. */
+static void test_many_rooms(void **state)
 {
 	(void)state;
 	struct env e;
@@ -520,47 +451,52 @@ static void test_move(void **state)
 	add(&e, 0, "alice");
 	add(&e, 1, "bob");
 	add(&e, 2, "carol");
-	add(&e, 3, "dave");
-	add(&e, 4, "erin");
-	join(&e, 0, "#a");
 	join(&e, 1, "#a");
-	join(&e, 4, "#a");
 	join(&e, 2, "#B");
-	join(&e, 3, "#b");
 	clear(&e);
 
+	assert_int_equal(join(&e, 0, "#a"), HUB_OK);
 	assert_int_equal(join(&e, 0, "#b"), HUB_OK);
-	expect_count(&e, 4);
-	expect_ev(&e, 0, 1, HUB_EV_LEAVE, "#a", "alice", NULL);
-	expect_ev(&e, 1, 4, HUB_EV_LEAVE, "#a", "alice", NULL);
-	expect_ev(&e, 2, 2, HUB_EV_JOIN, "#B", "alice", NULL);
-	expect_ev(&e, 3, 3, HUB_EV_JOIN, "#B", "alice", NULL);
+	assert_int_equal(join(&e, 0, "#c"), HUB_OK);
+	expect_count(&e, 2);
+	expect_ev(&e, 0, 1, HUB_EV_JOIN, "#a", "alice", NULL);
+	expect_ev(&e, 1, 2, HUB_EV_JOIN, "#B", "alice", NULL);
 	clear(&e);
-	expect_members(&e, "#a", (const int[]){1, 4, -1});
-	expect_members(&e, "#b", (const int[]){2, 3, 0, -1});
+	assert_int_equal(hub_user_room_count(e.u[0]), 3);
+	const struct hub_member *m = hub_first_membership(e.u[0]);
+	assert_string_equal(hub_room_name(hub_member_room(m)), "#a");
+	m = hub_next_membership(m);
+	assert_string_equal(hub_room_name(hub_member_room(m)), "#B");
+	assert_int_equal(hub_member_flags(m), 0);
+	m = hub_next_membership(m);
+	assert_string_equal(hub_room_name(hub_member_room(m)), "#c");
+	assert_int_equal(hub_member_flags(m), HUB_MEMBER_OP); /* created it */
+	assert_null(hub_next_membership(m));
+	assert_int_equal(join(&e, 0, "#B"), HUB_ALREADY_IN);
+	expect_members(&e, "#a", (const int[]){1, 0, -1});
+	expect_members(&e, "#b", (const int[]){2, 0, -1});
+	expect_members(&e, "#c", (const int[]){0, -1});
 
-	/* into a new room: LEAVE only */
-	assert_int_equal(join(&e, 1, "#c"), HUB_OK);
-	expect_count(&e, 1);
-	expect_ev(&e, 0, 4, HUB_EV_LEAVE, "#a", "bob", NULL);
+	/* a line in one room stays there */
+	assert_int_equal(hub_say(e.hub, e.u[0], find(&e, "#b"), "in b", 4), HUB_OK);
+	expect_count(&e, 2);
+	expect_ev(&e, 0, 2, HUB_EV_SAY, "#B", "alice", "in b");
+	expect_ev(&e, 1, 0, HUB_EV_SAY, "#B", "alice", "in b");
 	clear(&e);
 
-	/* the last member moving out drops the old room, silently */
-	assert_int_equal(join(&e, 4, "#c"), HUB_OK);
+	/* leaving one room keeps the others; the reason travels with LEAVE */
+	assert_int_equal(hub_leave(e.hub, e.u[0], find(&e, "#a"), "bye a", 5), HUB_OK);
 	expect_count(&e, 1);
-	expect_ev(&e, 0, 1, HUB_EV_JOIN, "#c", "erin", NULL);
+	expect_ev(&e, 0, 1, HUB_EV_LEAVE, "#a", "alice", "bye a");
 	clear(&e);
-	assert_null(find(&e, "#a"));
-	expect_rooms(&e, (const char *const[]){"#B", "#c", NULL});
-
-	/* the sole member of a room moving to a new room */
-	assert_int_equal(join(&e, 1, "#d"), HUB_OK);
-	assert_int_equal(join(&e, 1, "#e"), HUB_OK);
-	assert_null(find(&e, "#d"));
-	expect_count(&e, 1);
-	expect_ev(&e, 0, 4, HUB_EV_LEAVE, "#c", "bob", NULL);
-	clear(&e);
-	expect_rooms(&e, (const char *const[]){"#B", "#c", "#e", NULL});
+	assert_int_equal(hub_user_room_count(e.u[0]), 2);
+	assert_null(hub_membership(e.u[0], find(&e, "#a")));
+	assert_int_equal(leave(&e, 0, "#a"), HUB_NOT_IN_ROOM);
+	assert_int_equal(leave(&e, 0, "#nowhere"), HUB_NOT_IN_ROOM);
+	assert_int_equal(leave(&e, 0, "#c"), HUB_OK); /* the last one out */
+	assert_null(find(&e, "#c"));
+	expect_count(&e, 0);
+	expect_rooms(&e, (const char *const[]){"#a", "#B", NULL});
 	env_done(&e);
 }
 
@@ -574,10 +510,9 @@ static void test_leave(void **state)
 	add(&e, 0, "alice");
 	add(&e, 1, "bob");
 	add(&e, 2, "carol");
-	char name[HUB_ROOM_MAX + 1];
 
-	memset(name, 'Q', sizeof(name));
-	assert_int_equal(leave(&e, 0, name), HUB_NOT_IN_ROOM);
+	assert_int_equal(leave(&e, 0, "#Lobby"), HUB_NOT_IN_ROOM);
+	assert_int_equal(hub_leave(e.hub, e.u[0], NULL, "", 0), HUB_NOT_IN_ROOM);
 	expect_count(&e, 0);
 
 	join(&e, 0, "#Lobby");
@@ -586,26 +521,22 @@ static void test_leave(void **state)
 	say(&e, 0, "remember me");
 	clear(&e);
 
-	memset(name, 'Q', sizeof(name));
-	assert_int_equal(leave(&e, 1, name), HUB_OK);
-	assert_string_equal(name, "#Lobby");
-	assert_null(hub_user_room(e.u[1]));
+	assert_int_equal(leave(&e, 1, "#lobby"), HUB_OK);
+	assert_null(room_of(e.u[1]));
 	expect_count(&e, 2);
 	expect_ev(&e, 0, 0, HUB_EV_LEAVE, "#Lobby", "bob", NULL);
 	expect_ev(&e, 1, 2, HUB_EV_LEAVE, "#Lobby", "bob", NULL);
 	clear(&e);
 	expect_members(&e, "#lobby", (const int[]){0, 2, -1});
-	assert_int_equal(leave(&e, 1, name), HUB_NOT_IN_ROOM);
+	assert_int_equal(leave(&e, 1, "#lobby"), HUB_NOT_IN_ROOM);
 
-	assert_int_equal(leave(&e, 0, name), HUB_OK);
+	assert_int_equal(leave(&e, 0, "#LOBBY"), HUB_OK);
 	expect_count(&e, 1);
 	expect_ev(&e, 0, 2, HUB_EV_LEAVE, "#Lobby", "alice", NULL);
 	clear(&e);
 
 	/* the last one out: no events, the room and its history are gone */
-	memset(name, 'Q', sizeof(name));
-	assert_int_equal(leave(&e, 2, name), HUB_OK);
-	assert_string_equal(name, "#Lobby");
+	assert_int_equal(leave(&e, 2, "#Lobby"), HUB_OK);
 	expect_count(&e, 0);
 	assert_null(find(&e, "#Lobby"));
 	assert_null(find(&e, "#lobby"));
@@ -614,20 +545,9 @@ static void test_leave(void **state)
 
 	/* re-created: the new creator's spelling, and no old history */
 	join(&e, 2, "#LOBBY");
-	hub_replay_history(e.hub, e.u[2]);
+	assert_int_equal(replay(&e, 2), 0);
 	expect_count(&e, 0);
 	expect_rooms(&e, (const char *const[]){"#LOBBY", NULL});
-
-	/* a 32-byte room name comes back whole */
-	char longest[HUB_ROOM_MAX + 1];
-	memset(longest, 'y', HUB_ROOM_MAX);
-	longest[0] = '#';
-	longest[HUB_ROOM_MAX] = '\0';
-	join(&e, 0, longest);
-	memset(name, 'Q', sizeof(name));
-	assert_int_equal(leave(&e, 0, name), HUB_OK);
-	assert_string_equal(name, longest);
-	expect_count(&e, 0);
 	env_done(&e);
 }
 
@@ -662,13 +582,18 @@ static void test_say(void **state)
 	expect_ev(&e, 0, 3, HUB_EV_SAY, "#b", "dave", "anyone?");
 	clear(&e);
 
-	/* not in a room */
-	assert_int_equal(say(&e, 4, "hi"), HUB_NOT_IN_ROOM);
-	expect_count(&e, 0);
+	/* from outside the room (a dialect allowing that, like IRC without
+	 * +n): the members hear it, the speaker does not */
+	assert_int_equal(hub_say(e.hub, e.u[4], find(&e, "#a"), "from outside", 12), HUB_OK);
+	expect_count(&e, 3);
+	expect_ev(&e, 0, 1, HUB_EV_SAY, "#a", "erin", "from outside");
+	expect_ev(&e, 1, 0, HUB_EV_SAY, "#a", "erin", "from outside");
+	expect_ev(&e, 2, 2, HUB_EV_SAY, "#a", "erin", "from outside");
+	clear(&e);
 
 	/* text byte for byte: spaces, tabs, UTF-8, embedded NUL */
 	static const char odd[] = "  a\tb  caf\xc3\xa9 \0 z ";
-	assert_int_equal(hub_say(e.hub, e.u[2], odd, sizeof(odd) - 1), HUB_OK);
+	assert_int_equal(hub_say(e.hub, e.u[2], find(&e, "#a"), odd, sizeof(odd) - 1), HUB_OK);
 	expect_count(&e, 3);
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(e.w.recs[i].text_len, sizeof(odd) - 1);
@@ -678,7 +603,7 @@ static void test_say(void **state)
 	clear(&e);
 
 	/* empty text is the dialect's business; the hub passes it on */
-	assert_int_equal(hub_say(e.hub, e.u[3], "", 0), HUB_OK);
+	assert_int_equal(hub_say(e.hub, e.u[3], find(&e, "#b"), "", 0), HUB_OK);
 	expect_count(&e, 1);
 	expect_ev(&e, 0, 3, HUB_EV_SAY, "#b", "dave", "");
 	clear(&e);
@@ -723,7 +648,7 @@ static void test_history_ring(void **state)
 	assert_int_equal(say(&e, 1, "two"), HUB_OK);
 	clear(&e);
 	assert_int_equal(join(&e, 2, "#HIST"), HUB_OK);
-	hub_replay_history(e.hub, e.u[2]);
+	replay(&e, 2);
 	expect_count(&e, 4);
 	expect_ev(&e, 0, 0, HUB_EV_JOIN, "#Hist", "carol", NULL);
 	expect_ev(&e, 1, 1, HUB_EV_JOIN, "#Hist", "carol", NULL);
@@ -734,7 +659,7 @@ static void test_history_ring(void **state)
 	/* exactly full, then past full: the last 3, oldest first */
 	assert_int_equal(say(&e, 2, "three"), HUB_OK);
 	clear(&e);
-	hub_replay_history(e.hub, e.u[1]);
+	replay(&e, 1);
 	expect_count(&e, 3);
 	expect_replay(&e, 0, 1, "#Hist", "alice", "one");
 	expect_replay(&e, 1, 1, "#Hist", "bob", "two");
@@ -745,7 +670,7 @@ static void test_history_ring(void **state)
 	clear(&e);
 	assert_int_equal(join(&e, 3, "#hist"), HUB_OK);
 	clear(&e);
-	hub_replay_history(e.hub, e.u[3]);
+	replay(&e, 3);
 	expect_count(&e, 3);
 	expect_lines(&e, 0, 3, "#Hist", "alice", 3, 5);
 	clear(&e);
@@ -754,7 +679,7 @@ static void test_history_ring(void **state)
 	for (int k = 6; k <= 40; k++) {
 		say_lines(&e, k % 4, k, k);
 		clear(&e);
-		hub_replay_history(e.hub, e.u[0]);
+		replay(&e, 0);
 		expect_count(&e, 3);
 		char line[32];
 		for (int i = 0; i < 3; i++) {
@@ -767,12 +692,6 @@ static void test_history_ring(void **state)
 		clear(&e);
 	}
 
-	/* not in a room: nothing */
-	char name[HUB_ROOM_MAX + 1];
-	leave(&e, 3, name);
-	clear(&e);
-	hub_replay_history(e.hub, e.u[3]);
-	expect_count(&e, 0);
 	env_done(&e);
 }
 
@@ -787,8 +706,8 @@ static void test_history_zero_and_one(void **state)
 	say_lines(&e, 0, 1, 5);
 	join(&e, 1, "#a");
 	clear(&e);
-	hub_replay_history(e.hub, e.u[1]);
-	hub_replay_history(e.hub, e.u[0]);
+	replay(&e, 1);
+	replay(&e, 0);
 	expect_count(&e, 0);
 	env_done(&e);
 
@@ -796,12 +715,12 @@ static void test_history_zero_and_one(void **state)
 	add(&e, 0, "alice");
 	add(&e, 1, "bob");
 	join(&e, 0, "#a");
-	hub_replay_history(e.hub, e.u[0]);
+	replay(&e, 0);
 	expect_count(&e, 0);
 	say_lines(&e, 0, 1, 5);
 	join(&e, 1, "#a");
 	clear(&e);
-	hub_replay_history(e.hub, e.u[1]);
+	replay(&e, 1);
 	expect_count(&e, 1);
 	expect_replay(&e, 0, 1, "#a", "alice", "line 5");
 	clear(&e);
@@ -826,7 +745,7 @@ static void test_history_lifetime(void **state)
 	drop(&e, 0); /* the speaker is freed; its line stays */
 	clear(&e);
 	join(&e, 2, "#a");
-	hub_replay_history(e.hub, e.u[2]);
+	replay(&e, 2);
 	expect_count(&e, 2);
 	expect_ev(&e, 0, 1, HUB_EV_JOIN, "#a", "carol", NULL);
 	expect_replay(&e, 1, 2, "#a", "alice", "gone soon");
@@ -836,29 +755,28 @@ static void test_history_lifetime(void **state)
 	join(&e, 3, "#b");
 	say(&e, 3, "b only");
 	clear(&e);
-	join(&e, 3, "#a");
-	hub_replay_history(e.hub, e.u[3]);
+	move(&e, 3, "#a");
+	replay(&e, 3);
 	expect_count(&e, 3);
 	expect_ev(&e, 0, 1, HUB_EV_JOIN, "#a", "dave", NULL);
 	expect_ev(&e, 1, 2, HUB_EV_JOIN, "#a", "dave", NULL);
 	expect_replay(&e, 2, 3, "#a", "alice", "gone soon");
 	clear(&e);
 	assert_null(find(&e, "#b"));
-	join(&e, 3, "#b"); /* re-created empty-handed */
-	hub_replay_history(e.hub, e.u[3]);
+	move(&e, 3, "#b"); /* re-created empty-handed */
+	replay(&e, 3);
 	expect_count(&e, 2);
 	expect_ev(&e, 0, 1, HUB_EV_LEAVE, "#a", "dave", NULL);
 	expect_ev(&e, 1, 2, HUB_EV_LEAVE, "#a", "dave", NULL);
 	clear(&e);
 
 	/* everyone leaves #a: its history goes with it */
-	char name[HUB_ROOM_MAX + 1];
-	leave(&e, 1, name);
-	leave(&e, 2, name);
+	leave(&e, 1, "#a");
+	leave(&e, 2, "#a");
 	assert_null(find(&e, "#a"));
 	join(&e, 1, "#A");
 	clear(&e);
-	hub_replay_history(e.hub, e.u[1]);
+	replay(&e, 1);
 	expect_count(&e, 0);
 	expect_rooms(&e, (const char *const[]){"#b", "#A", NULL});
 	env_done(&e);
@@ -891,8 +809,7 @@ static void test_privmsg(void **state)
 	expect_count(&e, 1);
 	expect_ev(&e, 0, 0, HUB_EV_PRIVMSG, NULL, "carol", "hi  there");
 	clear(&e);
-	char name[HUB_ROOM_MAX + 1];
-	leave(&e, 2, name);
+	leave(&e, 2, "#b");
 	assert_int_equal(hub_privmsg(e.hub, e.u[2], "Carol", 5, "note to self", 12), HUB_OK);
 	expect_count(&e, 1);
 	expect_ev(&e, 0, 2, HUB_EV_PRIVMSG, NULL, "carol", "note to self");
@@ -906,7 +823,7 @@ static void test_privmsg(void **state)
 	expect_count(&e, 0);
 	drop(&e, 1);
 	expect_count(&e, 1);
-	expect_ev(&e, 0, 0, HUB_EV_LEAVE, "#a", "Bob", NULL);
+	expect_ev(&e, 0, 0, HUB_EV_QUIT, "#a", "Bob", NULL);
 	clear(&e);
 	assert_int_equal(hub_privmsg(e.hub, e.u[0], "bob", 3, "x", 1), HUB_NO_SUCH_USER);
 	expect_count(&e, 0);
@@ -931,15 +848,15 @@ static void test_unregister_in_room(void **state)
 
 	drop(&e, 1);
 	expect_count(&e, 2);
-	expect_ev(&e, 0, 0, HUB_EV_LEAVE, "#a", "bob", NULL);
-	expect_ev(&e, 1, 2, HUB_EV_LEAVE, "#a", "bob", NULL);
+	expect_ev(&e, 0, 0, HUB_EV_QUIT, "#a", "bob", NULL);
+	expect_ev(&e, 1, 2, HUB_EV_QUIT, "#a", "bob", NULL);
 	clear(&e);
 	expect_members(&e, "#a", (const int[]){0, 2, -1});
 	assert_int_equal(hub_user_count(e.hub), 2);
 
 	/* the name is free again; the newcomer is a stranger to #a */
 	add(&e, 1, "BOB");
-	assert_null(hub_user_room(e.u[1]));
+	assert_null(room_of(e.u[1]));
 	assert_int_equal(hub_privmsg(e.hub, e.u[0], "bob", 3, "new?", 4), HUB_OK);
 	expect_count(&e, 1);
 	expect_ev(&e, 0, 1, HUB_EV_PRIVMSG, NULL, "alice", "new?");
@@ -947,7 +864,7 @@ static void test_unregister_in_room(void **state)
 
 	drop(&e, 0);
 	expect_count(&e, 1);
-	expect_ev(&e, 0, 2, HUB_EV_LEAVE, "#a", "alice", NULL);
+	expect_ev(&e, 0, 2, HUB_EV_QUIT, "#a", "alice", NULL);
 	clear(&e);
 	drop(&e, 2); /* the last member: the room goes, silently */
 	expect_count(&e, 0);
@@ -992,24 +909,24 @@ static void test_iteration_order(void **state)
 	add(&e, 3, "D");
 	add(&e, 1, "B");
 
-	join(&e, 0, "#z");
-	join(&e, 1, "#y");
-	join(&e, 2, "#x");
+	move(&e, 0, "#z");
+	move(&e, 1, "#y");
+	move(&e, 2, "#x");
 	expect_rooms(&e, (const char *const[]){"#z", "#y", "#x", NULL});
-	join(&e, 3, "#Y");
-	join(&e, 0, "#x"); /* #z empties and goes */
+	move(&e, 3, "#Y");
+	move(&e, 0, "#x"); /* #z empties and goes */
 	expect_rooms(&e, (const char *const[]){"#y", "#x", NULL});
-	join(&e, 0, "#Z"); /* re-created: at the end */
+	move(&e, 0, "#Z"); /* re-created: at the end */
 	expect_rooms(&e, (const char *const[]){"#y", "#x", "#Z", NULL});
 
 	/* members in join order; leaving and rejoining goes to the end */
-	join(&e, 1, "#x");
-	join(&e, 3, "#x");
-	join(&e, 0, "#x");
+	move(&e, 1, "#x");
+	move(&e, 3, "#x");
+	move(&e, 0, "#x");
 	expect_members(&e, "#x", (const int[]){2, 1, 3, 0, -1});
 	expect_rooms(&e, (const char *const[]){"#x", NULL});
-	join(&e, 2, "#q");
-	join(&e, 2, "#X");
+	move(&e, 2, "#q");
+	move(&e, 2, "#X");
 	expect_members(&e, "#x", (const int[]){1, 3, 0, 2, -1});
 	expect_rooms(&e, (const char *const[]){"#x", NULL});
 	env_done(&e);
@@ -1055,7 +972,7 @@ static void test_render_cache_one_slot(void **state)
 	say(&e, 0, "second");
 	clear(&e);
 	join(&e, 4, "#r");
-	hub_replay_history(e.hub, e.u[4]);
+	replay(&e, 4);
 	expect_count(&e, 6);
 	struct msg *join_msg = e.w.recs[0].held;
 	assert_null(e.w.recs[0].found);
@@ -1076,8 +993,7 @@ static void test_render_cache_one_slot(void **state)
 	assert_null(e.w.recs[0].found);
 	assert_int_equal(e.w.recs[0].held->refs, 1);
 	clear(&e);
-	char name[HUB_ROOM_MAX + 1];
-	leave(&e, 0, name);
+	leave(&e, 0, "#r");
 	expect_count(&e, 4);
 	assert_int_equal(e.w.recs[0].held->refs, 4);
 	clear(&e);
@@ -1129,7 +1045,7 @@ static void test_render_cache_two_slots(void **state)
 	drop(&e, 3);
 	add(&e, 3, "u3");
 	join(&e, 3, "#mix");
-	hub_replay_history(e.hub, e.u[3]);
+	replay(&e, 3);
 	assert_int_equal(hub_privmsg(e.hub, e.u[0], "u1", 2, "x", 1), HUB_OK);
 	clear(&e);
 	env_done(&e);
@@ -1155,16 +1071,13 @@ static void test_silence(void **state)
 	hub_silence(e.hub);
 	assert_int_equal(say(&e, 1, "after"), HUB_OK);
 	assert_int_equal(join(&e, 2, "#a"), HUB_OK);
-	hub_replay_history(e.hub, e.u[2]);
+	replay(&e, 2);
 	assert_int_equal(hub_privmsg(e.hub, e.u[0], "carol", 5, "pm", 2), HUB_OK);
 	assert_int_equal(hub_privmsg(e.hub, e.u[0], "ghost", 5, "pm", 2), HUB_NO_SUCH_USER);
 	assert_int_equal(join(&e, 2, "#a"), HUB_ALREADY_IN);
 	assert_int_equal(join(&e, 2, "a"), HUB_ROOM_INVALID);
-	char name[HUB_ROOM_MAX + 1];
-	assert_int_equal(leave(&e, 1, name), HUB_OK);
-	assert_string_equal(name, "#a");
-	assert_int_equal(leave(&e, 1, name), HUB_NOT_IN_ROOM);
-	assert_int_equal(say(&e, 1, "x"), HUB_NOT_IN_ROOM);
+	assert_int_equal(leave(&e, 1, "#a"), HUB_OK);
+	assert_int_equal(leave(&e, 1, "#a"), HUB_NOT_IN_ROOM);
 	add(&e, 3, "dave");
 	assert_int_equal(join(&e, 3, "#b"), HUB_OK);
 	expect_members(&e, "#a", (const int[]){0, 2, -1});
@@ -1180,391 +1093,406 @@ static void test_silence(void **state)
 	env_done(&e);
 }
 
-/* ---- the random run against a model ---- */
+/* ---- quits, renames, away: once per user sharing a room ---- */
 
-enum { R_USERS = 500, R_ROOMS = 50, R_HIST = 4, R_OPS = 40000, R_CHECK_EVERY = 200 };
-
-struct mline {
-	char from[HUB_NAME_MAX + 1];
-	char text[32];
-};
-
-struct mroom {
-	bool live;
-	unsigned long seq; /* creation order */
-	char display[HUB_ROOM_MAX + 1];
-	int members[R_USERS];
-	int n;
-	struct mline hist[R_HIST];
-	int hist_head, hist_count;
-};
-
-struct muser {
-	bool live;
-	unsigned long seq; /* registration order */
-	char name[HUB_NAME_MAX + 1];
-	int room; /* model room index, -1 if none */
-	struct hub_user *h;
-};
-
-struct model {
-	struct hub *hub;
-	struct world got, want;
-	struct fake fakes[R_USERS];
-	struct muser users[R_USERS];
-	struct mroom rooms[R_ROOMS];
-	unsigned long seq;
-	unsigned long long rng;
-};
-
-static unsigned rnd(struct model *m, unsigned n)
-{
-	return (unsigned)(test_rand(&m->rng) % n);
-}
-
-/* Flips the case of each letter with probability 1/2. */
-static void random_case(struct model *m, char *s)
-{
-	for (; *s; s++) {
-		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) {
-			if (rnd(m, 2))
-				*s = (char)(*s ^ 0x20);
-		}
-	}
-}
-
-static void user_name(struct model *m, int slot, char *out)
-{
-	snprintf(out, HUB_NAME_MAX + 1, "user_%d-x", slot);
-	random_case(m, out);
-}
-
-static void room_name(struct model *m, int idx, char *out)
-{
-	snprintf(out, HUB_ROOM_MAX + 1, "#room[%d]", idx);
-	random_case(m, out);
-}
-
-static void want_ev(struct model *m, int to, enum hub_event_kind kind, bool replay,
-		    const char *room, const char *from, const char *text)
-{
-	struct rec *r = world_push(&m->want);
-	r->to = to;
-	r->kind = kind;
-	r->replay = replay;
-	r->room_len = room ? strlen(room) : 0;
-	if (room)
-		memcpy(r->room, room, r->room_len + 1);
-	r->from_len = strlen(from);
-	memcpy(r->from, from, r->from_len + 1);
-	r->text_len = text ? strlen(text) : 0;
-	if (text)
-		memcpy(r->text, text, r->text_len);
-}
-
-/* Compares what the fakes recorded with what the model expected, in order. */
-static void compare_and_clear(struct model *m)
-{
-	assert_int_equal(m->got.n, m->want.n);
-	for (size_t i = 0; i < m->got.n; i++) {
-		const struct rec *g = &m->got.recs[i], *w = &m->want.recs[i];
-		assert_int_equal(g->to, w->to);
-		assert_int_equal(g->kind, w->kind);
-		assert_int_equal(g->replay, w->replay);
-		assert_string_equal(g->room, w->room);
-		assert_int_equal(g->room_len, w->room_len);
-		assert_string_equal(g->from, w->from);
-		assert_int_equal(g->text_len, w->text_len);
-		assert_memory_equal(g->text, w->text, w->text_len);
-	}
-	world_clear(&m->got);
-	world_clear(&m->want);
-}
-
-/* Removes `slot` from its model room, expecting LEAVE to those left. */
-static void model_leave(struct model *m, int slot)
-{
-	struct muser *u = &m->users[slot];
-	struct mroom *r = &m->rooms[u->room];
-	int k = 0;
-	while (r->members[k] != slot)
-		k++;
-	memmove(&r->members[k], &r->members[k + 1], (size_t)(r->n - k - 1) * sizeof(int));
-	r->n--;
-	u->room = -1;
-	if (r->n == 0) {
-		r->live = false;
-		r->hist_count = 0;
-		r->hist_head = 0;
-		return;
-	}
-	for (int i = 0; i < r->n; i++)
-		want_ev(m, r->members[i], HUB_EV_LEAVE, false, r->display, u->name, NULL);
-}
-
-static void op_register(struct model *m, int slot)
-{
-	struct muser *u = &m->users[slot];
-	char name[HUB_NAME_MAX + 1];
-	/* now and then, somebody else's name in another case */
-	int other = (int)rnd(m, R_USERS);
-	if (other != slot && m->users[other].live && rnd(m, 4) == 0) {
-		user_name(m, other, name);
-		struct hub_user *h = NULL;
-		assert_int_equal(hub_register(m->hub, name, strlen(name), &fake_sink,
-					      &m->fakes[slot], &h),
-				 HUB_NAME_TAKEN);
-	}
-	user_name(m, slot, name);
-	assert_int_equal(hub_register(m->hub, name, strlen(name), &fake_sink, &m->fakes[slot],
-				      &u->h),
-			 HUB_OK);
-	u->live = true;
-	u->seq = m->seq++;
-	u->room = -1;
-	memcpy(u->name, name, sizeof(name));
-}
-
-static void op_unregister(struct model *m, int slot)
-{
-	struct muser *u = &m->users[slot];
-	if (u->room >= 0)
-		model_leave(m, slot);
-	hub_unregister(m->hub, u->h);
-	u->live = false;
-	u->h = NULL;
-}
-
-static void op_join(struct model *m, int slot)
-{
-	struct muser *u = &m->users[slot];
-	int idx = (int)rnd(m, R_ROOMS);
-	char name[HUB_ROOM_MAX + 1];
-	room_name(m, idx, name);
-	enum hub_result res = hub_join(m->hub, u->h, name, strlen(name));
-	if (u->room == idx) {
-		assert_int_equal(res, HUB_ALREADY_IN);
-		return;
-	}
-	assert_int_equal(res, HUB_OK);
-	if (u->room >= 0)
-		model_leave(m, slot);
-	struct mroom *r = &m->rooms[idx];
-	if (!r->live) {
-		r->live = true;
-		r->seq = m->seq++;
-		memcpy(r->display, name, sizeof(name));
-	}
-	for (int i = 0; i < r->n; i++)
-		want_ev(m, r->members[i], HUB_EV_JOIN, false, r->display, u->name, NULL);
-	r->members[r->n++] = slot;
-	u->room = idx;
-	/* what the chat dialect does next */
-	hub_replay_history(m->hub, u->h);
-	for (int i = 0; i < r->hist_count; i++) {
-		const struct mline *l = &r->hist[(r->hist_head + i) % R_HIST];
-		want_ev(m, slot, HUB_EV_SAY, true, r->display, l->from, l->text);
-	}
-}
-
-static void op_leave(struct model *m, int slot)
-{
-	struct muser *u = &m->users[slot];
-	char name[HUB_ROOM_MAX + 1];
-	enum hub_result res = hub_leave(m->hub, u->h, name);
-	if (u->room < 0) {
-		assert_int_equal(res, HUB_NOT_IN_ROOM);
-		return;
-	}
-	assert_int_equal(res, HUB_OK);
-	assert_string_equal(name, m->rooms[u->room].display);
-	model_leave(m, slot);
-}
-
-static void op_say(struct model *m, int slot, int opno)
-{
-	struct muser *u = &m->users[slot];
-	char text[32];
-	snprintf(text, sizeof(text), "op %d %*s!", opno, (int)rnd(m, 8), "");
-	enum hub_result res = hub_say(m->hub, u->h, text, strlen(text));
-	if (u->room < 0) {
-		assert_int_equal(res, HUB_NOT_IN_ROOM);
-		return;
-	}
-	assert_int_equal(res, HUB_OK);
-	struct mroom *r = &m->rooms[u->room];
-	for (int i = 0; i < r->n; i++)
-		want_ev(m, r->members[i], HUB_EV_SAY, false, r->display, u->name, text);
-	struct mline *l;
-	if (r->hist_count == R_HIST) {
-		l = &r->hist[r->hist_head];
-		r->hist_head = (r->hist_head + 1) % R_HIST;
-	} else {
-		l = &r->hist[(r->hist_head + r->hist_count++) % R_HIST];
-	}
-	memcpy(l->from, u->name, sizeof(l->from));
-	memcpy(l->text, text, sizeof(l->text));
-}
-
-static void op_privmsg(struct model *m, int slot, int opno)
-{
-	struct muser *u = &m->users[slot];
-	int to = (int)rnd(m, R_USERS);
-	char target[HUB_NAME_MAX + 1], text[32];
-	user_name(m, to, target);
-	snprintf(text, sizeof(text), "pm %d", opno);
-	enum hub_result res =
-		hub_privmsg(m->hub, u->h, target, strlen(target), text, strlen(text));
-	if (!m->users[to].live) {
-		assert_int_equal(res, HUB_NO_SUCH_USER);
-		return;
-	}
-	assert_int_equal(res, HUB_OK);
-	want_ev(m, to, HUB_EV_PRIVMSG, false, NULL, u->name, text);
-}
-
-static int by_seq_user(const void *a, const void *b, void *ctx)
-{
-	const struct model *m = ctx;
-	unsigned long x = m->users[*(const int *)a].seq, y = m->users[*(const int *)b].seq;
-	return x < y ? -1 : x > y;
-}
-
-static int by_seq_room(const void *a, const void *b, void *ctx)
-{
-	const struct model *m = ctx;
-	unsigned long x = m->rooms[*(const int *)a].seq, y = m->rooms[*(const int *)b].seq;
-	return x < y ? -1 : x > y;
-}
-
-/* The whole hub against the model: users in registration order, rooms in
- * creation order with their names, sizes and members in join order, each
- * user's room, and lookups of absent rooms. */
-static void check_state(struct model *m)
-{
-	int order[R_USERS];
-	int n = 0;
-	for (int i = 0; i < R_USERS; i++)
-		if (m->users[i].live)
-			order[n++] = i;
-	qsort_r(order, (size_t)n, sizeof(int), by_seq_user, m);
-	assert_int_equal(hub_user_count(m->hub), n);
-	struct hub_user *hu = hub_first_user(m->hub);
-	for (int i = 0; i < n; i++) {
-		const struct muser *u = &m->users[order[i]];
-		assert_ptr_equal(hu, u->h);
-		assert_string_equal(hub_user_name(hu), u->name);
-		hu = hub_next_user(m->hub, hu);
-	}
-	assert_null(hu);
-
-	n = 0;
-	for (int i = 0; i < R_ROOMS; i++)
-		if (m->rooms[i].live)
-			order[n++] = i;
-	qsort_r(order, (size_t)n, sizeof(int), by_seq_room, m);
-	assert_int_equal(hub_room_count(m->hub), n);
-	struct hub_room *hr = hub_first_room(m->hub);
-	for (int i = 0; i < n; i++) {
-		const struct mroom *r = &m->rooms[order[i]];
-		assert_non_null(hr);
-		assert_string_equal(hub_room_name(hr), r->display);
-		assert_int_equal(hub_room_size(hr), r->n);
-		struct hub_user *mem = hub_first_member(hr);
-		for (int k = 0; k < r->n; k++) {
-			assert_ptr_equal(mem, m->users[r->members[k]].h);
-			assert_ptr_equal(hub_user_room(mem), hr);
-			mem = hub_next_member(hr, mem);
-		}
-		assert_null(mem);
-		hr = hub_next_room(m->hub, hr);
-	}
-	assert_null(hr);
-	for (int i = 0; i < R_ROOMS; i++) {
-		char name[HUB_ROOM_MAX + 1];
-		room_name(m, i, name);
-		struct hub_room *r = hub_find_room(m->hub, name, strlen(name));
-		assert_true(m->rooms[i].live == (r != NULL));
-	}
-	for (int i = 0; i < R_USERS; i++) {
-		const struct muser *u = &m->users[i];
-		if (!u->live)
-			continue;
-		struct hub_room *r = hub_user_room(u->h);
-		if (u->room < 0) {
-			assert_null(r);
-		} else {
-			assert_non_null(r);
-			assert_string_equal(hub_room_name(r), m->rooms[u->room].display);
-		}
-	}
-}
-
-static void random_op(struct model *m, int opno)
-{
-	int slot = (int)rnd(m, R_USERS);
-	if (!m->users[slot].live) {
-		op_register(m, slot);
-		return;
-	}
-	unsigned pick = rnd(m, 100);
-	if (pick < 35)
-		op_join(m, slot);
-	else if (pick < 60)
-		op_say(m, slot, opno);
-	else if (pick < 75)
-		op_privmsg(m, slot, opno);
-	else if (pick < 88)
-		op_leave(m, slot);
-	else
-		op_unregister(m, slot);
-}
-
-static void test_random_against_model(void **state)
+/* alice shares #a, #b and #c with bob, #b with carol; dave shares nothing.
+ * Her quit reaches bob once (through #a, her first room), carol once
+ * (through #b) and dave never, with the reason; rooms she held alone go. */
+static void test_quit_once_per_user(void **state)
 {
 	(void)state;
-	struct model *m = calloc(1, sizeof(*m));
-	assert_non_null(m);
-	struct hub_config cfg = {.history = R_HIST};
-	m->hub = hub_create(&cfg);
-	m->rng = 0x9E3779B97F4A7C15ULL;
-	for (int i = 0; i < R_USERS; i++) {
-		/* five "dialects": no rendering, or render-cache slots 0-3 */
-		m->fakes[i] = (struct fake){.w = &m->got, .id = i, .slot = i % 5 - 1};
-		m->users[i].room = -1;
-	}
-	for (int op = 0; op < R_OPS; op++) {
-		random_op(m, op);
-		compare_and_clear(m);
-		if (op % R_CHECK_EVERY == 0)
-			check_state(m);
-	}
-	check_state(m);
-	/* everyone goes, in a shuffled order */
-	int perm[R_USERS];
-	for (int i = 0; i < R_USERS; i++)
-		perm[i] = i;
-	for (int i = R_USERS - 1; i > 0; i--) {
-		int j = (int)rnd(m, (unsigned)i + 1);
-		int t = perm[i];
-		perm[i] = perm[j];
-		perm[j] = t;
-	}
-	for (int i = 0; i < R_USERS; i++) {
-		if (!m->users[perm[i]].live)
-			continue;
-		op_unregister(m, perm[i]);
-		compare_and_clear(m);
-		if (i % 50 == 0)
-			check_state(m);
-	}
-	check_state(m);
-	assert_int_equal(hub_user_count(m->hub), 0);
-	assert_int_equal(hub_room_count(m->hub), 0);
-	hub_destroy(m->hub);
-	world_free(&m->got);
-	world_free(&m->want);
-	free(m);
+	struct env e;
+	env_init(&e, 0);
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	add(&e, 2, "carol");
+	add(&e, 3, "dave");
+	join(&e, 0, "#a");
+	join(&e, 0, "#b");
+	join(&e, 0, "#c");
+	join(&e, 0, "#solo");
+	join(&e, 1, "#c");
+	join(&e, 1, "#b");
+	join(&e, 1, "#a");
+	join(&e, 2, "#b");
+	join(&e, 3, "#d");
+	clear(&e);
+
+	hub_unregister(e.hub, e.u[0], "see you", 7);
+	e.u[0] = NULL;
+	expect_count(&e, 2);
+	expect_ev(&e, 0, 1, HUB_EV_QUIT, "#a", "alice", "see you");
+	expect_ev(&e, 1, 2, HUB_EV_QUIT, "#b", "alice", "see you");
+	clear(&e);
+	assert_null(find(&e, "#solo"));
+	expect_members(&e, "#a", (const int[]){1, -1});
+	expect_members(&e, "#b", (const int[]){1, 2, -1});
+	expect_members(&e, "#c", (const int[]){1, -1});
+	assert_int_equal(hub_user_room_count(e.u[1]), 3);
+
+	/* nobody shares a room with dave: his quit is silent */
+	drop(&e, 3);
+	expect_count(&e, 0);
+	env_done(&e);
+}
+
+static void test_rename(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 4);
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	add(&e, 2, "carol");
+	add(&e, 3, "dave");
+	join(&e, 0, "#a");
+	join(&e, 0, "#b");
+	join(&e, 1, "#a");
+	join(&e, 1, "#b");
+	join(&e, 2, "#b");
+	say(&e, 0, "said as alice");
+	clear(&e);
+
+	assert_int_equal(hub_rename(e.hub, e.u[0], "BOB", 3), HUB_NAME_TAKEN);
+	assert_int_equal(hub_rename(e.hub, e.u[0], "a b", 3), HUB_NAME_INVALID);
+	assert_int_equal(hub_rename(e.hub, e.u[0], "", 0), HUB_NAME_INVALID);
+	assert_int_equal(hub_rename(e.hub, e.u[0], "alice", 5), HUB_OK); /* the same */
+	expect_count(&e, 0);
+
+	/* herself first, then bob once (through #a), carol once (through #b) */
+	assert_int_equal(hub_rename(e.hub, e.u[0], "[Al]|ce", 7), HUB_OK);
+	expect_count(&e, 3);
+	expect_ev(&e, 0, 0, HUB_EV_NICK, "#a", "alice", NULL);
+	expect_ev(&e, 1, 1, HUB_EV_NICK, "#a", "alice", NULL);
+	expect_ev(&e, 2, 2, HUB_EV_NICK, "#b", "alice", NULL);
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(e.w.recs[i].target, "[Al]|ce");
+	clear(&e);
+	assert_string_equal(hub_user_name(e.u[0]), "[Al]|ce");
+	assert_int_equal(hub_user_name_len(e.u[0]), 7);
+	assert_ptr_equal(hub_find_user(e.hub, "[al]|CE", 7), e.u[0]);
+	assert_null(hub_find_user(e.hub, "alice", 5));
+
+	/* the old name is free; lines said before keep the old name */
+	assert_int_equal(hub_rename(e.hub, e.u[3], "Alice", 5), HUB_OK);
+	expect_count(&e, 1); /* dave is in no room: only he hears it */
+	expect_at(&e, 0, 3, HUB_EV_NICK, false, NULL, "dave", NULL);
+	clear(&e);
+	assert_int_equal(hub_privmsg(e.hub, e.u[1], "[AL]|CE", 7, "hi", 2), HUB_OK);
+	expect_ev(&e, 0, 0, HUB_EV_PRIVMSG, NULL, "bob", "hi");
+	clear(&e);
+	join(&e, 3, "#a");
+	clear(&e);
+	replay(&e, 3);
+	expect_count(&e, 1);
+	expect_replay(&e, 0, 3, "#a", "alice", "said as alice");
+	clear(&e);
+
+	/* a change of case only is a rename */
+	assert_int_equal(hub_rename(e.hub, e.u[1], "BOB", 3), HUB_OK);
+	assert_string_equal(hub_user_name(e.u[1]), "BOB");
+	expect_count(&e, 4); /* bob, then [Al]|ce, dave (#a) and carol (#b) */
+	expect_ev(&e, 0, 1, HUB_EV_NICK, "#a", "bob", NULL);
+	expect_ev(&e, 1, 0, HUB_EV_NICK, "#a", "bob", NULL);
+	expect_ev(&e, 2, 3, HUB_EV_NICK, "#a", "bob", NULL);
+	expect_ev(&e, 3, 2, HUB_EV_NICK, "#b", "bob", NULL);
+	clear(&e);
+	env_done(&e);
+}
+
+static void test_away(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 0);
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	add(&e, 2, "carol");
+	join(&e, 0, "#a");
+	join(&e, 0, "#b");
+	join(&e, 1, "#a");
+	join(&e, 1, "#b");
+	clear(&e);
+	size_t len = 99;
+	assert_null(hub_user_away(e.u[0], &len));
+	assert_int_equal(len, 0);
+
+	hub_set_away(e.hub, e.u[0], "", 0); /* not away: nothing to say */
+	expect_count(&e, 0);
+	hub_set_away(e.hub, e.u[0], "lunch", 5);
+	expect_count(&e, 1);
+	expect_ev(&e, 0, 1, HUB_EV_AWAY, "#a", "alice", "lunch");
+	clear(&e);
+	assert_string_equal(hub_user_away(e.u[0], &len), "lunch");
+	assert_int_equal(len, 5);
+	hub_set_away(e.hub, e.u[0], "", 0);
+	expect_count(&e, 1);
+	expect_ev(&e, 0, 1, HUB_EV_AWAY, "#a", "alice", NULL);
+	clear(&e);
+	assert_null(hub_user_away(e.u[0], &len));
+
+	/* kept text is bounded */
+	char big[HUB_AWAY_MAX + 50];
+	memset(big, 'z', sizeof(big));
+	hub_set_away(e.hub, e.u[2], big, sizeof(big));
+	expect_count(&e, 0); /* carol shares no room */
+	hub_user_away(e.u[2], &len);
+	assert_int_equal(len, HUB_AWAY_MAX);
+	env_done(&e);
+}
+
+/* ---- topic, kick, modes ---- */
+
+static uint64_t fake_clock(void *ctx)
+{
+	return *(const uint64_t *)ctx;
+}
+
+static void test_topic_kick_modes(void **state)
+{
+	(void)state;
+	struct env e;
+	uint64_t now = 1700000000123ULL;
+	memset(&e, 0, sizeof(e));
+	struct hub_config cfg = {.now_ms = fake_clock, .now_ctx = &now};
+	e.hub = hub_create(&cfg);
+	for (int i = 0; i < MAX_USERS; i++)
+		e.f[i] = (struct fake){.w = &e.w, .id = i, .slot = 0, .hold = false};
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	add(&e, 2, "carol");
+	join(&e, 0, "#t");
+	join(&e, 1, "#t");
+	join(&e, 2, "#t");
+	clear(&e);
+	struct hub_room *r = find(&e, "#t");
+	assert_int_equal(hub_room_created_ms(r), now);
+
+	size_t len = 99;
+	assert_string_equal(hub_room_topic(r, &len), "");
+	assert_int_equal(len, 0);
+	now += 5;
+	hub_set_topic(e.hub, e.u[1], r, "news", 4);
+	expect_count(&e, 3);
+	for (int i = 0; i < 3; i++)
+		expect_ev(&e, (size_t)i, i, HUB_EV_TOPIC, "#t", "bob", "news");
+	clear(&e);
+	assert_string_equal(hub_room_topic(r, &len), "news");
+	assert_string_equal(hub_room_topic_setter(r), "bob");
+	assert_int_equal(hub_room_topic_ms(r), now);
+
+	/* modes: stored, broadcast once, nothing when unchanged */
+	struct hub_room_modes md = {.flags = HUB_ROOM_TOPIC_LOCK | HUB_ROOM_NO_OUTSIDE,
+				    .limit = 10};
+	strcpy(md.key, "sesame");
+	hub_set_modes(e.hub, e.u[0], r, &md);
+	expect_count(&e, 3);
+	expect_ev(&e, 0, 0, HUB_EV_MODE, "#t", "alice", NULL);
+	clear(&e);
+	assert_int_equal(hub_room_modes(r)->flags, md.flags);
+	assert_int_equal(hub_room_modes(r)->limit, 10);
+	assert_string_equal(hub_room_modes(r)->key, "sesame");
+	hub_set_modes(e.hub, e.u[0], r, &md);
+	expect_count(&e, 0);
+
+	/* member flags */
+	assert_int_equal(hub_set_member_flags(e.hub, e.u[0], r, e.u[2], HUB_MEMBER_VOICE),
+			 HUB_OK);
+	expect_count(&e, 3);
+	expect_ev(&e, 2, 2, HUB_EV_MODE, "#t", "alice", NULL);
+	assert_string_equal(e.w.recs[2].target, "carol");
+	clear(&e);
+	assert_int_equal(hub_member_flags(hub_membership(e.u[2], r)), HUB_MEMBER_VOICE);
+	assert_int_equal(hub_set_member_flags(e.hub, e.u[0], r, e.u[2], HUB_MEMBER_VOICE),
+			 HUB_OK);
+	expect_count(&e, 0);
+
+	/* kick: everyone hears, the victim included, then it is out */
+	assert_int_equal(hub_kick(e.hub, e.u[0], r, e.u[1], "behave", 6), HUB_OK);
+	expect_count(&e, 3);
+	expect_ev(&e, 0, 0, HUB_EV_KICK, "#t", "alice", "behave");
+	expect_ev(&e, 1, 1, HUB_EV_KICK, "#t", "alice", "behave");
+	expect_ev(&e, 2, 2, HUB_EV_KICK, "#t", "alice", "behave");
+	assert_string_equal(e.w.recs[1].target, "bob");
+	clear(&e);
+	expect_members(&e, "#t", (const int[]){0, 2, -1});
+	assert_int_equal(hub_kick(e.hub, e.u[0], r, e.u[1], "", 0), HUB_NOT_IN_ROOM);
+	assert_int_equal(hub_set_member_flags(e.hub, e.u[0], r, e.u[1], 0), HUB_NOT_IN_ROOM);
+	expect_count(&e, 0);
+	env_done(&e);
+}
+
+/* ---- ids, time, origin, render slots ---- */
+
+static uint64_t ids_from_store(void *ctx)
+{
+	uint64_t *next = ctx;
+	return *next += 10;
+}
+
+static void test_ids_time_origin(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 4);
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	join(&e, 0, "#a");
+	join(&e, 1, "#a");
+	hub_set_origin(e.u[0], "al@example.org", 14);
+	size_t len;
+	assert_string_equal(hub_user_origin(e.u[1], &len), "");
+	assert_int_equal(len, 0);
+	clear(&e);
+
+	/* ids: 1, 2, 3... across rooms and private messages; no clock: 0 */
+	say(&e, 0, "one");
+	hub_privmsg(e.hub, e.u[0], "bob", 3, "two", 3);
+	say(&e, 1, "three");
+	expect_count(&e, 5);
+	assert_int_equal(e.w.recs[0].id, 1);
+	assert_int_equal(e.w.recs[1].id, 1);
+	assert_int_equal(e.w.recs[2].id, 2);
+	assert_int_equal(e.w.recs[3].id, 3);
+	assert_int_equal(e.w.recs[0].time_ms, 0);
+	clear(&e);
+	/* replay keeps the original ids */
+	add(&e, 2, "carol");
+	join(&e, 2, "#a");
+	clear(&e);
+	replay(&e, 2);
+	expect_count(&e, 2);
+	assert_int_equal(e.w.recs[0].id, 1);
+	assert_int_equal(e.w.recs[1].id, 3);
+	clear(&e);
+	env_done(&e);
+
+	/* a store supplies ids; the loop's clock supplies time; the origin
+	 * travels with live lines and their history */
+	uint64_t next = 1000, now = 42;
+	memset(&e, 0, sizeof(e));
+	struct hub_config cfg = {.history = 2, .now_ms = fake_clock, .now_ctx = &now,
+				 .next_id = ids_from_store, .id_ctx = &next};
+	e.hub = hub_create(&cfg);
+	for (int i = 0; i < MAX_USERS; i++)
+		e.f[i] = (struct fake){.w = &e.w, .id = i, .slot = -1};
+	add(&e, 0, "alice");
+	hub_set_origin(e.u[0], "al@example.org", 14);
+	join(&e, 0, "#a");
+	hub_say(e.hub, e.u[0], find(&e, "#a"), "x", 1);
+	expect_count(&e, 1);
+	assert_int_equal(e.w.recs[0].id, 1010);
+	assert_int_equal(e.w.recs[0].time_ms, 42);
+	clear(&e);
+	now = 99;
+	add(&e, 1, "bob");
+	join(&e, 1, "#a");
+	clear(&e);
+	replay(&e, 1);
+	assert_int_equal(e.w.recs[0].id, 1010);
+	assert_int_equal(e.w.recs[0].time_ms, 42);
+	env_done(&e);
+}
+
+/* The origin a renderer puts in "nick!ident@host": on live events from the
+ * user, on replays from the record. */
+static void origin_deliver(void *ctx, struct hub_event *ev)
+{
+	char *out = ctx;
+	snprintf(out, 64, "%.*s!%.*s", (int)ev->from_len, ev->from, (int)ev->origin_len,
+		 ev->origin);
+}
+
+static void test_origin_in_events(void **state)
+{
+	(void)state;
+	static const struct hub_sink sink = {.deliver = origin_deliver};
+	struct hub_config cfg = {.history = 1};
+	struct hub *hub = hub_create(&cfg);
+	char seen_a[64] = "", seen_b[64] = "";
+	struct hub_user *a, *b;
+	assert_int_equal(hub_register(hub, "alice", 5, &sink, seen_a, &a), HUB_OK);
+	assert_int_equal(hub_register(hub, "bob", 3, &sink, seen_b, &b), HUB_OK);
+	char longest[HUB_ORIGIN_MAX + 20];
+	memset(longest, 'h', sizeof(longest));
+	hub_set_origin(a, longest, sizeof(longest)); /* truncated */
+	size_t len;
+	hub_user_origin(a, &len);
+	assert_int_equal(len, HUB_ORIGIN_MAX);
+	hub_set_origin(a, "alice@10.0.0.1", 14);
+	struct hub_room *r;
+	assert_int_equal(hub_join(hub, a, "#o", 2, &r), HUB_OK);
+	assert_int_equal(hub_join(hub, b, "#o", 2, NULL), HUB_OK);
+	assert_string_equal(seen_a, "bob!");
+	hub_say(hub, a, r, "hi", 2);
+	assert_string_equal(seen_b, "alice!alice@10.0.0.1");
+	hub_unregister(hub, a, "", 0);
+	assert_string_equal(seen_b, "alice!alice@10.0.0.1");
+	strcpy(seen_b, "");
+	assert_int_equal(hub_replay_history(hub, b, r, SIZE_MAX, 0), 1);
+	assert_string_equal(seen_b, "alice!alice@10.0.0.1");
+	hub_unregister(hub, b, "", 0);
+	hub_destroy(hub);
+}
+
+static void test_render_slots_and_msgid(void **state)
+{
+	(void)state;
+	struct hub_config cfg = {0};
+	struct hub *hub = hub_create(&cfg);
+	for (int i = 0; i < HUB_RENDER_SLOTS; i++)
+		assert_int_equal(hub_render_slot(hub), i);
+	assert_int_equal(hub_render_slot(hub), -1);
+	assert_int_equal(hub_render_slot(hub), -1);
+	hub_destroy(hub);
+
+	char out[HUB_MSGID_LEN + 1] = {0};
+	hub_msgid_format(1, out);
+	assert_string_equal(out, "0000000000000001");
+	hub_msgid_format(0x0123456789abcdefULL, out);
+	assert_string_equal(out, "0123456789abcdef");
+	hub_msgid_format(UINT64_MAX, out);
+	assert_string_equal(out, "ffffffffffffffff");
+	assert_int_equal(out[HUB_MSGID_LEN], '\0'); /* nothing written past */
+}
+
+/* ---- history within a byte budget ---- */
+
+static void test_history_budget(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 10);
+	add(&e, 0, "ab"); /* each line costs overhead + 2 + text length */
+	add(&e, 1, "cd");
+	join(&e, 0, "#a");
+	say_lines(&e, 0, 1, 5); /* "line N": 6 bytes, so 8 + overhead each */
+	join(&e, 1, "#a");
+	clear(&e);
+	struct hub_room *r = find(&e, "#a");
+
+	/* everything fits */
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 5 * 10, 2), 5);
+	expect_lines(&e, 0, 1, "#a", "ab", 1, 5);
+	clear(&e);
+	/* one byte short of all five: the newest four, oldest first */
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 5 * 10 - 1, 2), 4);
+	expect_count(&e, 4);
+	expect_lines(&e, 0, 1, "#a", "ab", 2, 5);
+	clear(&e);
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 10, 2), 1);
+	expect_lines(&e, 0, 1, "#a", "ab", 5, 5);
+	clear(&e);
+	/* not even the newest line fits: nothing, never a cut line */
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 9, 2), 0);
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 0, 0), 0);
+	expect_count(&e, 0);
+	/* a long newest line does not let older short ones jump the queue */
+	say(&e, 0, "a much longer line than the others");
+	clear(&e);
+	assert_int_equal(hub_replay_history(e.hub, e.u[1], r, 30, 0), 0);
+	expect_count(&e, 0);
+	env_done(&e);
 }
 
 int main(void)
@@ -1575,7 +1503,7 @@ int main(void)
 		cmocka_unit_test(test_register),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_join_invalid_changes_nothing),
-		cmocka_unit_test(test_move),
+		cmocka_unit_test(test_many_rooms),
 		cmocka_unit_test(test_leave),
 		cmocka_unit_test(test_say),
 		cmocka_unit_test(test_history_ring),
@@ -1587,7 +1515,14 @@ int main(void)
 		cmocka_unit_test(test_render_cache_one_slot),
 		cmocka_unit_test(test_render_cache_two_slots),
 		cmocka_unit_test(test_silence),
-		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_quit_once_per_user),
+		cmocka_unit_test(test_rename),
+		cmocka_unit_test(test_away),
+		cmocka_unit_test(test_topic_kick_modes),
+		cmocka_unit_test(test_ids_time_origin),
+		cmocka_unit_test(test_origin_in_events),
+		cmocka_unit_test(test_render_slots_and_msgid),
+		cmocka_unit_test(test_history_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,155 @@
+/* user: registering, renaming, away state, private messages and quitting,
+ * and the de-duplicated delivery to every user who shares a room with
+ * someone (QUIT, NICK and AWAY reach each of them once, however many rooms
+ * they share). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/hub_private.h"
+#include "util/alloc.h"
+#include "util/map.h"
+
+/* A per-delivery epoch marks who was reached, so nothing is allocated per
+ * recipient and a user in many shared rooms hears once. */
+void deliver_to_neighbours(struct hub *hub, struct hub_user *user, struct hub_event *ev,
+			   bool self)
+{
+	if (hub->silent)
+		return;
+	uint64_t epoch = ++hub->epoch;
+	const struct hub_member *first = hub_first_membership(user);
+	ev->room = first ? first->room->name : NULL;
+	ev->room_len = first ? first->room->name_len : 0;
+	user->mark = epoch;
+	if (self)
+		user->sink->deliver(user->ctx, ev);
+	struct list *pos, *mpos;
+	list_for_each(pos, &user->rooms) {
+		struct hub_room *room = list_entry(pos, struct hub_member, user_link)->room;
+		ev->room = room->name;
+		ev->room_len = room->name_len;
+		list_for_each(mpos, &room->members) {
+			struct hub_user *u = list_entry(mpos, struct hub_member, room_link)->user;
+			if (u->mark != epoch) {
+				u->mark = epoch;
+				u->sink->deliver(u->ctx, ev);
+			}
+		}
+		event_release(ev);
+	}
+	event_release(ev);
+}
+
+enum hub_result hub_register(struct hub *hub, const char *name, size_t len,
+			     const struct hub_sink *sink, void *ctx, struct hub_user **out)
+{
+	if (!hub_name_valid(name, len))
+		return HUB_NAME_INVALID;
+	if (map_get(hub->users_by_name, name, len))
+		return HUB_NAME_TAKEN;
+	struct hub_user *u = xcalloc(1, sizeof(*u));
+	list_init(&u->rooms);
+	u->sink = sink;
+	u->ctx = ctx;
+	u->name_len = (uint8_t)len;
+	memcpy(u->name, name, len);
+	map_put(hub->users_by_name, u);
+	list_insert_tail(&hub->users, &u->hub_link);
+	hub->nusers++;
+	*out = u;
+	return HUB_OK;
+}
+
+void hub_set_origin(struct hub_user *user, const char *origin, size_t len)
+{
+	if (len > HUB_ORIGIN_MAX)
+		len = HUB_ORIGIN_MAX;
+	free(user->origin);
+	user->origin = NULL;
+	user->origin_len = (uint8_t)len;
+	if (len > 0) {
+		user->origin = xmalloc(len);
+		memcpy(user->origin, origin, len);
+	}
+}
+
+void hub_unregister(struct hub *hub, struct hub_user *user, const char *reason, size_t len)
+{
+	struct hub_event ev = {.kind = HUB_EV_QUIT, .text = reason, .text_len = len};
+	event_from(&ev, user);
+	deliver_to_neighbours(hub, user, &ev, false);
+	while (!list_empty(&user->rooms))
+		member_unlink(hub, list_entry(user->rooms.next, struct hub_member, user_link));
+	map_remove(hub->users_by_name, user->name, user->name_len);
+	list_remove(&user->hub_link);
+	hub->nusers--;
+	free(user->away);
+	free(user->origin);
+	free(user);
+}
+
+enum hub_result hub_rename(struct hub *hub, struct hub_user *user, const char *name, size_t len)
+{
+	if (!hub_name_valid(name, len))
+		return HUB_NAME_INVALID;
+	const struct hub_user *holder = map_get(hub->users_by_name, name, len);
+	if (holder && holder != user)
+		return HUB_NAME_TAKEN;
+	if (len == user->name_len && memcmp(name, user->name, len) == 0)
+		return HUB_OK;
+	char old[HUB_NAME_MAX + 1];
+	size_t old_len = user->name_len;
+	memcpy(old, user->name, old_len + 1);
+	map_remove(hub->users_by_name, user->name, user->name_len);
+	memcpy(user->name, name, len);
+	user->name[len] = '\0';
+	user->name_len = (uint8_t)len;
+	map_put(hub->users_by_name, user);
+	struct hub_event ev = {.kind = HUB_EV_NICK, .target = user->name, .target_len = len};
+	event_from(&ev, user);
+	ev.from = old;
+	ev.from_len = old_len;
+	deliver_to_neighbours(hub, user, &ev, true);
+	return HUB_OK;
+}
+
+void hub_set_away(struct hub *hub, struct hub_user *user, const char *text, size_t len)
+{
+	if (len == 0 && !user->away)
+		return;
+	if (len > HUB_AWAY_MAX)
+		len = HUB_AWAY_MAX;
+	free(user->away);
+	user->away = NULL;
+	if (len > 0) {
+		user->away = xmalloc(len + 1);
+		memcpy(user->away, text, len);
+		user->away[len] = '\0';
+	}
+	struct hub_event ev = {.kind = HUB_EV_AWAY, .text = user->away, .text_len = len};
+	event_from(&ev, user);
+	deliver_to_neighbours(hub, user, &ev, false);
+}
+
+enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *to,
+			    size_t to_len, const char *text, size_t len)
+{
+	struct hub_user *target = map_get(hub->users_by_name, to, to_len);
+	if (!target)
+		return HUB_NO_SUCH_USER;
+	if (hub->silent)
+		return HUB_OK;
+	struct hub_event ev = {
+		.kind = HUB_EV_PRIVMSG,
+		.id = hub_new_id(hub),
+		.time_ms = hub_now(hub),
+		.target = target->name,
+		.target_len = target->name_len,
+		.text = text,
+		.text_len = len,
+	};
+	event_from(&ev, from);
+	target->sink->deliver(target->ctx, &ev);
+	event_release(&ev);
+	return HUB_OK;
+}
