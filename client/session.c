@@ -84,7 +84,7 @@ static size_t too_long(struct session *s, struct conn *c, const struct codec_uni
 	/* A frame stream cannot be resynchronised after a bad length. */
 	s->end = END_OVERSIZE;
 	s->oversize = u->len;
-	conn_close(c, "oversize");
+	conn_close(c, CONN_CLOSE_OVERSIZE);
 	return left;
 }
 
@@ -122,7 +122,7 @@ static void on_eof(struct conn *c)
 	bool cut = s->partial > 0 && s->proto == PROTO_FRAME;
 	if (s->end == END_NONE)
 		s->end = cut ? END_TRUNCATED : END_PEER_EOF;
-	conn_close(c, "eof");
+	conn_close(c, CONN_CLOSE_EOF);
 }
 
 static void on_close(struct conn *c)
@@ -130,7 +130,7 @@ static void on_close(struct conn *c)
 	struct session *s = conn_session(c);
 	if (s->end == END_NONE) {
 		s->end = END_PEER_LOST;
-		s->lost_reason = conn_close_reason(c);
+		s->lost_reason = conn_close_reason_name(conn_close_reason(c));
 	}
 	s->conn = NULL;
 	if (!s->destroying && s->ev->on_end)
@@ -253,9 +253,9 @@ void session_close(struct session *s, bool flush_first)
 	if (s->end == END_NONE)
 		s->end = END_LOCAL;
 	if (flush_first)
-		conn_close_after_flush(s->conn, "local");
+		conn_close_after_flush(s->conn, CONN_CLOSE_LOCAL);
 	else
-		conn_close(s->conn, "local");
+		conn_close(s->conn, CONN_CLOSE_LOCAL);
 }
 
 /* ---- judgement ---- */

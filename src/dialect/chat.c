@@ -77,7 +77,7 @@ static size_t chat_data(struct conn *c, const char *data, size_t len)
 static void chat_eof(struct conn *c)
 {
 	chat_depart(conn_session(c));
-	conn_close_after_flush(c, "eof");
+	conn_close_after_flush(c, CONN_CLOSE_EOF);
 }
 
 static void chat_timeout(struct conn *c)
@@ -86,7 +86,7 @@ static void chat_timeout(struct conn *c)
 	if (s->user)
 		return;
 	reply_error(s, ERR_REGISTER_TIMEOUT);
-	conn_close_after_flush(c, "register-timeout");
+	conn_close_after_flush(c, CONN_CLOSE_REGISTER_TIMEOUT);
 }
 
 static void chat_shutdown(struct conn *c)

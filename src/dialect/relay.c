@@ -135,7 +135,7 @@ static size_t relay_data(struct conn *c, const char *data, size_t len)
 			log_oversize(m, unit.len);
 			/* A frame stream cannot resynchronise after a bad length. */
 			if (m->relay->mode == RELAY_FRAMES)
-				conn_close(c, "oversize");
+				conn_close(c, CONN_CLOSE_OVERSIZE);
 		}
 	}
 	if (codec.kind == CODEC_LINE)
@@ -146,7 +146,7 @@ static size_t relay_data(struct conn *c, const char *data, size_t len)
 static void relay_eof(struct conn *c)
 {
 	depart(conn_session(c));
-	conn_close_after_flush(c, "eof");
+	conn_close_after_flush(c, CONN_CLOSE_EOF);
 }
 
 static void relay_describe(const struct conn *c, char *out, size_t outlen)
