@@ -206,6 +206,11 @@ void reply_roomlist(struct chat_session *s, const struct hub *hub)
 
 /* ---- hub events ---- */
 
+size_t chat_largest_line(size_t max_line)
+{
+	return sizeof("ROOM ") - 1 + HUB_ROOM_MAX + 1 + HUB_NAME_MAX + 1 + max_line + 2;
+}
+
 static struct msg *render_event(const struct hub_event *ev)
 {
 	struct piece room = STR(ev->room, ev->room_len), from = STR(ev->from, ev->from_len);

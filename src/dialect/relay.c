@@ -51,6 +51,11 @@ void relay_destroy(struct relay *r)
 	free(r);
 }
 
+size_t relay_largest_unit(enum relay_mode mode, size_t max_unit)
+{
+	return max_unit + (mode == RELAY_FRAMES ? FRAME_HEADER : 2);
+}
+
 static void relay_open(struct conn *c, void *data)
 {
 	struct relay_member *m = xcalloc(1, sizeof(*m));

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "dialect/chat.h"
+#include "dialect/relay.h"
 #include "loop/loop.h"
 #include "util/str.h"
 
@@ -144,7 +146,7 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 	case OPT_MAX_LINE:
 		return parse_number("--max-line", arg, 1, 16u << 20, &o->max_line, err, errlen);
 	case OPT_MAX_FRAME:
-		return parse_number("--max-frame", arg, 0, 256u << 20, &o->max_frame, err, errlen);
+		return parse_number("--max-frame", arg, 1, 256u << 20, &o->max_frame, err, errlen);
 	case OPT_SENDQ:
 		return parse_number("--sendq", arg, 1, 1ul << 40, &o->sendq, err, errlen);
 	case OPT_HISTORY:
@@ -163,6 +165,45 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 		snprintf(err, errlen, "unknown option");
 		return false;
 	}
+}
+
+static bool has_listener(const struct options *o, enum listen_proto proto)
+{
+	for (size_t i = 0; i < o->nlisten; i++)
+		if (o->listen[i].proto == proto)
+			return true;
+	return false;
+}
+
+/* One unit the server may have to send must fit in --sendq, or a client
+ * that reads could be judged a slow consumer for a single legal unit. */
+static bool unit_fits(const struct options *o, const char *flag, size_t value,
+		      size_t largest, const char *what, char *err, size_t errlen)
+{
+	if (largest <= o->sendq)
+		return true;
+	snprintf(err, errlen, "%s %zu needs --sendq %zu or more (%s); --sendq is %zu", flag,
+		 value, largest, what, o->sendq);
+	return false;
+}
+
+bool options_validate(const struct options *o, char *err, size_t errlen)
+{
+	if (has_listener(o, PROTO_CHAT) &&
+	    !unit_fits(o, "--max-line", o->max_line, chat_largest_line(o->max_line),
+		       "the longest chat line with its \"ROOM <room> <name> \" prefix and CRLF",
+		       err, errlen))
+		return false;
+	if (has_listener(o, PROTO_RELAY) &&
+	    !unit_fits(o, "--max-line", o->max_line, relay_largest_unit(RELAY_LINES, o->max_line),
+		       "the longest relay line with its CRLF", err, errlen))
+		return false;
+	if (has_listener(o, PROTO_FRAME) &&
+	    !unit_fits(o, "--max-frame", o->max_frame,
+		       relay_largest_unit(RELAY_FRAMES, o->max_frame),
+		       "the largest frame with its 4-byte header", err, errlen))
+		return false;
+	return true;
 }
 
 enum options_result options_parse(int argc, char **argv, struct options *out, char *err,
@@ -193,5 +234,5 @@ enum options_result options_parse(int argc, char **argv, struct options *out, ch
 		snprintf(port, sizeof(port), "%d", OPTIONS_DEFAULT_PORT);
 		add_listener(out, PROTO_CHAT, port, err, errlen);
 	}
-	return OPTIONS_RUN;
+	return options_validate(out, err, errlen) ? OPTIONS_RUN : OPTIONS_BAD;
 }
