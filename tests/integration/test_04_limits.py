@@ -192,7 +192,8 @@ def test_slow_chat_client_is_disconnected_fast_one_unaffected(backend):
 
 
 def test_slow_frame_client_is_disconnected_fast_one_unaffected(backend):
-    with Server(listen=["frame:127.0.0.1:0"], backend=backend, args=["--sendq", str(SENDQ)]) as srv:
+    args = ["--sendq", str(SENDQ), "--max-frame", str(SENDQ // 2)]
+    with Server(listen=["frame:127.0.0.1:0"], backend=backend, args=args) as srv:
         slow = FrameClient(srv.port("frame"), rcvbuf=4096)
         fast = FrameClient(srv.port("frame"))
         srv.wait_accepted(slow, fast)
