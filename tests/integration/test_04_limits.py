@@ -4,8 +4,10 @@
 connections; a connection over it is accepted and closed at once (chat first
 sends "ERROR Server full") and is not counted in total_accept.
 --register-timeout closes idle unregistered chat connections. A client whose
-queued output passes --sendq is logged SLOW_CLIENT and disconnected while
-everyone else keeps receiving every message in order. Running out of file
+queued output passes --sendq while its socket is full is logged SLOW_CLIENT
+and disconnected while everyone else keeps receiving every message in order;
+a burst fanned out in one loop pass past --sendq does not cut members that
+read promptly. Running out of file
 descriptors never makes the loop spin.
 """
 
