@@ -171,16 +171,17 @@ static void client_on_eof(struct conn *conn)
 	if (c->b->phase != PH_DONE)
 		bench_fail(c->b, &c->b->checks.closed, "client %u: server closed the connection",
 			   c->id);
-	conn_close(conn, "eof");
+	conn_close(conn, CONN_CLOSE_EOF);
 }
 
 static void client_on_close(struct conn *conn)
 {
 	struct client *c = conn_session(conn);
-	const char *why = conn_close_reason(conn);
-	if (c->b->phase != PH_DONE && why && strcmp(why, "eof") != 0)
+	enum conn_close_reason why = conn_close_reason(conn);
+	if (c->b->phase != PH_DONE && why != CONN_CLOSE_NONE && why != CONN_CLOSE_EOF)
 		bench_fail(c->b, &c->b->checks.closed, "client %u: connection %s (%s)", c->id,
-			   c->ready ? "closed" : "failed before registering (refused?)", why);
+			   c->ready ? "closed" : "failed before registering (refused?)",
+			   conn_close_reason_name(why));
 	c->conn = NULL;
 	if (c->b->phase == PH_SETUP) /* setup can no longer complete */
 		driver_abort(c->b);

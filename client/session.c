@@ -23,35 +23,26 @@ enum end_kind {
 	END_TRUNCATED, /* the server closed in the middle of a frame */
 };
 
-/* Why we close the connection ourselves; the net layer logs and reports
- * a close by its reason's name. */
-enum close_cause { CLOSE_LOCAL, CLOSE_EOF, CLOSE_OVERSIZE };
-
-static const char *const close_cause_names[] = {
-	[CLOSE_LOCAL] = "local",
-	[CLOSE_EOF] = "eof",
-	[CLOSE_OVERSIZE] = "oversize",
-};
-
 /* How a connection the server did not close cleanly was lost, read once
  * from the net layer's close reason. */
 enum loss_kind { LOSS_FAILED, LOSS_RESET, LOSS_TIMEOUT, LOSS_KINDS };
 
-static const struct {
-	const char *reason; /* the net layer's name for it */
-	const char *text;   /* what the user is told */
-} losses[LOSS_KINDS] = {
-	[LOSS_FAILED] = {NULL, "connection to the server failed"},
-	[LOSS_RESET] = {"reset", "connection reset by the server"},
-	[LOSS_TIMEOUT] = {"timeout", "connection timed out"},
+static const char *const loss_texts[LOSS_KINDS] = {
+	[LOSS_FAILED] = "connection to the server failed",
+	[LOSS_RESET] = "connection reset by the server",
+	[LOSS_TIMEOUT] = "connection timed out",
 };
 
-static enum loss_kind loss_from_reason(const char *reason)
+static enum loss_kind loss_from_reason(enum conn_close_reason reason)
 {
-	for (int k = 0; k < LOSS_KINDS; k++)
-		if (reason && losses[k].reason && strcmp(reason, losses[k].reason) == 0)
-			return (enum loss_kind)k;
-	return LOSS_FAILED;
+	switch (reason) {
+	case CONN_CLOSE_RESET:
+		return LOSS_RESET;
+	case CONN_CLOSE_TIMEOUT:
+		return LOSS_TIMEOUT;
+	default:
+		return LOSS_FAILED;
+	}
 }
 
 enum { LAST_ERROR_MAX = 200, DRAIN_MS = 2000 };
@@ -116,7 +107,7 @@ static size_t too_long(struct session *s, struct conn *c, const struct codec_uni
 	/* A frame stream cannot be resynchronised after a bad length. */
 	s->end = END_OVERSIZE;
 	s->oversize = u->len;
-	conn_close(c, close_cause_names[CLOSE_OVERSIZE]);
+	conn_close(c, CONN_CLOSE_OVERSIZE);
 	return left;
 }
 
@@ -154,7 +145,7 @@ static void on_eof(struct conn *c)
 	bool cut = s->partial > 0 && s->proto == PROTO_FRAME;
 	if (s->end == END_NONE)
 		s->end = cut ? END_TRUNCATED : END_PEER_EOF;
-	conn_close(c, close_cause_names[CLOSE_EOF]);
+	conn_close(c, CONN_CLOSE_EOF);
 }
 
 static void on_close(struct conn *c)
@@ -293,9 +284,9 @@ void session_close(struct session *s, bool flush_first)
 	if (s->end == END_NONE)
 		s->end = END_LOCAL;
 	if (flush_first)
-		conn_close_after_flush(s->conn, close_cause_names[CLOSE_LOCAL]);
+		conn_close_after_flush(s->conn, CONN_CLOSE_LOCAL);
 	else
-		conn_close(s->conn, close_cause_names[CLOSE_LOCAL]);
+		conn_close(s->conn, CONN_CLOSE_LOCAL);
 }
 
 /* ---- judgement ---- */
@@ -323,7 +314,7 @@ int session_verdict(const struct session *s, bool input_done, char *msg, size_t 
 		return 1;
 	}
 	if (s->end == END_PEER_LOST && !s->quit_sent) {
-		snprintf(msg, msglen, "%s", losses[s->loss].text);
+		snprintf(msg, msglen, "%s", loss_texts[s->loss]);
 		return 1;
 	}
 	if (expected)

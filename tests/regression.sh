@@ -40,7 +40,7 @@ start_server() {
 	[ -x "$PARLEYD" ] || die "$PARLEYD not built (run make)"
 	mkfifo "$CONSOLE"
 	"$PARLEYD" --listen frame:127.0.0.1:0 --backend "$BACKEND" \
-		--sendq 65536 --max-frame 65536 <"$CONSOLE" >"$OUT" 2>"$LOG" &
+		--sendq 65536 --max-frame 65532 <"$CONSOLE" >"$OUT" 2>"$LOG" &
 	SERVER_PID=$!
 	exec 3>"$CONSOLE"   # keep stdin open for the whole run
 	local tick

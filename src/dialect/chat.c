@@ -82,7 +82,7 @@ static size_t chat_data(struct conn *c, const char *data, size_t len)
 static void chat_eof(struct conn *c)
 {
 	chat_depart(conn_session(c), "Connection closed");
-	conn_close_after_flush(c, "eof");
+	conn_close_after_flush(c, CONN_CLOSE_EOF);
 }
 
 static void chat_timeout(struct conn *c)
@@ -91,7 +91,7 @@ static void chat_timeout(struct conn *c)
 	if (s->user)
 		return;
 	reply_error(s, ERR_REGISTER_TIMEOUT);
-	conn_close_after_flush(c, "register-timeout");
+	conn_close_after_flush(c, CONN_CLOSE_REGISTER_TIMEOUT);
 }
 
 static void chat_shutdown(struct conn *c)
@@ -114,8 +114,9 @@ static void chat_describe(const struct conn *c, char *out, size_t outlen)
 static void chat_close(struct conn *c)
 {
 	struct chat_session *s = conn_session(c);
-	const char *reason = conn_close_reason(c);
-	chat_depart(s, reason ? reason : "Connection closed");
+	enum conn_close_reason reason = conn_close_reason(c);
+	chat_depart(s, reason != CONN_CLOSE_NONE ? conn_close_reason_name(reason)
+						 : "Connection closed");
 	free(s);
 }
 

@@ -24,6 +24,10 @@ extern const struct conn_handler chat_handler;
 /* The refusal sent to a client over --max-clients, terminator included. */
 extern const char chat_server_full[];
 
+/* The longest line the dialect sends for client lines of at most `max_line`
+ * bytes: "ROOM <room> <name> <text>\r\n" with the longest room and name. */
+size_t chat_largest_line(size_t max_line);
+
 /* Creates the chat dialect's shared state; `hub` must outlive it. */
 struct chat *chat_create(struct hub *hub, const struct chat_config *cfg);
 void chat_destroy(struct chat *chat);

@@ -142,7 +142,7 @@ static void run_quit(struct chat_session *s, const struct chat_command *cmd)
 	(void)cmd;
 	reply_goodbye(s);
 	chat_depart(s, "Quit");
-	conn_close_after_flush(s->conn, "quit");
+	conn_close_after_flush(s->conn, CONN_CLOSE_QUIT);
 }
 
 static void run_unknown(struct chat_session *s, const struct chat_command *cmd)

@@ -215,6 +215,12 @@ void reply_roomlist(struct chat_session *s, const struct hub *hub)
 
 /* ---- hub events ---- */
 
+size_t chat_largest_line(size_t max_line)
+{
+	return sizeof("ROOM ") - 1 + HUB_ROOM_MAX + 1 + HUB_NAME_MAX + 1 + max_line + 2;
+}
+
+
 /* Returns NULL for events chat users are not shown. A chat user is in one
  * room, so a QUIT reaches it through that room: it reads as LEAVE there,
  * as for any disconnect; being kicked reads the same way. */

@@ -64,6 +64,11 @@ void relay_destroy(struct relay *r)
 	free(r);
 }
 
+size_t relay_largest_unit(enum relay_mode mode, size_t max_unit)
+{
+	return max_unit + (mode == RELAY_FRAMES ? FRAME_HEADER : 2);
+}
+
 static void relay_open(struct conn *c, void *data)
 {
 	struct relay_member *m = xcalloc(1, sizeof(*m));
@@ -214,7 +219,7 @@ static size_t relay_data(struct conn *c, const char *data, size_t len)
 			log_oversize(m, unit.len);
 			/* A frame stream cannot resynchronise after a bad length. */
 			if (m->input == READS_FRAMES)
-				conn_close(c, "oversize");
+				conn_close(c, CONN_CLOSE_OVERSIZE);
 		}
 	}
 	if (codec.kind == CODEC_LINE)
@@ -225,7 +230,7 @@ static size_t relay_data(struct conn *c, const char *data, size_t len)
 static void relay_eof(struct conn *c)
 {
 	depart(conn_session(c));
-	conn_close_after_flush(c, "eof");
+	conn_close_after_flush(c, CONN_CLOSE_EOF);
 }
 
 static void relay_describe(const struct conn *c, char *out, size_t outlen)

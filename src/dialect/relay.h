@@ -29,4 +29,8 @@ struct relay *relay_create(enum relay_mode mode, size_t max_unit, const struct l
 /* Frees the group; its members must be closed first. */
 void relay_destroy(struct relay *relay);
 
+/* The largest unit a member can be sent when units are at most `max_unit`
+ * bytes: a line and its "\r\n", or a frame payload and its header. */
+size_t relay_largest_unit(enum relay_mode mode, size_t max_unit);
+
 #endif

@@ -46,7 +46,29 @@ int conn_fd(const struct conn *c) { return c->fd; }
 const struct peer *conn_peer(const struct conn *c) { return &c->peer; }
 const struct log *conn_log(const struct conn *c) { return c->net->log; }
 int conn_closing(const struct conn *c) { return c->state != CONN_OPEN; }
-const char *conn_close_reason(const struct conn *c) { return c->close_reason; }
+enum conn_close_reason conn_close_reason(const struct conn *c) { return c->close_reason; }
+
+static const char *const reason_names[CONN_CLOSE_REASON_COUNT] = {
+	[CONN_CLOSE_NONE] = "none",
+	[CONN_CLOSE_EOF] = "eof",
+	[CONN_CLOSE_QUIT] = "quit",
+	[CONN_CLOSE_LOCAL] = "local",
+	[CONN_CLOSE_RESET] = "reset",
+	[CONN_CLOSE_TIMEOUT] = "timeout",
+	[CONN_CLOSE_REGISTER_TIMEOUT] = "register-timeout",
+	[CONN_CLOSE_IO_ERROR] = "io-error",
+	[CONN_CLOSE_POLL_ERROR] = "poll-error",
+	[CONN_CLOSE_SLOW_CONSUMER] = "slow-consumer",
+	[CONN_CLOSE_OVERSIZE] = "oversize",
+	[CONN_CLOSE_SHUTDOWN] = "shutdown",
+};
+
+const char *conn_close_reason_name(enum conn_close_reason reason)
+{
+	if ((unsigned)reason >= CONN_CLOSE_REASON_COUNT || !reason_names[reason])
+		return "?";
+	return reason_names[reason];
+}
 
 /* ---- interest ---- */
 
@@ -60,7 +82,7 @@ static void update_mask(struct conn *c)
 	/* Changing the interest of a watched fd cannot fail on our backends
 	 * except for resource exhaustion; we then close rather than spin. */
 	if (loop_set_mask(c->net->loop, c->fd, mask) < 0)
-		conn_close(c, "poll-error");
+		conn_close(c, CONN_CLOSE_POLL_ERROR);
 }
 
 static void set_write_armed(struct conn *c, int armed)
@@ -80,15 +102,15 @@ static void log_disconnect(const struct conn *c)
 	peer_format(&c->peer, peer);
 	log_event(c->net->log, LOG_INFO, "DISCONNECT",
 		  "conn=%llu fd=%d peer=%s reason=%s in=%llu out=%llu",
-		  (unsigned long long)c->id, c->fd, peer, c->close_reason,
+		  (unsigned long long)c->id, c->fd, peer, conn_close_reason_name(c->close_reason),
 		  (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
 }
 
-void conn_close(struct conn *c, const char *reason)
+void conn_close(struct conn *c, enum conn_close_reason reason)
 {
 	if (c->state == CONN_DOOMED)
 		return;
-	if (!c->close_reason)
+	if (c->close_reason == CONN_CLOSE_NONE)
 		c->close_reason = reason;
 	c->state = CONN_DOOMED;
 	if (list_linked(&c->pending))
@@ -97,7 +119,7 @@ void conn_close(struct conn *c, const char *reason)
 	loop_timer_disarm(c->net->loop, &c->timer);
 }
 
-void conn_close_after_flush(struct conn *c, const char *reason)
+void conn_close_after_flush(struct conn *c, enum conn_close_reason reason)
 {
 	if (c->state != CONN_OPEN)
 		return;
@@ -134,19 +156,31 @@ void conn_teardown(struct conn *c)
 
 /* ---- output ---- */
 
+/* The queue just passed --sendq. Output is normally written once per loop
+ * pass, so a burst fanned out within one pass can pass the limit for a
+ * reader whose socket is empty: write now, and call the connection a slow
+ * consumer only if the kernel would not take enough. */
+static void send_past_limit(struct conn *c)
+{
+	conn_flush(c);
+	if (c->state == CONN_DOOMED || outq_bytes(&c->out) <= c->net->cfg.sendq)
+		return;
+	char peer[PEER_STRLEN];
+	peer_format(&c->peer, peer);
+	log_event(c->net->log, LOG_WARN, "SLOW_CLIENT",
+		  "conn=%llu fd=%d peer=%s queued=%zu limit=%zu",
+		  (unsigned long long)c->id, c->fd, peer, outq_bytes(&c->out),
+		  c->net->cfg.sendq);
+	conn_close(c, CONN_CLOSE_SLOW_CONSUMER);
+}
+
 void conn_send(struct conn *c, struct msg *m)
 {
 	if (c->state == CONN_DOOMED)
 		return;
 	outq_push(&c->out, m);
 	if (outq_bytes(&c->out) > c->net->cfg.sendq) {
-		char peer[PEER_STRLEN];
-		peer_format(&c->peer, peer);
-		log_event(c->net->log, LOG_WARN, "SLOW_CLIENT",
-			  "conn=%llu fd=%d peer=%s queued=%zu limit=%zu",
-			  (unsigned long long)c->id, c->fd, peer, outq_bytes(&c->out),
-			  c->net->cfg.sendq);
-		conn_close(c, "slow-consumer");
+		send_past_limit(c);
 		return;
 	}
 	if (!(c->flags & CONN_WRITE_ARMED) && !list_linked(&c->pending))
@@ -162,16 +196,16 @@ void conn_send_bytes(struct conn *c, const void *data, size_t len)
 	msg_unref(m);
 }
 
-static const char *errno_reason(int err)
+static enum conn_close_reason errno_reason(int err)
 {
 	switch (err) {
 	case EPIPE:
 	case ECONNRESET:
-		return "reset";
+		return CONN_CLOSE_RESET;
 	case ETIMEDOUT:
-		return "timeout";
+		return CONN_CLOSE_TIMEOUT;
 	default:
-		return "io-error";
+		return CONN_CLOSE_IO_ERROR;
 	}
 }
 
@@ -182,7 +216,7 @@ void conn_flush(struct conn *c)
 	if (list_linked(&c->pending))
 		list_remove(&c->pending);
 	uint64_t written = 0;
-	int rc = outq_flush(&c->out, c->fd, c->net->scratch, NET_READ_CHUNK, &written);
+	int rc = outq_flush(&c->out, c->fd, c->net->out_scratch, NET_READ_CHUNK, &written);
 	c->bytes_out += written;
 	c->net->stats.bytes_out += written;
 	if (rc == -EAGAIN) {
@@ -231,7 +265,7 @@ static void handle_eof(struct conn *c)
 	if (c->handler->on_eof)
 		c->handler->on_eof(c);
 	else
-		conn_close_after_flush(c, "eof");
+		conn_close_after_flush(c, CONN_CLOSE_EOF);
 }
 
 static void conn_read(struct conn *c)
@@ -289,7 +323,7 @@ static void on_conn_timer(struct loop_timer *timer)
 	else if (c->handler->on_timeout)
 		c->handler->on_timeout(c);
 	else
-		conn_close(c, "timeout");
+		conn_close(c, CONN_CLOSE_TIMEOUT);
 }
 
 /* ---- reporting ---- */

@@ -40,20 +40,45 @@ struct conn_handler {
 	void (*on_close)(struct conn *c);
 };
 
-/* Queues a reference to `m`. If that pushes the queued bytes past --sendq
- * the connection is logged as SLOW_CLIENT and closed. Ignored when closing. */
+/* Why a connection closed: logged as DISCONNECT reason=<name>, where the
+ * name is what conn_close_reason_name() returns. */
+enum conn_close_reason {
+	CONN_CLOSE_NONE,             /* still open */
+	CONN_CLOSE_EOF,              /* "eof": the peer finished */
+	CONN_CLOSE_QUIT,             /* "quit": the peer asked to leave */
+	CONN_CLOSE_LOCAL,            /* "local": this side decided to hang up */
+	CONN_CLOSE_RESET,            /* "reset": ECONNRESET or EPIPE */
+	CONN_CLOSE_TIMEOUT,          /* "timeout" */
+	CONN_CLOSE_REGISTER_TIMEOUT, /* "register-timeout" */
+	CONN_CLOSE_IO_ERROR,         /* "io-error": any other socket error */
+	CONN_CLOSE_POLL_ERROR,       /* "poll-error": the loop could not watch it */
+	CONN_CLOSE_SLOW_CONSUMER,    /* "slow-consumer": see conn_send() */
+	CONN_CLOSE_OVERSIZE,         /* "oversize": a unit over the size limit */
+	CONN_CLOSE_SHUTDOWN,         /* "shutdown": the server is stopping */
+	CONN_CLOSE_REASON_COUNT
+};
+
+/* The logged word for `reason` ("none" for CONN_CLOSE_NONE, "?" if out of
+ * range). */
+const char *conn_close_reason_name(enum conn_close_reason reason);
+
+/* Queues a reference to `m`. Output is normally written before the loop
+ * sleeps; when the queued bytes pass --sendq the socket is written at once
+ * instead, and only if the kernel will not take enough to bring the queue
+ * back within --sendq is the connection a slow consumer: logged as
+ * SLOW_CLIENT and closed. Ignored when closing. */
 void conn_send(struct conn *c, struct msg *m);
 
 /* Queues a copy of `len` bytes (for replies sent to one connection). */
 void conn_send_bytes(struct conn *c, const void *data, size_t len);
 
-/* Closes now: pending output is dropped. `reason` is a static string
- * logged as DISCONNECT reason=...; the first reason given wins. */
-void conn_close(struct conn *c, const char *reason);
+/* Closes now: pending output is dropped. `reason` is logged as
+ * DISCONNECT reason=...; the first reason given wins. */
+void conn_close(struct conn *c, enum conn_close_reason reason);
 
 /* Stops reading and closes once queued output is written (or after a
  * bounded drain time). */
-void conn_close_after_flush(struct conn *c, const char *reason);
+void conn_close_after_flush(struct conn *c, enum conn_close_reason reason);
 
 /* Arms the connection's timer (0 disarms); expiry calls on_timeout. */
 void conn_set_timeout(struct conn *c, uint64_t ms);
@@ -61,8 +86,8 @@ void conn_set_timeout(struct conn *c, uint64_t ms);
 /* True once the connection is closing (no more input will be offered). */
 int conn_closing(const struct conn *c);
 
-/* The reason given to the first close call, or NULL while open. */
-const char *conn_close_reason(const struct conn *c);
+/* The reason given to the first close call, or CONN_CLOSE_NONE while open. */
+enum conn_close_reason conn_close_reason(const struct conn *c);
 
 void conn_set_session(struct conn *c, void *session);
 void *conn_session(const struct conn *c);

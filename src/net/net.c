@@ -41,6 +41,7 @@ struct net *net_create(struct loop *loop, const struct log *log, const struct ne
 	list_init(&net->listeners);
 	net->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	net->scratch = xmalloc(NET_READ_CHUNK);
+	net->out_scratch = xmalloc(NET_READ_CHUNK);
 	loop_add_hook(loop, net_before_sleep, net);
 	return net;
 }
@@ -61,7 +62,7 @@ void net_shutdown(struct net *net)
 			continue;
 		if (c->handler->on_shutdown)
 			c->handler->on_shutdown(c);
-		conn_close_after_flush(c, "shutdown");
+		conn_close_after_flush(c, CONN_CLOSE_SHUTDOWN);
 	}
 }
 
@@ -72,12 +73,13 @@ void net_destroy(struct net *net)
 	close_listeners(net);
 	struct list *pos;
 	list_for_each(pos, &net->conns)
-		conn_close(list_entry(pos, struct conn, link), "shutdown");
+		conn_close(list_entry(pos, struct conn, link), CONN_CLOSE_SHUTDOWN);
 	while (!list_empty(&net->doomed))
 		conn_teardown(list_entry(net->doomed.next, struct conn, pending));
 	if (net->reserve_fd >= 0)
 		close(net->reserve_fd);
 	free(net->scratch);
+	free(net->out_scratch);
 	free(net);
 }
 

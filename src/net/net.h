@@ -1,7 +1,8 @@
 /* net: the set of live connections, the listeners that feed it, and the
  * limits every connection shares (--max-clients, --sendq). It owns the
  * deferred-close and pending-flush lists and runs them from a loop hook:
- * output is queued during an iteration and written once, before sleeping.
+ * output is queued during an iteration and written once, before sleeping
+ * (or at once, for a connection whose queue passes --sendq).
  * Knows the loop and sockets, not protocols. */
 #ifndef PARLEY_NET_NET_H
 #define PARLEY_NET_NET_H

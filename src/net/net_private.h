@@ -39,7 +39,7 @@ struct conn {
 	uint64_t id;
 	uint64_t bytes_in, bytes_out;
 	uint64_t created_ms;
-	const char *close_reason;
+	enum conn_close_reason close_reason;
 };
 
 struct listener {
@@ -62,7 +62,10 @@ struct net {
 	struct net_stats stats;
 	uint64_t next_id;
 	int reserve_fd; /* spare descriptor released to shed connections at EMFILE */
-	char *scratch;  /* shared buffer: reads with no partial input, and flush coalescing */
+	char *scratch;  /* shared buffer for reads with no partial input */
+	/* Flush coalescing has its own buffer: a flush can run inside on_data
+	 * (conn_send past --sendq) while `scratch` holds the input. */
+	char *out_scratch;
 };
 
 enum { NET_READ_CHUNK = 64 * 1024 };

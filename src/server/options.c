@@ -151,7 +151,7 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 	case OPT_MAX_LINE:
 		return parse_number("--max-line", arg, 1, 16u << 20, &o->max_line, err, errlen);
 	case OPT_MAX_FRAME:
-		return parse_number("--max-frame", arg, 0, 256u << 20, &o->max_frame, err, errlen);
+		return parse_number("--max-frame", arg, 1, 256u << 20, &o->max_frame, err, errlen);
 	case OPT_SENDQ:
 		return parse_number("--sendq", arg, 1, 1ul << 40, &o->sendq, err, errlen);
 	case OPT_HISTORY:
@@ -173,6 +173,22 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 		snprintf(err, errlen, "unknown option");
 		return false;
 	}
+}
+
+/* One unit the server may have to send must fit in --sendq, or a client
+ * that reads could be judged a slow consumer for a single legal unit. */
+bool options_validate(const struct options *o, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < o->nlisten; i++) {
+		struct proto_unit u =
+			proto_largest_unit(o->listen[i].proto, o->max_line, o->max_frame);
+		if (u.largest <= o->sendq)
+			continue;
+		snprintf(err, errlen, "%s %zu needs --sendq %zu or more (%s); --sendq is %zu", u.flag,
+			 u.bound, u.largest, u.what, o->sendq);
+		return false;
+	}
+	return true;
 }
 
 enum options_result options_parse(int argc, char **argv, struct options *out, char *err,
@@ -207,5 +223,5 @@ enum options_result options_parse(int argc, char **argv, struct options *out, ch
 		snprintf(port, sizeof(port), "%d", OPTIONS_DEFAULT_PORT);
 		add_listener(out, proto_default(), port, err, errlen);
 	}
-	return OPTIONS_RUN;
+	return options_validate(out, err, errlen) ? OPTIONS_RUN : OPTIONS_BAD;
 }

@@ -35,9 +35,16 @@ struct options {
 
 enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_BAD };
 
-/* Fills `out` from argv. OPTIONS_BAD comes with a reason in `err`. */
+/* Fills `out` from argv, then checks it with options_validate().
+ * OPTIONS_BAD comes with a reason in `err`. */
 enum options_result options_parse(int argc, char **argv, struct options *out, char *err,
 				  size_t errlen);
+
+/* Checks that the options work together: the largest unit each configured
+ * listener can send (a --max-line chat or relay line, a --max-frame frame,
+ * each with its framing) fits in --sendq. False with the reason, naming
+ * the options and the smallest --sendq that would do, in `err`. */
+bool options_validate(const struct options *o, char *err, size_t errlen);
 
 /* Writes the usage text (all flags and defaults). */
 void options_usage(FILE *out);

@@ -23,6 +23,11 @@ struct proto {
 	const char *reject_text; /* sent when --max-clients is reached, or NULL */
 	void *(*attach)(struct wiring *w);
 	void (*detach)(void *state); /* NULL: the state is not the endpoint's */
+	/* The largest unit the server may send on it, for the --sendq check. */
+	size_t (*largest_unit)(size_t max_line, size_t max_frame);
+	bool unit_is_frame;    /* bounded by --max-frame, else by --max-line */
+	const char *unit_flag; /* that option's name */
+	const char *unit_what; /* what the unit is, for the error message */
 };
 
 static void *attach_chat(struct wiring *w)
@@ -45,11 +50,32 @@ static void detach_relay(void *state)
 	relay_destroy(state);
 }
 
+static size_t largest_chat_line(size_t max_line, size_t max_frame)
+{
+	(void)max_frame;
+	return chat_largest_line(max_line);
+}
+
+static size_t largest_relay_line(size_t max_line, size_t max_frame)
+{
+	(void)max_frame;
+	return relay_largest_unit(RELAY_LINES, max_line);
+}
+
+static size_t largest_frame(size_t max_line, size_t max_frame)
+{
+	(void)max_line;
+	return relay_largest_unit(RELAY_FRAMES, max_frame);
+}
+
 /* The first row is the default protocol. */
 static const struct proto protos[] = {
-	{"chat", &chat_handler, chat_server_full, attach_chat, NULL},
-	{"relay", &relay_handler, NULL, attach_line_relay, detach_relay},
-	{"frame", &relay_handler, NULL, attach_frame_relay, detach_relay},
+	{"chat", &chat_handler, chat_server_full, attach_chat, NULL, largest_chat_line,
+	 false, "--max-line", "the longest chat line with its \"ROOM <room> <name> \" prefix and CRLF"},
+	{"relay", &relay_handler, NULL, attach_line_relay, detach_relay, largest_relay_line,
+	 false, "--max-line", "the longest relay line with its CRLF"},
+	{"frame", &relay_handler, NULL, attach_frame_relay, detach_relay, largest_frame,
+	 true, "--max-frame", "the largest frame with its 4-byte header"},
 };
 
 #define NPROTOS (sizeof(protos) / sizeof(protos[0]))
@@ -86,6 +112,16 @@ const struct proto *proto_parse(const char *spec, size_t len, char *err, size_t 
 const char *proto_name(const struct proto *p)
 {
 	return p->name;
+}
+
+struct proto_unit proto_largest_unit(const struct proto *p, size_t max_line, size_t max_frame)
+{
+	return (struct proto_unit){
+		.largest = p->largest_unit(max_line, max_frame),
+		.bound = p->unit_is_frame ? max_frame : max_line,
+		.flag = p->unit_flag,
+		.what = p->unit_what,
+	};
 }
 
 const struct proto *proto_default(void)

@@ -34,6 +34,18 @@ const struct proto *proto_parse(const char *spec, size_t len, char *err, size_t 
 /* The row's --listen word. */
 const char *proto_name(const struct proto *p);
 
+/* The largest unit a listener may send, for the startup check against
+ * --sendq: its size, the option that bounds it (`flag`, e.g. "--max-line")
+ * with that option's value, and a phrase saying what the unit is. */
+struct proto_unit {
+	size_t largest;
+	size_t bound;
+	const char *flag;
+	const char *what;
+};
+
+struct proto_unit proto_largest_unit(const struct proto *p, size_t max_line, size_t max_frame);
+
 /* The default protocol (chat), for PORT and -p. */
 const struct proto *proto_default(void);
 

@@ -4,12 +4,15 @@
 connections; a connection over it is accepted and closed at once (chat first
 sends "ERROR Server full") and is not counted in total_accept.
 --register-timeout closes idle unregistered chat connections. A client whose
-queued output passes --sendq is logged SLOW_CLIENT and disconnected while
-everyone else keeps receiving every message in order. Running out of file
+queued output passes --sendq while its socket is full is logged SLOW_CLIENT
+and disconnected while everyone else keeps receiving every message in order;
+a burst fanned out in one loop pass past --sendq does not cut members that
+read promptly. Running out of file
 descriptors never makes the loop spin.
 """
 
 import random
+import threading
 import time
 
 from harness import ChatClient, FrameClient, LineClient, Server, wait_until
@@ -191,7 +194,8 @@ def test_slow_chat_client_is_disconnected_fast_one_unaffected(backend):
 
 
 def test_slow_frame_client_is_disconnected_fast_one_unaffected(backend):
-    with Server(listen=["frame:127.0.0.1:0"], backend=backend, args=["--sendq", str(SENDQ)]) as srv:
+    args = ["--sendq", str(SENDQ), "--max-frame", str(SENDQ // 2)]
+    with Server(listen=["frame:127.0.0.1:0"], backend=backend, args=args) as srv:
         slow = FrameClient(srv.port("frame"), rcvbuf=4096)
         fast = FrameClient(srv.port("frame"))
         srv.wait_accepted(slow, fast)
@@ -230,6 +234,60 @@ def test_slow_relay_client_is_disconnected_others_unaffected(backend):
         assert_slow_consumer_logged(srv, slow)
         reader.send_raw(b"reader still here\n")
         assert sender.recv_raw_line() == b"reader still here\n"
+
+
+# ---------------------------------------------------------------- bursts to prompt readers
+
+def _count_room_lines(client, want, counts, slot):
+    """Reads `client` until `want` lines ending " x\\r\\n" arrived or the
+    connection ends; stores the count in counts[slot]."""
+    data, tail, seen = bytes(client.buf), b"", 0
+    client.buf.clear()
+    client.sock.settimeout(30)
+    while True:
+        chunk = tail + data
+        seen += chunk.count(b" x\r\n")
+        tail = chunk[-3:]
+        if seen >= want:
+            break
+        try:
+            data = client.sock.recv(1 << 20)
+        except OSError:
+            data = b""
+        if not data:
+            break
+    counts[slot] = seen
+
+
+def test_burst_fanout_does_not_cut_prompt_readers(backend):
+    """Two publishers each pipeline 1 MiB of one-character messages in one
+    send(), 32-byte names, default flags: one loop pass fans out more than
+    --sendq to every member, but every member reads promptly, so nobody is a
+    slow consumer and every line arrives."""
+    lines_each = 512 * 1024
+    room = "#" + "r" * 31
+    with Server(backend=backend) as srv:
+        port = srv.port("chat")
+        members = [ChatClient(port, name=f"member{i:02d}" + "m" * 24, room=room)
+                   for i in range(3)]
+        publishers = [ChatClient(port, name=f"publisher{i}" + "p" * 22, room=room)
+                      for i in range(2)]
+        everyone = members + publishers
+        want = 2 * lines_each
+        counts = [None] * len(everyone)
+        readers = [threading.Thread(target=_count_room_lines, args=(c, want, counts, i))
+                   for i, c in enumerate(everyone)]
+        for t in readers:
+            t.start()
+        burst = b"x\n" * lines_each
+        senders = [threading.Thread(target=p.sock.sendall, args=(burst,)) for p in publishers]
+        for t in senders:
+            t.start()
+        for t in senders + readers:
+            t.join(40)
+        assert srv.count_log(r" SLOW_CLIENT ") == 0, srv.log_text()[-2000:]
+        assert counts == [want] * len(everyone)
+        assert srv.stats().fields["active"] == len(everyone)
 
 
 # ---------------------------------------------------------------- queued output

@@ -5,7 +5,10 @@
 whole help), bad values fail with an explanation; --listen takes every
 protocol of the table and refuses unknown ones and modifiers by name; a positional port or -p adds a chat listener beside any
 --listen; --listen replaces the default; IPv6 listeners; several listeners
-of mixed protocols in one server; every backend can be selected.
+of mixed protocols in one server; every backend can be selected. Option
+combinations are checked at startup: --sendq must hold the largest unit a
+configured listener can send (exit 2, one line naming the options and the
+smallest --sendq that would do); sizes of 0 are refused.
 """
 
 import socket
@@ -189,3 +192,73 @@ def test_mixed_listeners_in_one_server(backend):
         frame.expect_frame(b"framed")
         bob.send("MSG across listeners")
         alice.expect("ROOM #g bob across listeners")
+
+
+# ------------------------------------------------ option combinations
+
+CHAT_PREFIX = len("ROOM ") + 32 + 1 + 32 + 1  # longest room and name, spaces
+LINE_END = 2
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--listen", "frame:127.0.0.1:0", "--max-frame", "8388608"],
+     "--max-frame 8388608 needs --sendq 8388612 or more"),
+    (["--sendq", "1"],
+     f"--max-line 4096 needs --sendq {4096 + CHAT_PREFIX + LINE_END} or more"),
+    (["--listen", "chat:127.0.0.1:0", "--max-line", "100", "--sendq", "172"],
+     "--max-line 100 needs --sendq 173 or more"),
+    (["--listen", "relay:127.0.0.1:0", "--max-line", "100", "--sendq", "101"],
+     "--max-line 100 needs --sendq 102 or more"),
+    (["--listen", "frame:127.0.0.1:0", "--max-frame", "100", "--sendq", "103"],
+     "--max-frame 100 needs --sendq 104 or more"),
+])
+def test_sendq_too_small_for_the_largest_unit_is_refused(args, message):
+    result = run_parleyd(args)
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert message in first, first
+    assert f"--sendq is {args[args.index('--sendq') + 1] if '--sendq' in args else 4194304}" \
+        in first
+    assert result.stdout == ""
+    assert " LISTEN " not in result.stderr
+
+
+@pytest.mark.parametrize("args,flag", [
+    (["--max-frame", "0"], "--max-frame"),
+    (["--max-line", "0"], "--max-line"),
+    (["--sendq", "0"], "--sendq"),
+    (["--max-clients", "0"], "--max-clients"),
+])
+def test_useless_sizes_are_refused(args, flag):
+    result = run_parleyd(args)
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert f"bad {flag} '0'" in first, first
+    assert result.stdout == ""
+
+
+def test_sendq_is_checked_only_against_listeners_in_use():
+    """A frame limit larger than --sendq does not matter without a frame
+    listener; the smallest sendq that holds the longest chat line works."""
+    args = ["--max-line", "100", "--sendq", str(100 + CHAT_PREFIX + LINE_END),
+            "--max-frame", "1000000"]
+    with Server(listen=["chat:127.0.0.1:0"], args=args) as srv:
+        alice = ChatClient(srv.port("chat"), name="a" * 32, room="#" + "r" * 31)
+        alice.send("x" * 100)
+        alice.expect(f"ROOM #{'r' * 31} {'a' * 32} {'x' * 100}")
+        assert srv.count_log(r" SLOW_CLIENT ") == 0
+
+
+def test_largest_frame_at_the_smallest_sendq_reaches_everyone(backend):
+    """--max-frame 8 MiB with the --sendq it needs: one maximum-size frame
+    reaches every member, the sender included, and nobody is cut."""
+    size = 8 << 20
+    args = ["--max-frame", str(size), "--sendq", str(size + 4)]
+    with Server(listen=["frame:127.0.0.1:0"], backend=backend, args=args) as srv:
+        sender, reader = FrameClient(srv.port("frame")), FrameClient(srv.port("frame"))
+        srv.wait_accepted(sender, reader)
+        payload = bytes(range(256)) * (size // 256)
+        sender.send_frame(payload)
+        reader.expect_frame(payload)
+        sender.expect_frame(payload)
+        assert srv.count_log(r" SLOW_CLIENT ") == 0

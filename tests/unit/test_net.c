@@ -4,8 +4,10 @@
  * info; on_data consumption of partial and concatenated input (the
  * unconsumed tail is offered again with the next bytes); conn_send fan-out
  * of one shared msg to several connections (references taken and released
- * exactly); the --sendq slow consumer closed with SLOW_CLIENT, both at once
- * and against a peer that stops reading; --max-clients rejection sending
+ * exactly); the --sendq rule: a burst past it written at once to a peer
+ * with room (also from inside on_data, without clobbering the input being
+ * parsed), and the slow consumer closed with SLOW_CLIENT, both at once and
+ * against a peer that stops reading; the close-reason names; --max-clients rejection sending
  * reject_text; conn_close_after_flush delivering all output (1 MiB) before
  * the close; half-close by the peer; timeouts; on_close exactly once with
  * the first reason; deferred teardown when a connection is closed from
@@ -55,7 +57,7 @@ struct session {
 	int close_calls;
 	int shutdown_calls;
 	int timeouts;
-	const char *reason; /* as seen by on_close */
+	enum conn_close_reason reason; /* as seen by on_close */
 	int close_seq;      /* fx->seq when on_close ran */
 	bool in_data;       /* inside on_data right now */
 	struct session *close_with; /* closed from this one's on_close */
@@ -104,6 +106,16 @@ static void flood(struct conn *c, size_t n)
 	}
 }
 
+/* `n` separate 100-byte lines: small messages, coalesced when flushed. */
+static void many(struct conn *c, size_t n)
+{
+	char line[100];
+	memset(line, 'm', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	for (size_t i = 0; i < n; i++)
+		conn_send_bytes(c, line, sizeof(line));
+}
+
 /* Runs one line; returns false if the connection should stop reading. */
 static bool command(struct session *s, const char *line, size_t len)
 {
@@ -118,20 +130,22 @@ static bool command(struct session *s, const char *line, size_t len)
 		conn_send_bytes(c, "\n", 1);
 	} else if (strcmp(text, "quit") == 0) {
 		conn_send_bytes(c, "bye\n", 4);
-		conn_close_after_flush(c, "quit");
+		conn_close_after_flush(c, CONN_CLOSE_QUIT);
 		return false;
 	} else if (strncmp(text, "flood ", 6) == 0) {
 		flood(c, strtoul(text + 6, NULL, 10));
-		conn_close_after_flush(c, "quit");
+		conn_close_after_flush(c, CONN_CLOSE_QUIT);
 		return false;
+	} else if (strncmp(text, "many ", 5) == 0) {
+		many(c, strtoul(text + 5, NULL, 10));
 	} else if (strncmp(text, "kill ", 5) == 0) {
 		struct session *victim = &s->f->sessions[atoi(text + 5)];
 		assert_non_null(victim->conn);
-		conn_close(victim->conn, "killed");
+		conn_close(victim->conn, CONN_CLOSE_LOCAL);
 		conn_send_bytes(victim->conn, "ignored\n", 8); /* closing: dropped */
-		conn_close(victim->conn, "killed-again");     /* first reason wins */
+		conn_close(victim->conn, CONN_CLOSE_RESET); /* first reason wins */
 	} else if (strcmp(text, "killself") == 0) {
-		conn_close(c, "self");
+		conn_close(c, CONN_CLOSE_OVERSIZE);
 		conn_send_bytes(c, "ignored\n", 8);
 		return false;
 	}
@@ -195,7 +209,7 @@ static void on_close(struct conn *c)
 	assert_int_equal(s->f->in_callback, 0); /* teardown is deferred */
 	s->conn = NULL;
 	if (s->close_with && s->close_with->conn)
-		conn_close(s->close_with->conn, "closed-with");
+		conn_close(s->close_with->conn, CONN_CLOSE_IO_ERROR);
 }
 
 static void on_shutdown(struct conn *c)
@@ -501,7 +515,7 @@ static void test_accept_and_echo(void **state)
 	client_close(&a);
 	run_until(f, session_closed, s);
 	assert_int_equal(s->close_calls, 1);
-	assert_string_equal(s->reason, "eof");
+	assert_int_equal(s->reason, CONN_CLOSE_EOF);
 	assert_int_equal(net_active(f->net), 0);
 	assert_true(log_contains(f, "DISCONNECT"));
 }
@@ -574,34 +588,116 @@ static void test_fanout_shared_msg(void **state)
 		client_close(&cl[i]);
 }
 
-/* Going over --sendq in one go closes at once; teardown (and on_close)
- * still waits for the safe point. */
+/* Past --sendq the socket is written at once: a peer whose socket is full
+ * (it does not read) is closed right there; teardown (and on_close) still
+ * waits for the safe point. */
 static void test_slow_consumer_immediate(void **state)
 {
 	struct fx *f = *state;
-	start(f, 100, 64 * 1024, &handler);
+	start(f, 100, 32 * 1024, &handler);
 	struct client a;
-	client_open(f, &a, 0, true);
+	client_open(f, &a, 4096, false);
 	wait_sessions(f, 1);
 	struct session *s = &f->sessions[0];
+	int small = 4096;
+	setsockopt(conn_fd(s->conn), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 	struct msg *m = msg_new(40 * 1024);
 	memset(m->data, 'x', m->len);
-	conn_send(s->conn, m);
-	assert_false(conn_closing(s->conn));
-	conn_send(s->conn, m); /* 80 KiB queued > 64 KiB */
+	conn_send(s->conn, m); /* past the limit: the kernel takes only a little */
+	conn_send(s->conn, m); /* socket full, still far past the limit */
 	assert_true(conn_closing(s->conn));
-	assert_string_equal(conn_close_reason(s->conn), "slow-consumer");
+	assert_int_equal(conn_close_reason(s->conn), CONN_CLOSE_SLOW_CONSUMER);
 	assert_int_equal(s->close_calls, 0); /* deferred */
 	conn_send(s->conn, m);               /* ignored once closing */
 	run_until(f, session_closed, s);
 	assert_int_equal(s->close_calls, 1);
-	assert_string_equal(s->reason, "slow-consumer");
+	assert_int_equal(s->reason, CONN_CLOSE_SLOW_CONSUMER);
 	assert_int_equal(m->refs, 1); /* the dropped queue released its refs */
 	msg_unref(m);
+	struct net_stats st;
+	net_get_stats(f->net, &st);
+	assert_true(st.bytes_out > 0); /* it was tried before being judged */
 	assert_true(log_contains(f, "SLOW_CLIENT"));
 	assert_true(log_contains(f, "reason=slow-consumer"));
-	run_until(f, client_eof, &a);
 	client_close(&a);
+}
+
+/* A burst queued within one loop pass passes --sendq, but the peer's
+ * socket has room: it is written at once, not judged, and all of it
+ * arrives — a single unit larger than --sendq too. */
+static void test_burst_past_sendq_to_reader(void **state)
+{
+	struct fx *f = *state;
+	start(f, 100, 8 * 1024, &handler);
+	struct client a;
+	client_open(f, &a, 0, true);
+	wait_sessions(f, 1);
+	struct session *s = &f->sessions[0];
+	struct msg *small = msg_new(4 * 1024), *big = msg_new(20 * 1024);
+	memset(small->data, 's', small->len);
+	memset(big->data, 'b', big->len);
+	for (int i = 0; i < 6; i++)
+		conn_send(s->conn, small);
+	conn_send(s->conn, big);
+	assert_false(conn_closing(s->conn));
+	size_t total = 6 * small->len + big->len;
+	struct conn_info info;
+	conn_get_info(s->conn, &info);
+	assert_true(info.queued <= 8 * 1024);
+	assert_int_equal(info.bytes_out + info.queued, total); /* the rest went out already */
+	assert_true(info.bytes_out > 0);
+
+	wait_client_bytes(f, &a, total);
+	assert_int_equal(buf_len(&a.in), total);
+	for (size_t i = 0; i < total; i++)
+		assert_int_equal(buf_head(&a.in)[i], i < 6 * small->len ? 's' : 'b');
+	assert_int_equal(small->refs, 1);
+	assert_int_equal(big->refs, 1);
+	msg_unref(small);
+	msg_unref(big);
+	assert_false(log_contains(f, "SLOW_CLIENT"));
+	assert_int_equal(s->close_calls, 0);
+	client_close(&a);
+}
+
+/* The early write can run inside on_data, while the input being parsed is
+ * still in the shared read buffer: coalescing the output must not
+ * overwrite it. "many 200" passes --sendq with small messages; the command
+ * after it in the same read must still be seen. */
+static void test_flush_inside_on_data_keeps_input(void **state)
+{
+	struct fx *f = *state;
+	start(f, 100, 8 * 1024, &handler);
+	struct client a;
+	client_open(f, &a, 0, true);
+	wait_sessions(f, 1);
+	client_send(&a, "many 200\necho after\n");
+	size_t total = 200 * 100 + 6;
+	wait_client_bytes(f, &a, total);
+	static char want[200 * 100 + 7];
+	for (size_t i = 0; i < 200; i++) {
+		memset(want + i * 100, 'm', 99);
+		want[i * 100 + 99] = '\n';
+	}
+	strcpy(want + 200 * 100, "after\n");
+	expect_received(&a, want);
+	assert_int_equal(f->sessions[0].nlines, 2);
+	assert_false(log_contains(f, "SLOW_CLIENT"));
+	client_close(&a);
+}
+
+/* The logged words, one per reason, as the docs and log readers know them. */
+static void test_close_reason_names(void **state)
+{
+	(void)state;
+	static const char *const want[CONN_CLOSE_REASON_COUNT] = {
+		"none", "eof", "quit", "local", "reset", "timeout", "register-timeout",
+		"io-error", "poll-error", "slow-consumer", "oversize", "shutdown",
+	};
+	for (int r = 0; r < CONN_CLOSE_REASON_COUNT; r++)
+		assert_string_equal(conn_close_reason_name((enum conn_close_reason)r), want[r]);
+	assert_string_equal(conn_close_reason_name(CONN_CLOSE_REASON_COUNT), "?");
+	assert_string_equal(conn_close_reason_name((enum conn_close_reason)-1), "?");
 }
 
 /* A peer that never reads: kernel buffers fill, the queue grows past
@@ -647,7 +743,7 @@ static void test_slow_consumer_not_reading(void **state)
 	loop_timer_arm(f->loop, &p.t, 0);
 	run_until(f, session_closed, s);
 	loop_timer_disarm(f->loop, &p.t);
-	assert_string_equal(s->reason, "slow-consumer");
+	assert_int_equal(s->reason, CONN_CLOSE_SLOW_CONSUMER);
 	assert_int_equal(s->close_calls, 1);
 	/* The kernel took what it could before the queue overflowed. */
 	struct net_stats st;
@@ -713,7 +809,7 @@ static void test_close_after_flush(void **state)
 	expect_received(&a, "bye\n");
 	assert_false(a.reset);
 	assert_int_equal(f->sessions[0].close_calls, 1);
-	assert_string_equal(f->sessions[0].reason, "quit");
+	assert_int_equal(f->sessions[0].reason, CONN_CLOSE_QUIT);
 
 	enum { MIB = 1 << 20 };
 	client_open(f, &b, 0, true);
@@ -726,7 +822,7 @@ static void test_close_after_flush(void **state)
 		assert_int_equal(buf_head(&b.in)[i], 'a' + (i % 65536) % 26);
 	struct session *s = &f->sessions[1];
 	assert_int_equal(s->close_calls, 1);
-	assert_string_equal(s->reason, "quit");
+	assert_int_equal(s->reason, CONN_CLOSE_QUIT);
 	struct net_stats st;
 	net_get_stats(f->net, &st);
 	assert_int_equal(st.bytes_out, 4 + MIB);
@@ -748,7 +844,7 @@ static void test_half_close(void **state)
 	expect_received(&a, "one\ntwo\n");
 	assert_false(a.reset);
 	assert_int_equal(f->sessions[0].close_calls, 1);
-	assert_string_equal(f->sessions[0].reason, "eof");
+	assert_int_equal(f->sessions[0].reason, CONN_CLOSE_EOF);
 	client_close(&a);
 }
 
@@ -783,7 +879,7 @@ static void test_timeout(void **state)
 	conn_set_timeout(f->sessions[1].conn, 10);
 	conn_set_timeout(f->sessions[1].conn, 0);
 	run_until(f, session_closed, &f->sessions[0]);
-	assert_string_equal(f->sessions[0].reason, "timeout");
+	assert_int_equal(f->sessions[0].reason, CONN_CLOSE_TIMEOUT);
 	run_until(f, client_eof, &a);
 	client_send(&b, "echo alive\n");
 	wait_client_bytes(f, &b, 6);
@@ -827,7 +923,7 @@ static void test_close_other_from_callback(void **state)
 	run_until(f, session_closed, &f->sessions[1]);
 	struct session *victim = &f->sessions[1];
 	assert_int_equal(victim->close_calls, 1);
-	assert_string_equal(victim->reason, "killed");
+	assert_int_equal(victim->reason, CONN_CLOSE_LOCAL);
 	run_until(f, client_eof, &b);
 	wait_client_bytes(f, &a, 11);
 	expect_received(&a, "after kill\n");
@@ -836,7 +932,7 @@ static void test_close_other_from_callback(void **state)
 	/* Closing itself from inside its own on_data. */
 	client_send(&a, "killself\necho never\n");
 	run_until(f, session_closed, &f->sessions[0]);
-	assert_string_equal(f->sessions[0].reason, "self");
+	assert_int_equal(f->sessions[0].reason, CONN_CLOSE_OVERSIZE);
 	assert_int_equal(f->sessions[0].nlines, 3);
 	run_until(f, client_eof, &a);
 	expect_received(&a, "after kill\n");
@@ -862,8 +958,8 @@ static void test_close_from_on_close(void **state)
 	run_until(f, session_closed, &f->sessions[2]);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(f->sessions[i].close_calls, 1);
-	assert_string_equal(f->sessions[1].reason, "closed-with");
-	assert_string_equal(f->sessions[2].reason, "closed-with");
+	assert_int_equal(f->sessions[1].reason, CONN_CLOSE_IO_ERROR);
+	assert_int_equal(f->sessions[2].reason, CONN_CLOSE_IO_ERROR);
 	assert_true(f->sessions[0].close_seq < f->sessions[1].close_seq);
 	assert_true(f->sessions[1].close_seq < f->sessions[2].close_seq);
 	assert_int_equal(net_active(f->net), 0);
@@ -884,25 +980,25 @@ static void test_on_close_once(void **state)
 	client_open(f, &b, 0, true);
 	wait_sessions(f, 2);
 	struct conn *c = f->sessions[0].conn;
-	conn_close(c, "first");
-	conn_close(c, "second");
-	conn_close_after_flush(c, "third");
-	assert_string_equal(conn_close_reason(c), "first");
+	conn_close(c, CONN_CLOSE_LOCAL);
+	conn_close(c, CONN_CLOSE_RESET);
+	conn_close_after_flush(c, CONN_CLOSE_TIMEOUT);
+	assert_int_equal(conn_close_reason(c), CONN_CLOSE_LOCAL);
 
 	/* Drain-then-close, then a hard close: still one on_close, and the
 	 * drain's reason stays. */
 	struct conn *d = f->sessions[1].conn;
 	conn_send_bytes(d, "last words\n", 11);
-	conn_close_after_flush(d, "draining");
+	conn_close_after_flush(d, CONN_CLOSE_QUIT);
 	assert_true(conn_closing(d));
-	conn_close_after_flush(d, "again");
+	conn_close_after_flush(d, CONN_CLOSE_RESET);
 	run_until(f, client_eof, &b);
 	expect_received(&b, "last words\n");
 	run_until(f, session_closed, &f->sessions[0]);
 	assert_int_equal(f->sessions[0].close_calls, 1);
-	assert_string_equal(f->sessions[0].reason, "first");
+	assert_int_equal(f->sessions[0].reason, CONN_CLOSE_LOCAL);
 	assert_int_equal(f->sessions[1].close_calls, 1);
-	assert_string_equal(f->sessions[1].reason, "draining");
+	assert_int_equal(f->sessions[1].reason, CONN_CLOSE_QUIT);
 	client_close(&a);
 	client_close(&b);
 }
@@ -951,7 +1047,7 @@ static void test_shutdown(void **state)
 		assert_false(c[i].reset);
 		assert_int_equal(f->sessions[i].shutdown_calls, 1);
 		assert_int_equal(f->sessions[i].close_calls, 1);
-		assert_string_equal(f->sessions[i].reason, "shutdown");
+		assert_int_equal(f->sessions[i].reason, CONN_CLOSE_SHUTDOWN);
 	}
 	assert_int_equal(net_active(f->net), 0);
 	/* Nobody is listening any more. */
@@ -976,13 +1072,13 @@ static void test_destroy_with_live_conns(void **state)
 		wait_sessions(f, i + 1);
 	}
 	conn_send_bytes(f->sessions[0].conn, "pending\n", 8); /* dropped */
-	conn_close(f->sessions[1].conn, "early");            /* doomed, not torn down */
+	conn_close(f->sessions[1].conn, CONN_CLOSE_LOCAL);   /* doomed, not torn down */
 	net_destroy(f->net);
 	f->net = NULL;
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(f->sessions[i].close_calls, 1);
-	assert_string_equal(f->sessions[0].reason, "shutdown");
-	assert_string_equal(f->sessions[1].reason, "early");
+	assert_int_equal(f->sessions[0].reason, CONN_CLOSE_SHUTDOWN);
+	assert_int_equal(f->sessions[1].reason, CONN_CLOSE_LOCAL);
 	for (int i = 0; i < 3; i++)
 		client_close(&c[i]);
 }
@@ -999,6 +1095,8 @@ int main(void)
 		ON_ALL(test_partial_and_concatenated),
 		ON_ALL(test_fanout_shared_msg),
 		ON_ALL(test_slow_consumer_immediate),
+		ON_ALL(test_burst_past_sendq_to_reader),
+		ON_ALL(test_flush_inside_on_data_keeps_input),
 		ON_ALL(test_slow_consumer_not_reading),
 		ON_ALL(test_max_clients),
 		ON_ALL(test_close_after_flush),
@@ -1012,6 +1110,7 @@ int main(void)
 		ON_ALL(test_adopt),
 		ON_ALL(test_shutdown),
 		ON_ALL(test_destroy_with_live_conns),
+		cmocka_unit_test(test_close_reason_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
