@@ -61,7 +61,7 @@ UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS    = $(PARLEYD) $(if $(CLIENT_SRC),$(PARLEY)) $(if $(BENCH_SRC),$(BENCH))
 
 .PHONY: all deps run test unit integration regression valgrind check-layers \
-        san-test bench fuzz fuzz-smoke clean install
+        san-test bench fuzz fuzz-smoke clean install deps-test
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -98,6 +98,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(CHAT_LIB) $(CORE_LIB)
 deps:
 	@sh tools/install-deps.sh
 
+# install-deps waits for an apt/dpkg lock held by another process (run
+# against a scratch apt tree: the system's locks are never touched).
+deps-test:
+	@sh tests/tools/install_deps_lock.sh
+
 run: deps all
 	$(PARLEYD)
 
@@ -123,7 +128,7 @@ san-test:
 	PARLEY_BUILD=build-san $(PYTEST) tests/integration
 
 test: deps
-	$(MAKE) all unit check-layers fuzz-regress
+	$(MAKE) all unit check-layers fuzz-regress deps-test
 	$(MAKE) integration regression
 	$(MAKE) san-test
 	$(MAKE) valgrind
