@@ -7,6 +7,8 @@
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make install    programs to $(PREFIX)/bin, manual pages to
+#                   $(PREFIX)/share/man/man1 and man8 (DESTDIR honoured)
 
 CC      ?= cc
 SAN     ?= 0
@@ -180,6 +182,13 @@ fuzz-regress: $(call obj,$(FUZZ_SRC)) $(patsubst %,$(BUILD)/fuzz/regress_%,$(FUZ
 clean:
 	rm -rf build build-san build-fuzz
 
+# Manual pages: each beside the program it documents.
+MAN1 = client/parley.1
+MAN8 = src/server/parleyd.8
+MANDIR ?= $(PREFIX)/share/man
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
