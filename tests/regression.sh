@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Seed 000 regression harness: starts one parleyd with a frame listener, runs
-# the six seed checks against it (socket work in tests/integration/seed000.py)
-# and prints the seed's exact report layout. Exits non-zero on any failure.
+# Frame-server regression harness: starts one parleyd with a frame listener,
+# runs the six checks the frame protocol was first specified with (echo,
+# broadcast between two clients, slow-client disconnect, partial-frame
+# reassembly, oversized-frame rejection, the STATS command; socket work in
+# tests/integration/seed000.py) and prints them in that specification's
+# report layout. Exits non-zero on any failure.
 #
 #   PARLEY_BUILD    build directory holding parleyd (default: build)
 #   PARLEY_BACKEND  I/O backend (default: poll, as in the seed)

@@ -1,6 +1,6 @@
 """05 stats: the stdin console, the STATS block, the log format, idling.
 
-STATS prints the seed 000 block (docs/PROTOCOL.md adds summary lines and connection
+STATS prints the block the frame server was first specified with (docs/PROTOCOL.md adds summary lines and connection
 fields); its counters are checked against the exact bytes the test's sockets
 sent and received. HELP lists commands, unknown input gets a one-line hint.
 When stdin ends or is absent the server keeps serving, and an idle server
