@@ -7,7 +7,7 @@
 # report layout. Exits non-zero on any failure.
 #
 #   PARLEY_BUILD    build directory holding parleyd (default: build)
-#   PARLEY_BACKEND  I/O backend (default: poll, as in the seed)
+#   PARLEY_BACKEND  I/O backend (default: poll, as in the original frame-server specification)
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

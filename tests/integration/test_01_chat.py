@@ -807,7 +807,7 @@ def test_random_garbage_never_breaks_the_connection(server):
     c.expect_no_pending()
 
 
-# ---------------------------------------------------------------- seed 001 session
+# ------------------------------------------------ the original example session
 
 def test_seed_001_example_session(server):
     """The alice/bob session of the chat protocol's original specification

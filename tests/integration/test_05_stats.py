@@ -49,7 +49,7 @@ def test_stats_block_has_seed_layout(backend):
         divider = lines.index("--- active connections ---")
         for extra in lines[6:divider]:
             assert re.fullmatch(r"[a-z_]+: +\S.*", extra) and extra[15] != " " \
-                and extra[14] == " ", f"summary line not aligned like the seed: {extra!r}"
+                and extra[14] == " ", f"summary line not aligned like the first six: {extra!r}"
         conn_lines = lines[divider + 1:-1]
         assert len(conn_lines) == len(clients)
         for line in conn_lines:
