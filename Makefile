@@ -7,6 +7,8 @@
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make install    programs to $(PREFIX)/bin, manual pages to
+#                   $(PREFIX)/share/man/man1 and man8 (DESTDIR honoured)
 
 CC      ?= cc
 SAN     ?= 0
@@ -62,7 +64,7 @@ UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS    = $(PARLEYD) $(if $(CLIENT_SRC),$(PARLEY)) $(if $(BENCH_SRC),$(BENCH))
 
 .PHONY: all deps run test unit integration regression valgrind check-layers \
-        san-test bench fuzz fuzz-smoke clean install
+        san-test bench fuzz fuzz-smoke clean install deps-test
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -103,6 +105,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(CHAT_LIB) $(CORE_LIB)
 deps:
 	@sh tools/install-deps.sh
 
+# install-deps waits for an apt/dpkg lock held by another process (run
+# against a scratch apt tree: the system's locks are never touched).
+deps-test:
+	@sh tests/tools/install_deps_lock.sh
+
 run: deps all
 	$(PARLEYD)
 
@@ -128,7 +135,7 @@ san-test:
 	PARLEY_BUILD=build-san $(PYTEST) tests/integration
 
 test: deps
-	$(MAKE) all unit check-layers fuzz-regress
+	$(MAKE) all unit check-layers fuzz-regress deps-test
 	$(MAKE) integration regression
 	$(MAKE) san-test
 	$(MAKE) valgrind
@@ -180,6 +187,13 @@ fuzz-regress: $(call obj,$(FUZZ_SRC)) $(patsubst %,$(BUILD)/fuzz/regress_%,$(FUZ
 clean:
 	rm -rf build build-san build-fuzz
 
+# Manual pages: each beside the program it documents.
+MAN1 = client/parley.1
+MAN8 = src/server/parleyd.8
+MANDIR ?= $(PREFIX)/share/man
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8

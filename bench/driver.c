@@ -284,6 +284,11 @@ int driver_run(const struct bench_opts *o, struct bench_result *r)
 	memset(r, 0, sizeof(*r));
 	hist_reset(&r->latency);
 	proc_raise_fd_limit();
+	if (o->server_pid && !proc_sample(o->server_pid).ok) {
+		snprintf(r->error, sizeof(r->error), "--server-pid %d: no such process, or its "
+			 "/proc entry cannot be read", (int)o->server_pid);
+		return 2;
+	}
 	struct bench b = {.log = {.level = LOG_WARN, .fd = 2}};
 	char err[256];
 	b.loop = loop_create(o->backend, err, sizeof(err));

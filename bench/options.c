@@ -22,7 +22,7 @@ void options_usage(FILE *out)
 	      "  --duration S              measured seconds (default 5)\n"
 	      "  --warmup S                published but unmeasured seconds first (default 1)\n"
 	      "  --settle S                idle seconds after setup, before warmup (default 0.2)\n"
-	      "  --server-pid PID          sample the server's CPU and RSS from /proc\n"
+	      "  --server-pid PID          sample the server's CPU and RSS from /proc (one pid)\n"
 	      "  --backend NAME            the generator's loop backend (default epoll)\n"
 	      "  --label TEXT              copied into the report\n"
 	      "  --json                    one JSON object instead of the table\n"
@@ -129,10 +129,37 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/* --server-pid takes exactly one process id. The usual way to get it wrong
+ * is `--server-pid "$(pidof parleyd)"` with several servers running (or
+ * none), so those cases are named rather than reported as a bad number. */
+static bool parse_server_pid(const char *v, pid_t *out, char *err, size_t errlen)
+{
+	uint32_t pid;
+	if (parse_u32(v, 1, INT32_MAX, &pid)) {
+		*out = (pid_t)pid;
+		return true;
+	}
+	size_t start = strspn(v, " \t\n");
+	size_t words = 0;
+	for (const char *p = v + start; *p; words++) {
+		p += strcspn(p, " \t\n");
+		p += strspn(p, " \t\n");
+	}
+	if (words == 0)
+		snprintf(err, errlen, "--server-pid is empty: no server process was found "
+			 "(is it running?)");
+	else if (words > 1)
+		snprintf(err, errlen, "--server-pid takes one process id, got '%s': several "
+			 "servers are running; pass the one to measure ($! right after "
+			 "starting it, or `pgrep -n parleyd` for the newest)", v);
+	else
+		snprintf(err, errlen, "--server-pid: '%s' is not a process id", v);
+	return false;
+}
+
 /* Applies one option; false if its value is bad. */
 static bool apply(struct bench_opts *o, int opt, const char *v)
 {
-	uint32_t pid;
 	switch (opt) {
 	case O_PROTO: return parse_proto(v, &o->proto);
 	case O_HOST:
@@ -150,11 +177,6 @@ static bool apply(struct bench_opts *o, int opt, const char *v)
 	case O_DURATION: return parse_secs(v, 0.1, 3600, &o->duration);
 	case O_WARMUP: return parse_secs(v, 0, 3600, &o->warmup);
 	case O_SETTLE: return parse_secs(v, 0, 60, &o->settle);
-	case O_PID:
-		if (!parse_u32(v, 1, INT32_MAX, &pid))
-			return false;
-		o->server_pid = (pid_t)pid;
-		return true;
 	case O_BACKEND: o->backend = v; return true;
 	case O_LABEL: o->label = v; return true;
 	case O_JSON: o->json = true; return true;
@@ -194,7 +216,10 @@ int options_parse(int argc, char **argv, struct bench_opts *o, FILE *out,
 				 argv[optind - 1]);
 			return -1;
 		}
-		if (!apply(o, opt, optarg)) {
+		if (opt == O_PID) {
+			if (!parse_server_pid(optarg, &o->server_pid, err, errlen))
+				return -1;
+		} else if (!apply(o, opt, optarg)) {
 			snprintf(err, errlen, "bad value for --%s: '%s'",
 				 long_opts[opt - O_PROTO].name, optarg ? optarg : "");
 			return -1;

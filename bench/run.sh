@@ -9,7 +9,7 @@
 # pinned to one CPU and the generator to another, so neither steals the
 # other's core; both run at nice -10 where permitted. A run that another
 # process disturbed (more than 15% of a core used by something else) is
-# repeated up to twice.
+# repeated once.
 #
 # Environment: PARLEY_BUILD (default build), BENCH_OUT (default
 # $PARLEY_BUILD/bench), BENCH_BACKENDS (default "epoll poll select"),
@@ -177,5 +177,7 @@ for sc in $SCENARIOS; do
 	done
 done
 
+# table.py's status is the suite's: non-zero only when a run failed its
+# correctness checks (or gave no result), never for a missed or disturbed
+# target (pipefail carries it through tee).
 python3 bench/table.py "$RESULTS" | tee "$OUT/table.txt"
-python3 -c 'import json,sys; sys.exit(0 if all(json.loads(l).get("pass") for l in open(sys.argv[1])) else 1)' "$RESULTS"

@@ -1,8 +1,16 @@
 #!/usr/bin/env python3
 """bench/table.py: formats parley-bench --json results (one object per line,
 labelled "<scenario> <target>") as the scenario table with parleyd/redis
-ratios and the issue #4 targets. `--one` prints a one-line summary of a
-single result read from stdin (run.sh's progress output)."""
+ratios and the performance targets of docs/BENCHMARKS.md. `--one` prints a
+one-line summary of a single result read from stdin (run.sh's progress
+output).
+
+A target is judged only on undisturbed runs: when other processes took CPU
+during a run (or during the Redis run it is compared with), or the run was
+interrupted from outside, its verdict is `disturbed`, never met or MISSED.
+Exit status: 1 if any run failed a correctness check (a message lost,
+duplicated, out of order, from the wrong room, unacknowledged, an error
+reply) or produced no result; 0 otherwise, whatever the targets say."""
 import json
 import sys
 
@@ -15,6 +23,24 @@ TARGETS = {
 }
 ABSOLUTE = {"b": ("p99", "<", 1000.0, "p99 < 1 ms"),
             "d": ("rss", "<=", 512.0, "RSS/conn <= 512 B")}
+# Other processes above this share of a core disturb a run (parley-bench's
+# own threshold, bench/report.c).
+DISTURBED_PCT = 15.0
+
+
+def disturbance(r):
+    """Why a run's figures are not comparable, or None."""
+    if "interrupted" in r.get("error", ""):
+        return "interrupted"
+    other = r.get("other_cpu_pct") or 0
+    if r.get("limit") == "disturbed" or other >= DISTURBED_PCT:
+        return f"other load {other:.0f}% of a core"
+    return None
+
+
+def correctness_failed(r):
+    """A failed run that was not merely interrupted from outside."""
+    return not r.get("pass") and disturbance(r) != "interrupted"
 
 
 def figures(r):
@@ -45,6 +71,9 @@ def row(r):
     f = figures(r)
     cells = [fmt(f[k], spec) for _, k, spec in COLS]
     ok = "ok" if r.get("pass") else "FAIL " + r.get("error", "")
+    why = disturbance(r)
+    if why:
+        ok += f" (disturbed: {why})"
     return [sc, target] + cells + [r.get("limit", "-"), ok]
 
 
@@ -59,35 +88,47 @@ def ratio(a, b):
 
 
 def ratios(results):
+    """(ratio rows, verdict lines, verdict counts by outcome)."""
     by = {}
     for r in results:
         sc, _, target = r.get("label", "? ?").partition(" ")
         f = figures(r)
         if not r.get("pass"):  # a failed run has no comparable figures
             f = {k: None for k in f}
-        by.setdefault(sc, {})[target] = f
+        by.setdefault(sc, {})[target] = (f, disturbance(r))
     rows, verdicts = [], []
     for sc, targets in by.items():
-        base = targets.get("redis")
-        for target, f in targets.items():
+        base, base_why = targets.get("redis", (None, None))
+        for target, (f, why) in targets.items():
             if target == "redis" or base is None:
                 continue
             rs = {k: ratio(f[k], base[k]) for k in ("dps", "us1k", "p99", "rss")}
             rows.append([sc, target] + [fmt(rs[k], "{:.2f}x") for k in ("dps", "us1k", "p99", "rss")])
+            pair_why = why or (base_why and "redis run: " + base_why)
             for key, op, bound in TARGETS.get(sc, []):
-                verdicts.append(check(sc, target, key, rs[key], op, bound, "x redis"))
+                verdicts.append(check(sc, target, key, rs[key], op, bound, "x redis",
+                                      disturbed=pair_why))
             if sc in ABSOLUTE:
                 key, op, bound, text = ABSOLUTE[sc]
-                verdicts.append(check(sc, target, key, f[key], op, bound, "", text))
-    return rows, verdicts
+                verdicts.append(check(sc, target, key, f[key], op, bound, "", text,
+                                      disturbed=why))
+    counts = {}
+    for outcome, _ in verdicts:
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return rows, [line for _, line in verdicts], counts
 
 
-def check(sc, target, key, value, op, bound, unit, text=None):
-    if value is None:
-        return f"  {sc} {target}: {text or key} - no figure"
-    met = value <= bound if op == "<=" else value >= bound if op == ">=" else value < bound
+def check(sc, target, key, value, op, bound, unit, text=None, disturbed=None):
+    """(outcome, line): outcome is met, MISSED, disturbed or no figure."""
     what = text or f"{key} {op} {bound}{unit}"
-    return f"  {sc} {target}: {what}: {value:.2f} {'met' if met else 'MISSED'}"
+    if value is None:
+        return "no figure", f"  {sc} {target}: {what}: - no figure"
+    if disturbed:
+        return "disturbed", (f"  {sc} {target}: {what}: {value:.2f} disturbed "
+                             f"({disturbed}; no verdict, rerun on a quiet machine)")
+    met = value <= bound if op == "<=" else value >= bound if op == ">=" else value < bound
+    outcome = "met" if met else "MISSED"
+    return outcome, f"  {sc} {target}: {what}: {value:.2f} {outcome}"
 
 
 def main():
@@ -96,16 +137,27 @@ def main():
         c = row(r)
         print("   " + "  ".join(f"{h}={v}" for (h, _, _), v in zip(COLS, c[2:])) +
               f"  limit={c[-2]}  {c[-1]}")
-        return
+        return 0
+    if len(sys.argv) != 2:
+        print("usage: table.py RESULTS.jsonl | table.py --one < RESULT.json", file=sys.stderr)
+        return 2
     results = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     head = ["scen", "server"] + [h for h, _, _ in COLS] + ["limit", "check"]
     print_rows([row(r) for r in results], head)
-    rows, verdicts = ratios(results)
+    rows, verdicts, counts = ratios(results)
     print("\nparleyd / redis (deliveries/s: higher is better; CPU, latency, RSS: lower)")
     print_rows(rows, ["scen", "server", "deliv/s", "us/1k", "p99", "RSS/conn"])
-    print("\ntargets (issue #4)")
+    print("\ntargets (see docs/BENCHMARKS.md)")
     print("\n".join(verdicts))
+    print("  " + ", ".join(f"{counts.get(k, 0)} {k}"
+                           for k in ("met", "MISSED", "disturbed", "no figure")))
+    failed = [r.get("label", "?") for r in results if correctness_failed(r)]
+    if failed:
+        print(f"\ncorrectness: FAILED in {len(failed)} run(s): {', '.join(failed)}")
+        return 1
+    print(f"\ncorrectness: every run passed ({len(results)} runs)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

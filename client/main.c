@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	ensure_std_fds();
 	setlocale(LC_ALL, ""); /* readline needs the locale for multibyte input */
 	char err[256];
-	/* Seed 003 asks for epoll; the loop makes it a one-word choice. */
+	/* The client runs on epoll; the loop makes it a one-word choice. */
 	struct loop *loop = loop_create("epoll", err, sizeof(err));
 	if (!loop) {
 		fprintf(stderr, "parley: %s\n", err);

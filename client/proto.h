@@ -12,9 +12,9 @@
 struct buf;
 
 enum proto {
-	PROTO_CHAT,  /* text lines ending in "\r\n" (seed 001) */
-	PROTO_RELAY, /* raw lines relayed to everybody else (seed 002) */
-	PROTO_FRAME, /* 4-byte big-endian length prefix (seed 000) */
+	PROTO_CHAT,  /* text lines ending in "\r\n" */
+	PROTO_RELAY, /* raw lines relayed to everybody else */
+	PROTO_FRAME, /* 4-byte big-endian length prefix */
 };
 
 /* Parses "chat", "relay" or "frame". */

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Seed 000 regression harness: starts one parleyd with a frame listener, runs
-# the six seed checks against it (socket work in tests/integration/seed000.py)
-# and prints the seed's exact report layout. Exits non-zero on any failure.
-# The seed's nc steps 1-3 run, as written, in tests/integration/test_03_frame.py.
+# Frame-server regression harness: starts one parleyd with a frame listener,
+# runs the six checks the frame protocol was first specified with (echo,
+# broadcast between two clients, slow-client disconnect, partial-frame
+# reassembly, oversized-frame rejection, the STATS command; socket work in
+# tests/integration/seed000.py) and prints them in that specification's
+# report layout. Exits non-zero on any failure.
+# The frame specification's nc steps (a person typing) run, as written, in
+# tests/integration/test_03_frame.py.
 #
 #   PARLEY_BUILD    build directory holding parleyd (default: build)
-#   PARLEY_BACKEND  I/O backend (default: poll, as in the seed)
+#   PARLEY_BACKEND  I/O backend (default: poll, as in the original frame-server specification)
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # check-layers: fails if any #include "..." in src/, client/ or bench/ crosses
-# the dependency direction of docs (STYLE.md, "Dependency direction"):
+# the dependency direction below (docs/ARCHITECTURE.md, "Who includes whom"):
 #
 #   util    -> libc only           loop  -> util        net   -> loop, util
 #   codec   -> util                hub   -> util, store/store.h (only)
@@ -95,7 +95,7 @@ FNR == 1 {
 	dir = FILENAME
 	sub(/\/[^\/]*$/, "", dir)
 	if (!(from in known)) {
-		printf "check-layers: %s: no layering rule for directory \"%s\" (add one to tools/check-layers.sh and STYLE.md)\n", FILENAME, dir
+		printf "check-layers: %s: no layering rule for directory \"%s\" (add one to tools/check-layers.sh and docs/ARCHITECTURE.md)\n", FILENAME, dir
 		bad++
 	}
 }
@@ -141,7 +141,7 @@ FNR == 1 {
 
 END {
 	if (bad) {
-		printf "check-layers: %d violation(s) of the dependency rules in STYLE.md\n", bad
+		printf "check-layers: %d violation(s) of the include rules in docs/ARCHITECTURE.md ("Who includes whom")\n", bad
 		exit 1
 	}
 }

@@ -1,11 +1,18 @@
 #!/bin/sh
-# install-deps: installs the Debian 12 packages Parley builds and tests with,
-# skipping those already present. Runs apt-get as root, or through sudo.
+# install-deps: installs the Debian 12 packages Parley builds and tests with
+# (or the packages named as arguments), skipping those already present. Runs
+# apt-get as root, or through sudo.
+#
+# When another apt or dpkg process (an upgrade, unattended-upgrades, another
+# install) holds the package locks, it waits for them, saying so, for up to
+# INSTALL_DEPS_LOCK_WAIT seconds (default 300) instead of failing at once.
 set -eu
 
 PACKAGES="build-essential clang libclang-rt-14-dev llvm make pkg-config \
 libreadline-dev libcmocka-dev libhiredis-dev \
 python3 python3-pytest valgrind socat netcat-openbsd redis-server tmux procps"
+[ $# -gt 0 ] && PACKAGES="$*"
+LOCK_WAIT=${INSTALL_DEPS_LOCK_WAIT:-300}
 
 missing=""
 for p in $PACKAGES; do
@@ -27,8 +34,46 @@ else
 	exit 1
 fi
 
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
+
+# apt_locked ARGS...: apt-get ARGS, waiting while another process holds the
+# dpkg or package-list lock. The first try fails at once if a lock is taken
+# (apt then names the process holding it, for our message); later tries let
+# apt itself wait for the dpkg locks (DPkg::Lock::Timeout, which also covers
+# the lock dpkg takes again after the downloads), and retry each second for
+# the list lock of `update`, which that option does not cover.
+apt_locked() {
+	start=$(date +%s)
+	timeout=0
+	while :; do
+		if $SUDO apt-get -o DPkg::Lock::Timeout="$timeout" "$@" 2>"$errors"; then
+			cat "$errors" >&2
+			return 0
+		fi
+		if ! grep -Eq 'Could not get lock|Unable to acquire the dpkg|Unable to lock' "$errors"; then
+			cat "$errors" >&2
+			return 1
+		fi
+		waited=$(($(date +%s) - start))
+		if [ "$waited" -ge "$LOCK_WAIT" ]; then
+			cat "$errors" >&2
+			echo "install-deps: gave up after ${waited}s waiting for the apt/dpkg lock" >&2
+			return 1
+		fi
+		if [ "$timeout" -eq 0 ]; then
+			holder=$(sed -n 's/.*It is held by \(process [0-9]* ([^)]*)\).*/\1/p' "$errors" | head -1)
+			echo "install-deps: the apt/dpkg lock is held${holder:+ by $holder};" \
+				"waiting up to ${LOCK_WAIT}s for it" >&2
+		else
+			sleep 1
+		fi
+		timeout=$((LOCK_WAIT - waited))
+	done
+}
+
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+apt_locked update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt_locked install -y -qq --no-install-recommends $missing >/dev/null

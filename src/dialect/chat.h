@@ -1,4 +1,4 @@
-/* chat: the chat protocol (seed 001) as a connection handler. A listener
+/* chat: the chat protocol (docs/PROTOCOL.md) as a connection handler. A listener
  * configured with chat_handler and a `struct chat` turns each line from a
  * client into hub calls and each hub event into a protocol line. */
 #ifndef PARLEY_DIALECT_CHAT_H

@@ -1,7 +1,7 @@
 /* relay: a broadcast group per listener. Two configurations of one idea:
- *   RELAY_LINES  (listener `relay`, seed 002): every complete line, exactly
+ *   RELAY_LINES  (listener `relay`): every complete line, exactly
  *                as received, goes to every other member.
- *   RELAY_FRAMES (listener `frame`, seed 000): every length-prefixed frame,
+ *   RELAY_FRAMES (listener `frame`): every length-prefixed frame,
  *                exactly as received, goes to every member, sender included.
  *                A member whose first bytes are typed text (see
  *                frame_input_kind) is read as lines instead: each line,

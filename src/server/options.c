@@ -45,8 +45,8 @@ void options_usage(FILE *out)
 	char backends[LOOP_BACKEND_LIST_MAX], protos[PROTO_LIST_MAX];
 	fprintf(out,
 		"Usage: parleyd [PORT] [options]\n"
-		"Event-driven chat server: chat rooms (seed 001), line relay (seed 002)\n"
-		"and length-prefixed frame broadcast (seed 000).\n"
+		"Event-driven chat server: chat rooms, line relay and length-prefixed\n"
+		"frame broadcast.\n"
 		"\n"
 		"Listeners (default: chat on port %d, every address, IPv4 and IPv6):\n"
 		"  PORT, -p, --port PORT      add a chat listener on PORT\n"

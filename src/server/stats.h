@@ -1,4 +1,4 @@
-/* stats: the STATS block printed on the console, in seed 000's layout with
+/* stats: the STATS block printed on the console, in the frame server's original report layout with
  * extra summary lines before the connection list. */
 #ifndef PARLEY_SERVER_STATS_H
 #define PARLEY_SERVER_STATS_H

@@ -1,5 +1,6 @@
-"""Socket side of tests/regression.sh: the six seed 000 checks against one
-running parleyd frame listener.
+"""Socket side of tests/regression.sh: the six checks the frame protocol was
+first specified with ("seed 000": echo, broadcast, slow client, partial
+frames, oversized frame, STATS), against one running parleyd frame listener.
 
 Usage: seed000.py TEST --port N --log FILE --stdout FILE --console FIFO
 Exit status 0 means PASS; the reason for a failure goes to stderr.

@@ -1,8 +1,9 @@
-"""01 chat: the chat protocol of PRODUCT.md, row by row.
+"""01 chat: the chat protocol of docs/PROTOCOL.md, rule by rule.
 
 Registration and name rules, JOIN/LEAVE/MSG/PRIVMSG/ROOMS/USERS/QUIT, slash
 commands, plain lines, room moves, history replay, line limits, invalid bytes
-and UTF-8, half-close, disconnect notices and the seed 001 example session.
+and UTF-8, half-close, disconnect notices and the example session of the
+chat protocol's original specification ("seed 001").
 Silence towards a client is proven with ChatClient.expect_no_pending() after
 the triggering request has been answered, not with sleeps.
 """
@@ -848,10 +849,11 @@ def test_random_garbage_never_breaks_the_connection(server):
     c.expect_no_pending()
 
 
-# ---------------------------------------------------------------- seed 001 session
+# ------------------------------------------------ the original example session
 
 def test_seed_001_example_session(server):
-    """The alice/bob session of seed 001 section 3.5, verbatim (nc sends \\n)."""
+    """The alice/bob session of the chat protocol's original specification
+    (the example in docs/PROTOCOL.md), verbatim (nc sends \\n)."""
     alice = connect(server)
     alice.send("USERNAME alice", eol="\n")
     alice.expect("OK Welcome, alice!")

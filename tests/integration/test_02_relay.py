@@ -1,4 +1,4 @@
-"""02 relay: the line relay listener (seed 002).
+"""02 relay: the line relay listener (first specified as a select()-based relay).
 
 Every complete line goes, byte for byte and terminator included, to every
 other client of the same relay listener and never back to the sender.

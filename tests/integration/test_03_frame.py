@@ -1,4 +1,4 @@
-"""03 frame: the length-prefixed frame listener (seed 000).
+"""03 frame: the length-prefixed frame listener (docs/PROTOCOL.md, "Frame").
 
 A frame is a 4-byte big-endian length and that many payload bytes. Every
 frame goes unchanged to every client of the listener, the sender included.

@@ -1,6 +1,6 @@
 """05 stats: the stdin console, the STATS block, the log format, idling.
 
-STATS prints the seed 000 block (docs/PROTOCOL.md adds summary lines and connection
+STATS prints the block the frame server was first specified with (docs/PROTOCOL.md adds summary lines and connection
 fields); its counters are checked against the exact bytes the test's sockets
 sent and received. HELP lists commands, unknown input gets a one-line hint.
 When stdin ends or is absent the server keeps serving, and an idle server
@@ -49,7 +49,7 @@ def test_stats_block_has_seed_layout(backend):
         divider = lines.index("--- active connections ---")
         for extra in lines[6:divider]:
             assert re.fullmatch(r"[a-z_]+: +\S.*", extra) and extra[15] != " " \
-                and extra[14] == " ", f"summary line not aligned like the seed: {extra!r}"
+                and extra[14] == " ", f"summary line not aligned like the first six: {extra!r}"
         conn_lines = lines[divider + 1:-1]
         assert len(conn_lines) == len(clients)
         for line in conn_lines:

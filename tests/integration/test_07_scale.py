@@ -62,7 +62,7 @@ def test_every_client_receives_every_message_in_order(backend):
 
 
 def test_one_message_reaches_all_members_within_100ms(backend):
-    """Seed 001 N2: delivery under 100 ms. Best of three, so a scheduling
+    """The chat server's latency requirement: delivery under 100 ms. Best of three, so a scheduling
     hiccup on a busy machine does not fail the run."""
     with Server(backend=backend) as srv:
         members = crowd(srv)
