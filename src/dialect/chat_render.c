@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dialect/chat_private.h"
+#include "dialect/irc_text.h"
 #include "net/conn.h"
 #include "util/msg.h"
 
@@ -223,6 +224,21 @@ static struct msg *render_event(const struct hub_event *ev)
 	struct piece room = STR(ev->room, ev->room_len), from = STR(ev->from, ev->from_len);
 	struct piece text = STR(ev->text, ev->text_len), sp = LIT(" ");
 	struct piece target = STR(ev->target, ev->target_len);
+	/* An IRC /me (CTCP ACTION) reads as "* nick body". */
+	const char *body;
+	size_t body_len;
+	char action[HUB_NAME_MAX + 4];
+	if ((ev->kind == HUB_EV_SAY || ev->kind == HUB_EV_PRIVMSG) &&
+	    irc_ctcp_action(ev->text, ev->text_len, &body, &body_len)) {
+		int n = snprintf(action, sizeof(action), "* %.*s ", (int)ev->from_len, ev->from);
+		const struct piece pc[] = {LIT("ROOM "), room, sp, from, sp, STR(action, (size_t)n),
+					   STR(body, body_len)};
+		if (ev->kind == HUB_EV_SAY)
+			return line_msg(pc, 7);
+		const struct piece pm[] = {LIT("PRIVMSG "), from, sp, STR(action, (size_t)n),
+					   STR(body, body_len)};
+		return line_msg(pm, 5);
+	}
 	switch (ev->kind) {
 	case HUB_EV_SAY: {
 		const struct piece pc[] = {LIT("ROOM "), room, sp, from, sp, text};

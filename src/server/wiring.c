@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dialect/chat.h"
+#include "dialect/irc.h"
 #include "dialect/relay.h"
 #include "hub/hub.h"
 #include "net/net.h"
@@ -30,6 +31,23 @@ static void *attach_chat(struct wiring *w)
 	return w->chat;
 }
 
+/* Every IRC listener shares one IRC dialect, as chat listeners do. */
+static void *attach_irc(struct wiring *w)
+{
+	if (!w->irc) {
+		struct irc_config cfg = {
+			.server_name = w->cfg.server_name,
+			.network = w->cfg.network,
+			.password = w->cfg.irc_password,
+			.motd_path = w->cfg.motd_path,
+			.ping_interval_ms = w->cfg.ping_interval_ms,
+			.register_timeout_ms = w->cfg.register_timeout_ms,
+		};
+		w->irc = irc_create(w->hub, &cfg);
+	}
+	return w->irc;
+}
+
 static void *attach_line_relay(struct wiring *w)
 {
 	return relay_create(RELAY_LINES, w->cfg.max_line, w->log);
@@ -48,6 +66,7 @@ static void detach_relay(void *state)
 /* The first row is the default protocol. */
 static const struct proto protos[] = {
 	{"chat", &chat_handler, chat_server_full, attach_chat, NULL},
+	{"irc", &irc_handler, irc_server_full, attach_irc, NULL},
 	{"relay", &relay_handler, NULL, attach_line_relay, detach_relay},
 	{"frame", &relay_handler, NULL, attach_frame_relay, detach_relay},
 };
@@ -189,6 +208,8 @@ void wiring_fini(struct wiring *w)
 	free(w->endpoints);
 	w->endpoints = NULL;
 	w->nendpoints = w->cap = 0;
+	irc_destroy(w->irc);
+	w->irc = NULL;
 	chat_destroy(w->chat);
 	w->chat = NULL;
 	hub_destroy(w->hub);
