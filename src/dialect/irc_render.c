@@ -255,6 +255,7 @@ struct line_parts {
 	const char *source, *cmd;
 	struct irc_slice mid[3]; /* middle parameters; unused ones empty */
 	bool has_last;           /* else `text` must be empty */
+	bool bare_last;          /* a mode argument: ':' only when needed */
 };
 
 static struct msg *render_text(const struct line_parts *lp, const char *text, size_t len,
@@ -276,8 +277,10 @@ static struct msg *render_text(const struct line_parts *lp, const char *text, si
 		size_t chunk = irc_text_chunk(text, len, irc_writer_room(&w));
 		if (chunk == 0 && len > 0)
 			chunk = len; /* one huge character: let the writer cut */
-		if (lp->has_last)
+		if (lp->has_last && lp->bare_last)
 			irc_writer_last(&w, text, chunk);
+		else if (lp->has_last)
+			irc_writer_trailing(&w, text, chunk);
 		enum irc_write st = irc_writer_finish(&w);
 		if (st == IRC_WRITE_INVALID || st == IRC_WRITE_OVERFLOW)
 			break;
@@ -393,6 +396,7 @@ static struct msg *render_other(struct irc_session *s, const struct hub_event *e
 		break;
 	case HUB_EV_MODE:
 		lp.cmd = "MODE";
+		lp.bare_last = true;
 		lp.mid[0] = room;
 		if (ev->target_len) {
 			uint32_t changed = ev->flags_old ^ ev->flags_new;
