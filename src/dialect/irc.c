@@ -405,6 +405,13 @@ static const struct command_spec commands[] = {
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* At most 32 bytes of an unknown command word, never half a character. */
+static void unknown_command(struct irc_session *s, struct irc_slice word)
+{
+	size_t n = irc_text_chunk(word.p, word.len, 32);
+	irc_numeric(s, "421", "%.*s :Unknown command", (int)n, word.p);
+}
+
 static void run_command(struct irc_session *s, const struct irc_msg *m)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++) {
@@ -419,36 +426,41 @@ static void run_command(struct irc_session *s, const struct irc_msg *m)
 	if (!s->user)
 		irc_numeric(s, "451", ":You have not registered");
 	else
-		irc_numeric(s, "421", "%.*s :Unknown command",
-			    (int)(m->command.len < 32 ? m->command.len : 32), m->command.p);
+		unknown_command(s, m->command);
+}
+
+/* Only PASS may carry bytes that are not UTF-8 (a password is opaque);
+ * nothing else is read, or echoed in a numeric, before this check. */
+static bool check_utf8(struct irc_session *s, const char *line, size_t len,
+		       const struct irc_msg *m, enum irc_parse r)
+{
+	if (utf8_valid(line, len) || (r == IRC_OK && irc_msg_is(m, "PASS")))
+		return true;
+	irc_server_line(s, "FAIL %s INVALID_UTF8 :Message rejected, text must be UTF-8",
+			r == IRC_OK && m->cmd[0] ? m->cmd : "*");
+	return false;
 }
 
 static void handle_line(struct irc_session *s, const char *line, size_t len)
 {
 	struct irc_msg m;
 	enum irc_parse r = irc_parse(line, len, &m);
+	if (r == IRC_ERR_EMPTY || !check_utf8(s, line, len, &m, r))
+		return;
 	switch (r) {
 	case IRC_OK:
 		break;
-	case IRC_ERR_EMPTY:
-		return;
 	case IRC_ERR_LINE_TOO_LONG:
 	case IRC_ERR_TAGS_TOO_LONG:
 		irc_numeric(s, "417", ":Input line was too long");
 		return;
 	case IRC_ERR_BAD_COMMAND:
-		irc_numeric(s, "421", "%.*s :Unknown command",
-			    (int)(m.command.len < 32 ? m.command.len : 32), m.command.p);
+		unknown_command(s, m.command);
 		return;
 	default:
 		/* No numeric names a malformed line; 421 with a placeholder
 		 * tells the client it was not understood. */
 		irc_numeric(s, "421", "* :Malformed message (%s)", irc_parse_name(r));
-		return;
-	}
-	if (!utf8_valid(line, len) && !irc_msg_is(&m, "PASS")) {
-		irc_server_line(s, "FAIL %s INVALID_UTF8 :Message rejected, text must be UTF-8",
-				m.cmd[0] ? m.cmd : "*");
 		return;
 	}
 	if (irc_tags_client_len(m.tags) > IRC_CLIENT_TAGS_MAX) {
