@@ -548,6 +548,7 @@ static void irc_close(struct conn *c)
 	irc_quit(s, reason, strlen(reason));
 	for (size_t i = 0; i < s->nheld; i++)
 		msg_unref(s->held[i]);
+	free(s->held);
 	free(s);
 }
 

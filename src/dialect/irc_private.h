@@ -22,7 +22,6 @@ enum {
 	IRC_MAXTARGETS = 4,
 	IRC_KICKLEN = 255,
 	IRC_CLIENT_TAGS_MAX = 4094,
-	IRC_HELD_MAX = 64,      /* labeled-response lines held for one command */
 	IRC_LABEL_MAX = 64,
 	IRC_LIST_MAX = 64,      /* bans or invitations kept per channel */
 };
@@ -91,8 +90,8 @@ struct irc_session {
 	/* labeled-response: while `label_len`, replies are held here. */
 	char label[IRC_LABEL_MAX + 1];
 	size_t label_len;
-	struct msg *held[IRC_HELD_MAX];
-	size_t nheld;
+	struct msg **held; /* grows; freed when the session goes */
+	size_t nheld, held_cap;
 };
 
 extern const struct hub_sink irc_sink;

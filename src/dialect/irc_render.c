@@ -24,7 +24,11 @@ enum { LINE_BUF = IRC_TAGS_MAX + IRC_LINE_MAX + 8 };
 
 void irc_send(struct irc_session *s, struct msg *m)
 {
-	if (s->label_len && s->nheld < IRC_HELD_MAX) {
+	if (s->label_len) {
+		if (s->nheld == s->held_cap) {
+			s->held_cap = s->held_cap ? s->held_cap * 2 : 8;
+			s->held = xrealloc(s->held, s->held_cap * sizeof(*s->held));
+		}
 		s->held[s->nheld++] = msg_ref(m);
 		return;
 	}
@@ -39,6 +43,7 @@ static void send_copy(struct irc_session *s, const char *p, size_t n)
 }
 
 /* `head` then the formatted rest, held to IRC_LINE_MAX, then CR LF. */
+__attribute__((format(printf, 3, 0)))
 static void vline(struct irc_session *s, const char *head, const char *fmt, va_list ap)
 {
 	char buf[IRC_LINE_MAX * 2 + 8];

@@ -305,6 +305,7 @@ def test_key_invite_limit_and_ban_gate_joining(server):
     assert op.numeric("367").split()[3:6] == ["#gate", "xav*!*@*", "op"]
     op.numeric("368")
     op.send("MODE #gate -b+l xav*!*@* 1")
+    op.until(lambda l: "MODE #gate +l 1" in l)
     x.send("JOIN #gate")
     assert x.numeric("471").endswith("#gate :Cannot join channel (+l)")
 
@@ -391,3 +392,45 @@ def test_idle_client_is_pinged_and_closed_without_pong(backend):
         line = a.until(lambda l: l.startswith("ERROR"))
         assert line == "ERROR :Closing Link: 127.0.0.1 (Ping timeout)"
         a.expect_closed()
+
+
+def test_formatting_codes_reach_chat_users_stripped(server):
+    a = irc(server, "alice")
+    a.send("JOIN #fmt")
+    a.numeric("366")
+    c = chat(server, "carol", room="#fmt")
+    a.send("PRIVMSG #fmt :\x02bold\x02 and \x0304,12red\x03 text")
+    c.expect("ROOM #fmt alice bold and red text")
+
+
+def test_invalid_utf8_is_refused_and_the_connection_stays(server):
+    a = irc(server, "alice")
+    a.send(b"PRIVMSG alice :\xff\xfe")
+    assert a.until(lambda l: "FAIL" in l) == \
+        f":{SERVER} FAIL PRIVMSG INVALID_UTF8 :Message rejected, text must be UTF-8"
+    a.expect_quiet()
+
+
+def test_names_away_whois_across_protocols(server):
+    a, b = irc(server, "alice", caps=("multi-prefix", "userhost-in-names")), irc(server, "bob")
+    a.send("JOIN #w")
+    a.numeric("366")
+    chat(server, "carol", room="#w")
+    a.send("MODE #w +v alice")
+    a.until(lambda l: "MODE #w +v alice" in l)
+    a.send("NAMES #w")
+    assert a.numeric("353").endswith(
+        f"= #w :@+alice!alice@127.0.0.1 carol!carol@{SERVER}")
+    a.send("AWAY :lunch")
+    a.numeric("306")
+    b.send("PRIVMSG alice :there?")
+    assert b.numeric("301").endswith("alice :lunch")
+    b.send("WHOIS alice")
+    assert b.numeric("311").endswith("alice alice 127.0.0.1 * :Real alice")
+    assert b.numeric("319").endswith("alice :@#w")
+    b.numeric("312")
+    b.numeric("301")
+    b.numeric("317")
+    b.numeric("318")
+    b.send("ISON carol nobody alice")
+    assert b.numeric("303").endswith(":carol alice")
