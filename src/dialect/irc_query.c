@@ -274,7 +274,8 @@ void irc_cmd_who(struct irc_session *s, const struct irc_msg *m)
 					who_line(s, hub_room_name(room), u, hub_member_flags(mm));
 			}
 	} else {
-		bool all = str_equals(mask.p, mask.len, "*") || str_equals(mask.p, mask.len, "0");
+		if (str_equals(mask.p, mask.len, "0"))
+			mask = (struct irc_slice){"*", 1}; /* RFC 1459: "0" is everyone */
 		for (const struct hub_user *u = hub_first_user(hub); u; u = hub_next_user(hub, u)) {
 			const struct irc_session *o = irc_session_of(u);
 			bool exact = !irc_casecmp(mask.p, mask.len, hub_user_name(u),
@@ -284,7 +285,6 @@ void irc_cmd_who(struct irc_session *s, const struct irc_msg *m)
 				continue;
 			if (!exact && o && o->invisible && u != s->user && !shares_room(u, s->user))
 				continue;
-			(void)all;
 			who_line(s, "*", u, 0);
 		}
 	}

@@ -297,7 +297,8 @@ static struct msg *render_text(const struct line_parts *lp, const char *text, si
 		}
 		memcpy(acc + total, line, w.len);
 		total += w.len;
-		text += chunk;
+		if (chunk) /* text may be NULL when empty */
+			text += chunk;
 		len -= chunk;
 	} while (len > 0);
 	if (total)
