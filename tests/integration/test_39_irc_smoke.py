@@ -434,3 +434,31 @@ def test_names_away_whois_across_protocols(server):
     b.numeric("318")
     b.send("ISON carol nobody alice")
     assert b.numeric("303").endswith(":carol alice")
+
+
+def test_password_motd_and_registration_timeout(backend, tmp_path):
+    motd = tmp_path / "motd.txt"
+    motd.write_text("Welcome aboard\nBe nice\n")
+    with Server(listen=("irc:127.0.0.1:0",), backend=backend,
+                args=("--server-name", SERVER, "--irc-password", "s3cret", "--motd", motd,
+                      "--register-timeout", "1")) as srv:
+        bad = IrcClient(srv.port("irc"))
+        bad.send("PASS wrong")
+        bad.send("NICK bad")
+        bad.send("USER bad 0 * :Bad")
+        assert bad.numeric("464").endswith(":Password incorrect")
+        assert bad.recv_line().startswith("ERROR :Closing Link: 127.0.0.1")
+        bad.expect_closed()
+        good = IrcClient(srv.port("irc"))
+        good.send("PASS s3cret")
+        good.send("NICK good")
+        good.send("USER good 0 * :Good")
+        good.numeric("001")
+        assert good.numeric("375").endswith(f":- {SERVER} Message of the day - ")
+        assert good.recv_line() == f":{SERVER} 372 good :- Welcome aboard"
+        assert good.recv_line() == f":{SERVER} 372 good :- Be nice"
+        assert good.recv_line() == f":{SERVER} 376 good :End of /MOTD command."
+        idle = IrcClient(srv.port("irc"))
+        idle.send("NICK idle")
+        assert idle.recv_line() == "ERROR :Closing Link: 127.0.0.1 (Registration timed out)"
+        idle.expect_closed()
