@@ -141,6 +141,9 @@ void irc_quit(struct irc_session *s, const char *reason, size_t len)
 {
 	if (!s->user)
 		return;
+	if (s->invisible)
+		s->irc->invisible--;
+	s->invisible = false;
 	hub_unregister(s->irc->hub, s->user, reason, len);
 	s->user = NULL;
 }

@@ -653,6 +653,8 @@ static void user_mode(struct irc_session *s, const struct irc_msg *m)
 	if (unknown)
 		irc_numeric(s, "501", ":Unknown MODE flag");
 	if (was != s->invisible)
+		s->irc->invisible += s->invisible ? 1 : (size_t)-1;
+	if (was != s->invisible)
 		irc_user_line(s, s->user, "MODE %s %ci", hub_user_name(s->user),
 			      s->invisible ? '+' : '-');
 }

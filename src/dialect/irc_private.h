@@ -52,6 +52,7 @@ struct irc {
 	size_t motd_len;
 	uint64_t ping_interval_ms, register_timeout_ms;
 	char created[64]; /* for 003 */
+	size_t invisible; /* registered users with user mode +i, for LUSERS */
 	struct irc_cap_table caps;
 	/* Client-only tags of the message being relayed right now (hub
 	 * delivery is synchronous), for recipients with message-tags. */

@@ -570,7 +570,9 @@ void irc_lusers(struct irc_session *s)
 {
 	const struct hub *hub = s->irc->hub;
 	size_t users = hub_user_count(hub), rooms = hub_room_count(hub);
-	irc_numeric(s, "251", ":There are %zu users and 0 invisible on 1 servers", users);
+	size_t hidden = s->irc->invisible;
+	irc_numeric(s, "251", ":There are %zu users and %zu invisible on 1 servers",
+		    users - hidden, hidden);
 	irc_numeric(s, "252", "0 :operator(s) online");
 	irc_numeric(s, "253", "0 :unknown connection(s)");
 	irc_numeric(s, "254", "%zu :channels formed", rooms);

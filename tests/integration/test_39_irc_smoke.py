@@ -434,6 +434,14 @@ def test_names_away_whois_across_protocols(server):
     b.numeric("318")
     b.send("ISON carol nobody alice")
     assert b.numeric("303").endswith(":carol alice")
+    b.send("MODE bob +i")
+    assert b.recv_line() == ":bob!bob@127.0.0.1 MODE bob +i"
+    b.send("MODE bob")
+    assert b.numeric("221").endswith("bob +i")
+    b.send("LUSERS")
+    assert b.numeric("251").endswith(":There are 2 users and 1 invisible on 1 servers")
+    b.send("MODE alice +i")
+    b.numeric("502")
 
 
 def test_password_motd_and_registration_timeout(backend, tmp_path):
