@@ -319,42 +319,66 @@ static uint32_t room_flag_bit(size_t i)
 	return bits[i];
 }
 
-/* "+nt-k+l" and its arguments for a change of room modes. */
-static void mode_diff(const struct hub_room_modes *a, const struct hub_room_modes *b,
-		      char *modes, size_t mcap, char *args, size_t acap)
+/* A MODE change as IRC writes it: "+nt-k+l" and up to two arguments. */
+struct mode_change {
+	char modes[16];
+	size_t n;
+	char sign;
+	struct irc_slice args[2];
+	size_t nargs;
+	char limit[16];
+};
+
+static void mode_put(struct mode_change *mc, bool add, char letter)
 {
-	size_t mn = 0, an = 0;
-	char sign = 0;
-	args[0] = '\0';
-#define PUT(sgn, ch)                                                                    \
-	do {                                                                            \
-		if (sign != (sgn) && mn + 1 < mcap)                                     \
-			modes[mn++] = sign = (sgn);                                     \
-		if (mn + 1 < mcap)                                                      \
-			modes[mn++] = (ch);                                             \
-	} while (0)
+	char sign = add ? '+' : '-';
+	if (mc->sign != sign && mc->n + 1 < sizeof(mc->modes))
+		mc->modes[mc->n++] = mc->sign = sign;
+	if (mc->n + 1 < sizeof(mc->modes))
+		mc->modes[mc->n++] = letter;
+}
+
+static void mode_arg(struct mode_change *mc, const char *p, size_t len)
+{
+	if (mc->nargs < 2)
+		mc->args[mc->nargs++] = (struct irc_slice){p, len};
+}
+
+static void room_mode_change(const struct hub_room_modes *a, const struct hub_room_modes *b,
+			     struct mode_change *mc)
+{
 	for (size_t i = 0; i < sizeof(room_flag_letters) - 1; i++) {
 		uint32_t bit = room_flag_bit(i);
 		if ((a->flags & bit) != (b->flags & bit))
-			PUT(b->flags & bit ? '+' : '-', room_flag_letters[i]);
+			mode_put(mc, b->flags & bit, room_flag_letters[i]);
 	}
 	if (strcmp(a->key, b->key) != 0) {
-		if (a->key[0] && !b->key[0])
-			PUT('-', 'k');
-		else
-			PUT('+', 'k');
-		an += (size_t)snprintf(args + an, acap - an, " %s", b->key[0] ? b->key : "*");
+		/* unsetting shows the old key, as clients expect an argument */
+		const char *key = b->key[0] ? b->key : a->key;
+		mode_put(mc, b->key[0] != '\0', 'k');
+		mode_arg(mc, key, strlen(key));
 	}
 	if (a->limit != b->limit) {
+		mode_put(mc, b->limit != 0, 'l');
 		if (b->limit) {
-			PUT('+', 'l');
-			an += (size_t)snprintf(args + an, acap - an, " %u", (unsigned)b->limit);
-		} else {
-			PUT('-', 'l');
+			int n = snprintf(mc->limit, sizeof(mc->limit), "%u", (unsigned)b->limit);
+			mode_arg(mc, mc->limit, (size_t)n);
 		}
 	}
-#undef PUT
-	modes[mn] = '\0';
+}
+
+static void member_mode_change(const struct hub_event *ev, struct mode_change *mc)
+{
+	static const struct {
+		uint32_t bit;
+		char letter;
+	} flags[] = {{HUB_MEMBER_OP, 'o'}, {HUB_MEMBER_VOICE, 'v'}};
+	for (size_t i = 0; i < 2; i++) {
+		if (!((ev->flags_old ^ ev->flags_new) & flags[i].bit))
+			continue;
+		mode_put(mc, ev->flags_new & flags[i].bit, flags[i].letter);
+		mode_arg(mc, ev->target, ev->target_len);
+	}
 }
 
 /* Renders a non-text event; NULL for events IRC users are not shown. */
@@ -364,7 +388,6 @@ static struct msg *render_other(struct irc_session *s, const struct hub_event *e
 	struct line_parts lp = {.source = source};
 	struct irc_slice room = SLICE(ev->room, ev->room_len), none = {0};
 	struct irc_slice text = SLICE(ev->text, ev->text_len);
-	char modes[32], args[64], buf[HUB_KEY_MAX + 80];
 	switch (ev->kind) {
 	case HUB_EV_JOIN:
 		lp.cmd = "JOIN";
@@ -400,66 +423,23 @@ static struct msg *render_other(struct irc_session *s, const struct hub_event *e
 		lp.cmd = "AWAY";
 		lp.has_last = text.len > 0;
 		break;
-	case HUB_EV_MODE:
+	case HUB_EV_MODE: {
+		struct mode_change mc = {.n = 0};
+		if (ev->target_len)
+			member_mode_change(ev, &mc);
+		else
+			room_mode_change(ev->modes_old, ev->modes_new, &mc);
+		if (mc.n == 0)
+			return NULL;
 		lp.cmd = "MODE";
-		lp.bare_last = true;
 		lp.mid[0] = room;
-		if (ev->target_len) {
-			uint32_t changed = ev->flags_old ^ ev->flags_new;
-			size_t n = 0;
-			char sign = 0;
-			char *nick = buf;
-			int nl = snprintf(nick, sizeof(buf), "%.*s", (int)ev->target_len, ev->target);
-			args[0] = '\0';
-			size_t an = 0;
-			for (int i = 0; i < 2; i++) {
-				uint32_t bit = i ? HUB_MEMBER_VOICE : HUB_MEMBER_OP;
-				if (!(changed & bit))
-					continue;
-				char sg = ev->flags_new & bit ? '+' : '-';
-				if (sg != sign)
-					modes[n++] = sign = sg;
-				modes[n++] = i ? 'v' : 'o';
-				an += (size_t)snprintf(args + an, sizeof(args) - an, "%s%.*s",
-						       an ? " " : "", nl, nick);
-			}
-			modes[n] = '\0';
-			lp.mid[1] = SLICE(modes, n);
-			if (an && !memchr(args, ' ', an)) {
-				lp.mid[2] = SLICE(args, an);
-			} else if (an) {
-				/* "+ov nick nick": two middle params */
-				lp.mid[2] = SLICE(args, (size_t)nl);
-				text = SLICE(args + nl + 1, an - (size_t)nl - 1);
-				lp.has_last = true;
-				return render_text(&lp, text.p, text.len, tags, 0, 0, none);
-			}
-			text = none;
-		} else {
-			mode_diff(ev->modes_old, ev->modes_new, modes, sizeof(modes), args,
-				  sizeof(args));
-			snprintf(buf, sizeof(buf), "%s%s", modes, args);
-			lp.mid[1] = CSTR(buf);
-			/* the args hold spaces: send the whole change as middle
-			 * params split by the writer is not possible, so the
-			 * last argument (if any) goes as the trailing one */
-			char *sp = strrchr(buf, ' ');
-			if (sp) {
-				*sp = '\0';
-				lp.mid[1] = CSTR(buf);
-				text = CSTR(sp + 1);
-				lp.has_last = true;
-				char *sp2 = strchr(buf, ' ');
-				if (sp2) {
-					*sp2 = '\0';
-					lp.mid[1] = CSTR(buf);
-					lp.mid[2] = CSTR(sp2 + 1);
-				}
-			} else {
-				text = none;
-			}
-		}
-		break;
+		lp.mid[1] = SLICE(mc.modes, mc.n);
+		if (mc.nargs == 2)
+			lp.mid[2] = mc.args[0];
+		lp.has_last = lp.bare_last = mc.nargs > 0;
+		text = mc.nargs ? mc.args[mc.nargs - 1] : none;
+		return render_text(&lp, text.p, text.len, tags, 0, 0, none);
+	}
 	default:
 		return NULL;
 	}
