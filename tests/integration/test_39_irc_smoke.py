@@ -10,6 +10,7 @@ round trip ("sync") after the triggering command, not by sleeping.
 """
 
 import re
+import signal
 
 import pytest
 
@@ -470,3 +471,13 @@ def test_password_motd_and_registration_timeout(backend, tmp_path):
         idle.send("NICK idle")
         assert idle.recv_line() == "ERROR :Closing Link: 127.0.0.1 (Registration timed out)"
         idle.expect_closed()
+
+
+def test_shutdown_sends_error_to_irc_clients(backend):
+    with Server(listen=("irc:127.0.0.1:0",), backend=backend,
+                args=("--server-name", SERVER)) as srv:
+        a = IrcClient(srv.port("irc"), "alice")
+        srv.send_signal(signal.SIGTERM)
+        assert a.recv_line() == "ERROR :Closing Link: 127.0.0.1 (Server shutting down)"
+        a.expect_closed()
+        srv.wait_exit()
