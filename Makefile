@@ -2,7 +2,8 @@
 # parley-bench (load generator), unit tests and fuzzers.
 #
 #   make            build everything into build/
-#   make run        install missing packages, build, start parleyd on :7000
+#   make run        install missing packages, build, start parleyd: chat on
+#                   :7000, IRC on :6667
 #   make test       install missing packages, run every test suite
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
@@ -111,7 +112,7 @@ deps-test:
 	@sh tests/tools/install_deps_lock.sh
 
 run: deps all
-	$(PARLEYD)
+	$(PARLEYD) --listen chat:7000 --listen irc:6667
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

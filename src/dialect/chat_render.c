@@ -2,10 +2,13 @@
  * error table, the replies, and hub events rendered once per event into a
  * shared message. Lines end with "\r\n". */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dialect/chat_private.h"
+#include "dialect/irc_text.h"
 #include "net/conn.h"
+#include "util/alloc.h"
 #include "util/msg.h"
 
 static const char *const error_text[] = {
@@ -229,6 +232,21 @@ static struct msg *render_event(const struct hub_event *ev)
 	struct piece room = STR(ev->room, ev->room_len), from = STR(ev->from, ev->from_len);
 	struct piece text = STR(ev->text, ev->text_len), sp = LIT(" ");
 	struct piece target = STR(ev->target, ev->target_len);
+	/* An IRC /me (CTCP ACTION) reads as "* nick body". */
+	const char *body;
+	size_t body_len;
+	char action[HUB_NAME_MAX + 4];
+	if ((ev->kind == HUB_EV_SAY || ev->kind == HUB_EV_PRIVMSG) &&
+	    irc_ctcp_action(ev->text, ev->text_len, &body, &body_len)) {
+		int n = snprintf(action, sizeof(action), "* %.*s ", (int)ev->from_len, ev->from);
+		const struct piece pc[] = {LIT("ROOM "), room, sp, from, sp, STR(action, (size_t)n),
+					   STR(body, body_len)};
+		if (ev->kind == HUB_EV_SAY)
+			return line_msg(pc, 7);
+		const struct piece pm[] = {LIT("PRIVMSG "), from, sp, STR(action, (size_t)n),
+					   STR(body, body_len)};
+		return line_msg(pm, 5);
+	}
 	switch (ev->kind) {
 	case HUB_EV_SAY: {
 		const struct piece pc[] = {LIT("ROOM "), room, sp, from, sp, text};
@@ -263,12 +281,72 @@ static struct msg *render_event(const struct hub_event *ev)
 	}
 }
 
+/* Text from IRC users may hold formatting codes (bold, colours: bytes
+ * below 0x20) that chat lines never carry: chat users get the text without
+ * them, colour numbers after ^C included. Tabs stay. */
+static size_t strip_controls(char *dst, const char *src, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+		if (c >= 0x20 && c != 0x7f) {
+			dst[n++] = (char)c;
+		} else if (c == '\t') {
+			dst[n++] = '\t';
+		} else if (c == 0x03) { /* ^C[fg[,bg]]: up to two digits each */
+			for (int part = 0, k; part < 2; part++) {
+				for (k = 0; k < 2 && i + 1 < len && src[i + 1] >= '0' && src[i + 1] <= '9'; k++)
+					i++;
+				if (part || !k || i + 2 >= len || src[i + 1] != ',' ||
+				    src[i + 2] < '0' || src[i + 2] > '9')
+					break;
+				i++;
+			}
+		}
+	}
+	return n;
+}
+
+static bool has_controls(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/* A CTCP ACTION is recognised first (its ^A markers are controls too). */
+static struct msg *render_plain(const struct hub_event *ev)
+{
+	const char *body;
+	size_t body_len;
+	bool action = irc_ctcp_action(ev->text, ev->text_len, &body, &body_len);
+	if ((ev->kind != HUB_EV_SAY && ev->kind != HUB_EV_PRIVMSG) ||
+	    !has_controls(action ? body : ev->text, action ? body_len : ev->text_len))
+		return render_event(ev);
+	struct hub_event copy = *ev;
+	char *clean = xmalloc(ev->text_len + 3);
+	size_t n = 0;
+	if (action) {
+		memcpy(clean, "\001ACTION ", 8);
+		n = 8 + strip_controls(clean + 8, body, body_len);
+		clean[n++] = '\001';
+	} else {
+		n = strip_controls(clean, ev->text, ev->text_len);
+	}
+	copy.text = clean;
+	copy.text_len = n;
+	struct msg *m = render_event(&copy);
+	free(clean);
+	return m;
+}
+
 static void chat_deliver(void *ctx, struct hub_event *ev)
 {
 	struct chat_session *s = ctx;
 	int slot = s->chat->slot;
 	if (!ev->rendered[slot]) {
-		ev->rendered[slot] = render_event(ev);
+		ev->rendered[slot] = render_plain(ev);
 		if (!ev->rendered[slot])
 			return;
 	}

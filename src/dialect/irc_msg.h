@@ -143,6 +143,10 @@ void irc_writer_param(struct irc_writer *w, const char *p, size_t len);
  * `cut` says how many bytes went out. NUL, CR or LF are INVALID. */
 void irc_writer_last(struct irc_writer *w, const char *p, size_t len);
 
+/* The same, always with ':' (message text, reasons: some clients read
+ * only a ':' parameter as text). */
+void irc_writer_trailing(struct irc_writer *w, const char *p, size_t len);
+
 /* Bytes a last parameter (always given a ':') may still take. */
 size_t irc_writer_room(const struct irc_writer *w);
 

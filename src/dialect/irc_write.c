@@ -170,7 +170,7 @@ size_t irc_writer_room(const struct irc_writer *w)
 	return lim > used ? lim - used : 0;
 }
 
-void irc_writer_last(struct irc_writer *w, const char *p, size_t len)
+static void write_last(struct irc_writer *w, const char *p, size_t len, bool force_colon)
 {
 	if (!start_body(w))
 		return;
@@ -178,7 +178,7 @@ void irc_writer_last(struct irc_writer *w, const char *p, size_t len)
 		fail(w, IRC_WRITE_INVALID);
 		return;
 	}
-	bool colon = len == 0 || p[0] == ':' || memchr(p, ' ', len);
+	bool colon = force_colon || len == 0 || p[0] == ':' || memchr(p, ' ', len);
 	if (!put(w, colon ? " :" : " ", colon ? 2 : 1, body_limit(w)))
 		return;
 	size_t room = body_limit(w) - w->len;
@@ -190,6 +190,16 @@ void irc_writer_last(struct irc_writer *w, const char *p, size_t len)
 	put(w, p, n, body_limit(w));
 	w->cut = n;
 	w->status = IRC_WRITE_TRUNCATED;
+}
+
+void irc_writer_last(struct irc_writer *w, const char *p, size_t len)
+{
+	write_last(w, p, len, false);
+}
+
+void irc_writer_trailing(struct irc_writer *w, const char *p, size_t len)
+{
+	write_last(w, p, len, true);
 }
 
 enum irc_write irc_writer_finish(struct irc_writer *w)

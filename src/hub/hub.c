@@ -154,6 +154,7 @@ const char *hub_user_name(const struct hub_user *user) { return user->name; }
 size_t hub_user_name_len(const struct hub_user *user) { return user->name_len; }
 size_t hub_user_room_count(const struct hub_user *user) { return user->nrooms; }
 void *hub_user_ctx(const struct hub_user *user) { return user->ctx; }
+const struct hub_sink *hub_user_sink(const struct hub_user *user) { return user->sink; }
 
 const char *hub_user_origin(const struct hub_user *user, size_t *len)
 {

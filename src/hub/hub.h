@@ -231,6 +231,14 @@ enum hub_result hub_set_member_flags(struct hub *hub, struct hub_user *by,
 size_t hub_replay_history(struct hub *hub, struct hub_user *user, struct hub_room *room,
 			  size_t budget, size_t line_overhead);
 
+/* Per-dialect room data: a dialect may hang protocol state the hub does
+ * not model (IRC ban and invite lists) on a room under its render slot.
+ * The hub never reads it; when the room is dropped it passes the data to
+ * the release function the dialect set for that slot (if any). */
+void hub_set_ext_release(struct hub *hub, int slot, void (*release)(void *data));
+void hub_room_set_ext(struct hub_room *room, int slot, void *data);
+void *hub_room_ext(const struct hub_room *room, int slot);
+
 /* Looks a room up by name (ignoring case); NULL if it has no members. */
 struct hub_room *hub_find_room(const struct hub *hub, const char *name, size_t len);
 
@@ -248,6 +256,8 @@ const char *hub_user_origin(const struct hub_user *user, size_t *len);
 const char *hub_user_away(const struct hub_user *user, size_t *len); /* NULL if here */
 size_t hub_user_room_count(const struct hub_user *user);
 void *hub_user_ctx(const struct hub_user *user);
+/* The sink given at registration: a dialect tells its own users by it. */
+const struct hub_sink *hub_user_sink(const struct hub_user *user);
 
 const char *hub_room_name(const struct hub_room *room); /* as first created */
 size_t hub_room_name_len(const struct hub_room *room);

@@ -50,6 +50,7 @@ struct hub_room {
 	char *topic; /* NUL-terminated, NULL if none */
 	char topic_setter[HUB_NAME_MAX + 1];
 	struct hub_room_modes modes;
+	void *ext[HUB_RENDER_SLOTS]; /* per-dialect data, hub_room_set_ext() */
 	uint8_t name_len;
 	char name[]; /* NUL-terminated, as first created */
 };
@@ -64,6 +65,7 @@ struct hub {
 	uint64_t last_id;
 	uint64_t epoch; /* bumped per de-duplicated delivery */
 	int slots_taken;
+	void (*ext_release[HUB_RENDER_SLOTS])(void *data);
 	bool silent; /* no more deliveries (shutdown) */
 };
 

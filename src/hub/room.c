@@ -32,7 +32,25 @@ static void room_destroy(struct hub *hub, struct hub_room *room)
 		free(room->history[(room->hist_head + i) % cap]);
 	free(room->history);
 	free(room->topic);
+	for (int i = 0; i < HUB_RENDER_SLOTS; i++)
+		if (room->ext[i] && hub->ext_release[i])
+			hub->ext_release[i](room->ext[i]);
 	free(room);
+}
+
+void hub_set_ext_release(struct hub *hub, int slot, void (*release)(void *data))
+{
+	hub->ext_release[slot] = release;
+}
+
+void hub_room_set_ext(struct hub_room *room, int slot, void *data)
+{
+	room->ext[slot] = data;
+}
+
+void *hub_room_ext(const struct hub_room *room, int slot)
+{
+	return room->ext[slot];
 }
 
 void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event *ev,

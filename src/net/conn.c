@@ -61,6 +61,8 @@ static const char *const reason_names[CONN_CLOSE_REASON_COUNT] = {
 	[CONN_CLOSE_SLOW_CONSUMER] = "slow-consumer",
 	[CONN_CLOSE_OVERSIZE] = "oversize",
 	[CONN_CLOSE_SHUTDOWN] = "shutdown",
+	[CONN_CLOSE_PING_TIMEOUT] = "ping-timeout",
+	[CONN_CLOSE_BAD_PASSWORD] = "bad-password",
 };
 
 const char *conn_close_reason_name(enum conn_close_reason reason)

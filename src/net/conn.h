@@ -55,6 +55,8 @@ enum conn_close_reason {
 	CONN_CLOSE_SLOW_CONSUMER,    /* "slow-consumer": see conn_send() */
 	CONN_CLOSE_OVERSIZE,         /* "oversize": a unit over the size limit */
 	CONN_CLOSE_SHUTDOWN,         /* "shutdown": the server is stopping */
+	CONN_CLOSE_PING_TIMEOUT,     /* "ping-timeout": no answer to a keepalive */
+	CONN_CLOSE_BAD_PASSWORD,     /* "bad-password": a server password refused */
 	CONN_CLOSE_REASON_COUNT
 };
 

@@ -3,9 +3,12 @@
  * positional PORT or -p PORT adds a chat listener beside any --listen. */
 #include "server/options.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "loop/loop.h"
 #include "server/wiring.h"
@@ -22,6 +25,11 @@ enum {
 	OPT_REGISTER_TIMEOUT,
 	OPT_LOG_LEVEL,
 	OPT_TRACE,
+	OPT_SERVER_NAME,
+	OPT_NETWORK,
+	OPT_IRC_PASSWORD,
+	OPT_MOTD,
+	OPT_PING_INTERVAL,
 };
 
 static const struct option long_options[] = {
@@ -36,6 +44,11 @@ static const struct option long_options[] = {
 	{"register-timeout", required_argument, NULL, OPT_REGISTER_TIMEOUT},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"trace", no_argument, NULL, OPT_TRACE},
+	{"server-name", required_argument, NULL, OPT_SERVER_NAME},
+	{"network", required_argument, NULL, OPT_NETWORK},
+	{"irc-password", required_argument, NULL, OPT_IRC_PASSWORD},
+	{"motd", required_argument, NULL, OPT_MOTD},
+	{"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -64,7 +77,18 @@ void options_usage(FILE *out)
 		"                             dropped as a slow consumer (default 4194304)\n"
 		"  --history N                room lines replayed on JOIN (default 50)\n"
 		"  --register-timeout SECS    close chat clients that never send USERNAME\n"
+		"                             and IRC clients that never register\n"
 		"                             (default 60, 0 = never)\n"
+		"\n"
+		"IRC listeners (--listen irc:[ADDR:]PORT, conventionally 6667):\n"
+		"  --server-name NAME         the server's name in IRC prefixes and\n"
+		"                             replies (default: the host name)\n"
+		"  --network NAME             ISUPPORT NETWORK (default Parley)\n"
+		"  --irc-password PASS        IRC clients must send PASS PASS\n"
+		"  --motd FILE                message of the day (default: none, 422)\n"
+		"  --ping-interval SECS       PING IRC clients idle this long, and close\n"
+		"                             them after as long again (default 120)\n"
+		"\n"
 		"  --log-level LEVEL          debug, info, warn or error (default info)\n"
 		"  --trace                    print each event-loop step on stdout: waits\n"
 		"                             (with the highest descriptor waited on),\n"
@@ -89,6 +113,8 @@ static void set_defaults(struct options *o)
 	o->sendq = 4 * 1024 * 1024;
 	o->history = 50;
 	o->register_timeout_s = 60;
+	o->network = "Parley";
+	o->ping_interval_s = 120;
 	o->log_level = LOG_INFO;
 }
 
@@ -135,6 +161,38 @@ static bool parse_number(const char *flag, const char *text, unsigned long min,
 	return true;
 }
 
+/* A server or network name goes into IRC lines as one word. */
+static bool parse_irc_word(struct options *o, int opt, const char *arg, char *err,
+			   size_t errlen)
+{
+	const char *flag = opt == OPT_SERVER_NAME ? "--server-name" : "--network";
+	size_t len = strlen(arg);
+	bool ok = len > 0 && len <= 63 && arg[0] != ':';
+	for (size_t i = 0; ok && i < len; i++)
+		ok = (unsigned char)arg[i] > ' ' && (unsigned char)arg[i] < 0x7f;
+	if (!ok) {
+		snprintf(err, errlen, "bad %s '%s' (1-63 printable characters, no spaces)", flag,
+			 arg);
+		return false;
+	}
+	if (opt == OPT_SERVER_NAME)
+		o->server_name = arg;
+	else
+		o->network = arg;
+	return true;
+}
+
+/* The host name, if it can stand as an IRC server name; else "parley". */
+static void default_server_name(struct options *o)
+{
+	bool ok = gethostname(o->host_name, sizeof(o->host_name) - 1) == 0 && o->host_name[0];
+	o->host_name[sizeof(o->host_name) - 1] = '\0';
+	for (size_t i = 0; ok && o->host_name[i]; i++)
+		ok = (unsigned char)o->host_name[i] > ' ' && o->host_name[i] != ':' && i < 63;
+	if (!ok)
+		snprintf(o->host_name, sizeof(o->host_name), "parley");
+}
+
 static bool apply(struct options *o, int opt, const char *arg, char *err, size_t errlen)
 {
 	size_t n;
@@ -163,6 +221,28 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 		return true;
 	case OPT_TRACE:
 		o->trace = true;
+		return true;
+	case OPT_SERVER_NAME:
+	case OPT_NETWORK:
+		return parse_irc_word(o, opt, arg, err, errlen);
+	case OPT_IRC_PASSWORD:
+		if (!arg[0] || strpbrk(arg, " \r\n")) {
+			snprintf(err, errlen, "bad --irc-password (non-empty, no spaces)");
+			return false;
+		}
+		o->irc_password = arg;
+		return true;
+	case OPT_MOTD:
+		if (access(arg, R_OK) != 0) {
+			snprintf(err, errlen, "bad --motd '%s': %s", arg, strerror(errno));
+			return false;
+		}
+		o->motd = arg;
+		return true;
+	case OPT_PING_INTERVAL:
+		if (!parse_number("--ping-interval", arg, 1, 86400, &n, err, errlen))
+			return false;
+		o->ping_interval_s = n;
 		return true;
 	case OPT_LOG_LEVEL:
 		if (log_level_parse(arg, &o->log_level))
@@ -223,5 +303,6 @@ enum options_result options_parse(int argc, char **argv, struct options *out, ch
 		snprintf(port, sizeof(port), "%d", OPTIONS_DEFAULT_PORT);
 		add_listener(out, proto_default(), port, err, errlen);
 	}
+	default_server_name(out);
 	return options_validate(out, err, errlen) ? OPTIONS_RUN : OPTIONS_BAD;
 }

@@ -29,6 +29,12 @@ struct options {
 	size_t sendq;
 	size_t history;
 	uint64_t register_timeout_s;
+	const char *server_name; /* IRC: --server-name, default the host name */
+	const char *network;     /* IRC: --network */
+	const char *irc_password;
+	const char *motd;
+	uint64_t ping_interval_s;
+	char host_name[256];     /* storage for the default --server-name */
 	enum log_level log_level;
 	bool trace; /* --trace: event-loop steps on stdout */
 };

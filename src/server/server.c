@@ -149,6 +149,11 @@ static void create_core(struct server *s)
 		.register_timeout_ms = s->opt.register_timeout_s * 1000,
 		.drain_ms = DRAIN_MS,
 		.trace = s->opt.trace ? &s->trace : NULL,
+		.server_name = s->opt.server_name ? s->opt.server_name : s->opt.host_name,
+		.network = s->opt.network,
+		.irc_password = s->opt.irc_password,
+		.motd_path = s->opt.motd,
+		.ping_interval_ms = s->opt.ping_interval_s * 1000,
 	};
 	wiring_init(&s->wiring, s->loop, &s->log, &cfg);
 	loop_add_hook(s->loop, server_before_sleep, s);

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "dialect/chat.h"
+#include "dialect/irc.h"
+#include "dialect/irc_msg.h"
 #include "dialect/relay.h"
 #include "hub/hub.h"
 #include "net/net.h"
@@ -35,6 +37,23 @@ static void *attach_chat(struct wiring *w)
 	return w->chat;
 }
 
+/* Every IRC listener shares one IRC dialect, as chat listeners do. */
+static void *attach_irc(struct wiring *w)
+{
+	if (!w->irc) {
+		struct irc_config cfg = {
+			.server_name = w->cfg.server_name,
+			.network = w->cfg.network,
+			.password = w->cfg.irc_password,
+			.motd_path = w->cfg.motd_path,
+			.ping_interval_ms = w->cfg.ping_interval_ms,
+			.register_timeout_ms = w->cfg.register_timeout_ms,
+		};
+		w->irc = irc_create(w->hub, &cfg);
+	}
+	return w->irc;
+}
+
 static void *attach_line_relay(struct wiring *w)
 {
 	return relay_create(RELAY_LINES, w->cfg.max_line, w->log);
@@ -56,6 +75,15 @@ static size_t largest_chat_line(size_t max_line, size_t max_frame)
 	return chat_largest_line(max_line);
 }
 
+/* IRC lines have a fixed size whatever --max-line: 512 bytes with CRLF after
+ * up to IRC_TAGS_MAX bytes of tags. */
+static size_t largest_irc_line(size_t max_line, size_t max_frame)
+{
+	(void)max_line;
+	(void)max_frame;
+	return IRC_TAGS_MAX + IRC_LINE_MAX + 2;
+}
+
 static size_t largest_relay_line(size_t max_line, size_t max_frame)
 {
 	(void)max_frame;
@@ -72,6 +100,8 @@ static size_t largest_frame(size_t max_line, size_t max_frame)
 static const struct proto protos[] = {
 	{"chat", &chat_handler, chat_server_full, attach_chat, NULL, largest_chat_line,
 	 false, "--max-line", "the longest chat line with its \"ROOM <room> <name> \" prefix and CRLF"},
+	{"irc", &irc_handler, irc_server_full, attach_irc, NULL, largest_irc_line, false,
+	 "--max-line", "the longest IRC line with its tags"},
 	{"relay", &relay_handler, NULL, attach_line_relay, detach_relay, largest_relay_line,
 	 false, "--max-line", "the longest relay line with its CRLF"},
 	{"frame", &relay_handler, NULL, attach_frame_relay, detach_relay, largest_frame,
@@ -225,6 +255,8 @@ void wiring_fini(struct wiring *w)
 	free(w->endpoints);
 	w->endpoints = NULL;
 	w->nendpoints = w->cap = 0;
+	irc_destroy(w->irc);
+	w->irc = NULL;
 	chat_destroy(w->chat);
 	w->chat = NULL;
 	hub_destroy(w->hub);

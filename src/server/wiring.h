@@ -1,6 +1,6 @@
 /* wiring: how parleyd's parts are put together — one hub with the chat
  * dialect over it, one connection set, and the table of listener protocols
- * (chat, relay, frame), each row naming its handler, the state it needs and
+ * (chat, irc, relay, frame), each row naming its handler, the state it needs and
  * its defaults. Adding a protocol is adding a row. The server and the
  * in-process fuzz world both build themselves through this module, so what
  * is fuzzed is what runs. */
@@ -61,6 +61,12 @@ struct wiring_config {
 	uint64_t register_timeout_ms; /* 0 = never */
 	uint64_t drain_ms;
 	const struct trace *trace; /* or NULL */
+	/* IRC listeners (all share one IRC dialect, made with the first). */
+	const char *server_name;   /* NULL: "parley" */
+	const char *network;       /* NULL: "Parley" */
+	const char *irc_password;  /* NULL: no PASS needed */
+	const char *motd_path;     /* NULL: 422 */
+	uint64_t ping_interval_ms;
 };
 
 /* One protocol instance: the state its connections share (the chat
@@ -76,6 +82,7 @@ struct wiring {
 	struct wiring_config cfg;
 	struct hub *hub;
 	struct chat *chat;
+	struct irc *irc; /* made with the first IRC endpoint */
 	struct net *net;
 	uint64_t wall_minus_mono_ms; /* turns the loop's clock into wall time */
 	struct endpoint **endpoints; /* grows; each endpoint keeps its address */

@@ -7,14 +7,18 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "dialect/chat_private.h"
+#include "dialect/irc_msg.h"
 #include "hub/hub.h"
 #include "net/net.h"
 #include "util/utf8.h"
 #include "world.h"
 
 /* Longest legal chat line: USERLIST with four 32-byte names, or a ROOM line
- * with a 32-byte room, a 32-byte name and a whole --max-line of text. */
-enum { CHAT_LINE_BOUND = 5 + 32 + 1 + 32 + 1 + WORLD_MAX_LINE };
+ * with a 32-byte room, a 32-byte name and a whole --max-line of text, or
+ * of an IRC user's text (up to an IRC line). */
+enum { CHAT_LINE_BOUND = 5 + 32 + 1 + 32 + 1 + IRC_LINE_MAX };
+_Static_assert((int)WORLD_MAX_LINE <= (int)IRC_LINE_MAX, "chat text bound");
 
 /* ---- chat ---- */
 
@@ -54,6 +58,10 @@ static void check_chat_body(const char *p, size_t n)
 		check_room_event(p + k, n - k, false);
 	else if (starts(p, n, "PRIVMSG ", &k))
 		FUZZ_CHECK(hub_name_valid(p + k, field(p + k, n - k)) && field(p + k, n - k) < n - k);
+	else if (starts(p, n, "NICK ", &k))
+		FUZZ_CHECK(hub_name_valid(p + k, field(p + k, n - k)) && field(p + k, n - k) < n - k &&
+			   hub_name_valid(p + k + field(p + k, n - k) + 1,
+					  n - k - field(p + k, n - k) - 1));
 	else if (starts(p, n, "OK Welcome, ", &k))
 		FUZZ_CHECK(n > k && p[n - 1] == '!' && hub_name_valid(p + k, n - k - 1));
 	else
@@ -118,11 +126,31 @@ static size_t next_unit(const struct client *c, const char *p, size_t n)
 	return n >= 4 + len ? 4 + len : 0;
 }
 
+/* An IRC line: CR LF once, at the end; at most 510 bytes after the tags
+ * (plus the labeled-response/batch tags the server adds); UTF-8. */
+static void check_irc_line(const char *p, size_t n)
+{
+	FUZZ_CHECK(n >= 3 && p[n - 2] == '\r' && p[n - 1] == '\n');
+	FUZZ_CHECK(!memchr(p, '\r', n - 2) && !memchr(p, '\0', n));
+	const char *body = p;
+	if (p[0] == '@') {
+		body = memchr(p, ' ', n);
+		FUZZ_CHECK(body != NULL && (size_t)(body - p) <= IRC_TAGS_MAX + 80);
+		body++;
+	}
+	FUZZ_CHECK((size_t)(p + n - body) <= IRC_LINE_MAX + 2);
+	FUZZ_CHECK(body[0] != ' ');
+	FUZZ_CHECK(utf8_valid(p, n));
+}
+
 static void check_unit(const struct world *w, int slot, const char *p, size_t n)
 {
 	switch (w->clients[slot].kind) {
 	case KIND_CHAT:
 		check_chat_line(p, n);
+		break;
+	case KIND_IRC:
+		check_irc_line(p, n);
 		break;
 	case KIND_RELAY: /* from the other relay slot only: never echoed */
 		FUZZ_CHECK(n <= WORLD_MAX_LINE + 1);
@@ -146,6 +174,7 @@ void check_output(struct world *w, int slot)
 	/* What is left is the start of one unit, never more than a unit. */
 	static const size_t bound[] = {
 		[KIND_CHAT] = CHAT_LINE_BOUND + 2,
+		[KIND_IRC] = IRC_TAGS_MAX + IRC_LINE_MAX + 100,
 		[KIND_RELAY] = WORLD_MAX_LINE + 1,
 		[KIND_FRAME] = 4 + WORLD_MAX_FRAME,
 	};
@@ -179,8 +208,8 @@ void check_hub(const struct world *w)
 	for (const struct hub_user *u = hub_first_user(hub); u; u = hub_next_user(hub, u)) {
 		FUZZ_CHECK(hub_name_valid(hub_user_name(u), hub_user_name_len(u)));
 		users++;
-		/* Chat's rule: one room at a time. */
-		FUZZ_CHECK(hub_user_room_count(u) <= 1);
+		/* Chat's rule: one room at a time (IRC users may be in many). */
+		FUZZ_CHECK(hub_user_sink(u) != &chat_sink || hub_user_room_count(u) <= 1);
 		placed += hub_user_room_count(u);
 	}
 	FUZZ_CHECK(rooms == hub_room_count(hub));

@@ -2,7 +2,7 @@
  * fan-out out — through the real loop, net, codecs, dialects and hub (see
  * world.h). Byte 0 picks the backend and the history depth; the rest is a
  * script of records, each starting with an op byte whose low 3 bits pick a
- * client slot (0-3 chat, 4-5 relay, 6-7 frame) and whose high 5 bits the
+ * client slot (0-1 chat, 2-3 irc, 4-5 relay, 6-7 frame) and whose high 5 bits the
  * action:
  *   0-23  send: a length byte, then that many bytes
  *   24-25 toggle whether the client reads its output (unread output fills

@@ -50,12 +50,14 @@ static void create_server(struct world *w, const char *backend, size_t history)
 		.history = history,
 		.register_timeout_ms = 0,
 		.drain_ms = 60000,
+		.server_name = "fuzz.test",
+		.ping_interval_ms = 3600 * 1000,
 	};
 	wiring_init(&w->wiring, w->loop, &w->log, &cfg);
 	w->hub = w->wiring.hub;
 	w->net = w->wiring.net;
-	static const char *const kinds[] = {[KIND_CHAT] = "chat", [KIND_RELAY] = "relay",
-					    [KIND_FRAME] = "frame"};
+	static const char *const kinds[] = {[KIND_CHAT] = "chat", [KIND_IRC] = "irc",
+					    [KIND_RELAY] = "relay", [KIND_FRAME] = "frame"};
 	for (int k = 0; k < WORLD_KINDS; k++) {
 		const struct proto *p = proto_find(kinds[k], strlen(kinds[k]));
 		FUZZ_CHECK(p != NULL);
@@ -86,7 +88,7 @@ void world_init(struct world *w, const char *backend, size_t history)
 	create_server(w, backend, history);
 	for (int i = 0; i < WORLD_CLIENTS; i++) {
 		struct client *c = &w->clients[i];
-		c->kind = i < 4 ? KIND_CHAT : i < 6 ? KIND_RELAY : KIND_FRAME;
+		c->kind = i < 2 ? KIND_CHAT : i < 4 ? KIND_IRC : i < 6 ? KIND_RELAY : KIND_FRAME;
 		c->fd = -1;
 		world_connect(w, i);
 	}

@@ -1,7 +1,7 @@
 /* world: the whole connection input path of parleyd in one process, for the
  * fuzz_conn target. A real loop (any backend) and parleyd's own wiring
- * (src/server/wiring.h: net, hub and chat dialect, one relay group and one
- * frame group), with WORLD_CLIENTS clients: socketpairs whose server ends are
+ * (src/server/wiring.h: net, hub, chat and IRC dialects, one relay group and
+ * one frame group), with WORLD_CLIENTS clients: socketpairs whose server ends are
  * adopted through the wiring and whose client ends we drive. Stepping runs one loop iteration that never
  * blocks; everything a client receives goes through check.c. */
 #ifndef PARLEY_TESTS_FUZZ_WORLD_H
@@ -16,14 +16,14 @@
 
 /* Small limits, so that the fuzzer reaches every limit's outcome. */
 enum {
-	WORLD_CLIENTS = 8, /* slots 0-3 chat, 4-5 relay, 6-7 frame */
+	WORLD_CLIENTS = 8, /* slots 0-1 chat, 2-3 irc, 4-5 relay, 6-7 frame */
 	WORLD_MAX_LINE = 40,
 	WORLD_MAX_FRAME = 48,
-	WORLD_SENDQ = 1024,
+	WORLD_SENDQ = 2048, /* holds an IRC welcome burst (~1.4 KiB) */
 	WORLD_SOCKBUF = 4096,
 };
 
-enum client_kind { KIND_CHAT, KIND_RELAY, KIND_FRAME };
+enum client_kind { KIND_CHAT, KIND_IRC, KIND_RELAY, KIND_FRAME };
 enum { WORLD_KINDS = KIND_FRAME + 1 };
 
 struct client {
@@ -40,7 +40,7 @@ struct world {
 	struct log log;
 	struct loop *loop;
 	struct wiring wiring; /* parleyd's own: hub, dialects, connection set */
-	struct endpoint *endpoints[WORLD_KINDS]; /* one chat, relay and frame group */
+	struct endpoint *endpoints[WORLD_KINDS]; /* chat, irc, one relay and frame group */
 	struct net *net;      /* = wiring.net, for the checks */
 	struct hub *hub;      /* = wiring.hub */
 	int kick[2]; /* a pipe kept readable: loop waits never block */

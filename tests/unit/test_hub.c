@@ -1495,6 +1495,46 @@ static void test_history_budget(void **state)
 	env_done(&e);
 }
 
+/* A dialect's room extension lives until the room is dropped, then goes to
+ * the release function of its slot, once; other slots are untouched. */
+static int released_count;
+static void *released_data;
+
+static void count_release(void *data)
+{
+	released_count++;
+	released_data = data;
+}
+
+static void test_room_extension_released_with_room(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 0);
+	int slot = hub_render_slot(e.hub), other = hub_render_slot(e.hub);
+	hub_set_ext_release(e.hub, slot, count_release);
+	released_count = 0;
+	add(&e, 0, "alice");
+	add(&e, 1, "bob");
+	join(&e, 0, "#x");
+	join(&e, 1, "#x");
+	struct hub_room *room = hub_find_room(e.hub, "#x", 2);
+	static int token;
+	assert_null(hub_room_ext(room, slot));
+	hub_room_set_ext(room, slot, &token);
+	assert_ptr_equal(hub_room_ext(room, slot), &token);
+	assert_null(hub_room_ext(room, other));
+	assert_int_equal(leave(&e, 0, "#x"), HUB_OK);
+	assert_int_equal(released_count, 0); /* bob is still there */
+	assert_int_equal(leave(&e, 1, "#x"), HUB_OK);
+	assert_int_equal(released_count, 1);
+	assert_ptr_equal(released_data, &token);
+	join(&e, 0, "#x"); /* a new room of the same name starts empty */
+	assert_null(hub_room_ext(hub_find_room(e.hub, "#x", 2), slot));
+	env_done(&e);
+	assert_int_equal(released_count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1520,6 +1560,7 @@ int main(void)
 		cmocka_unit_test(test_away),
 		cmocka_unit_test(test_topic_kick_modes),
 		cmocka_unit_test(test_ids_time_origin),
+		cmocka_unit_test(test_room_extension_released_with_room),
 		cmocka_unit_test(test_origin_in_events),
 		cmocka_unit_test(test_render_slots_and_msgid),
 		cmocka_unit_test(test_history_budget),

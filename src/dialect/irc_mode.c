@@ -1,0 +1,98 @@
+/* irc_mode: MODE string walking and ban masks (irc_mode.h). */
+#include "dialect/irc_mode.h"
+
+#include <string.h>
+
+#include "util/str.h"
+
+void irc_mode_walk_init(struct irc_mode_walk *w, struct irc_slice modes,
+			const struct irc_slice *args, size_t nargs)
+{
+	*w = (struct irc_mode_walk){.modes = modes.p, .len = modes.len, .add = true,
+				    .args = args, .nargs = nargs};
+}
+
+static bool takes_arg(char letter, bool add)
+{
+	switch (letter) {
+	case 'o':
+	case 'v':
+	case 'b':
+	case 'k':
+		return true;
+	case 'l':
+		return add;
+	default:
+		return false;
+	}
+}
+
+enum irc_mode_step irc_mode_next(struct irc_mode_walk *w, struct irc_mode_change *out)
+{
+	while (w->pos < w->len && (w->modes[w->pos] == '+' || w->modes[w->pos] == '-'))
+		w->add = w->modes[w->pos++] == '+';
+	if (w->pos >= w->len)
+		return IRC_MODE_END;
+	char letter = w->modes[w->pos++];
+	*out = (struct irc_mode_change){.add = w->add, .letter = letter};
+	if (!memchr(IRC_CHANMODE_LETTERS, letter, sizeof(IRC_CHANMODE_LETTERS) - 1) ||
+	    letter == '\0')
+		return IRC_MODE_UNKNOWN;
+	if (!takes_arg(letter, w->add))
+		return IRC_MODE_CHANGE;
+	if (w->next_arg >= w->nargs)
+		return letter == 'k' && !w->add ? IRC_MODE_CHANGE : IRC_MODE_NO_ARG;
+	out->has_arg = true;
+	out->arg = w->args[w->next_arg++];
+	return IRC_MODE_CHANGE;
+}
+
+size_t irc_mask_normalise(const char *mask, size_t len, char out[IRC_MASK_MAX + 1])
+{
+	if (len == 0)
+		return 0;
+	const char *bang = memchr(mask, '!', len);
+	const char *at = memchr(mask, '@', len);
+	const char *pre = "", *post = "";
+	if (!bang && !at)
+		post = "!*@*";
+	else if (bang && !at)
+		post = "@*";
+	else if (!bang && at)
+		pre = "*!";
+	size_t total = strlen(pre) + len + strlen(post);
+	if (total > IRC_MASK_MAX)
+		return 0;
+	size_t n = strlen(pre);
+	memcpy(out, pre, n);
+	memcpy(out + n, mask, len);
+	memcpy(out + n + len, post, strlen(post));
+	out[total] = '\0';
+	return total;
+}
+
+/* Iterative glob with one backtrack point: linear in practice, never
+ * exponential on masks like "*a*a*a*b". */
+bool irc_mask_match(const char *mask, size_t mlen, const char *text, size_t tlen)
+{
+	size_t m = 0, t = 0, star = (size_t)-1, resume = 0;
+	while (t < tlen) {
+		if (m < mlen && mask[m] == '*') {
+			star = m++;
+			resume = t;
+		} else if (m < mlen && (mask[m] == '?' ||
+					ascii_lower((unsigned char)mask[m]) ==
+						ascii_lower((unsigned char)text[t]))) {
+			m++;
+			t++;
+		} else if (star != (size_t)-1) {
+			m = star + 1;
+			t = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (m < mlen && mask[m] == '*')
+		m++;
+	return m == mlen;
+}

@@ -1,0 +1,164 @@
+/* irc_private: state shared by the IRC dialect's files: irc.c (connection
+ * life, registration, CAP, keepalive), irc_channel.c (channels and modes),
+ * irc_query.c (messages and queries) and irc_render.c (every line sent). */
+#ifndef PARLEY_DIALECT_IRC_PRIVATE_H
+#define PARLEY_DIALECT_IRC_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dialect/irc.h"
+#include "dialect/irc_caps.h"
+#include "dialect/irc_mode.h"
+#include "dialect/irc_msg.h"
+#include "hub/hub.h"
+
+struct msg;
+
+enum {
+	IRC_USER_MAX = 16,      /* ident kept from USER */
+	IRC_REAL_MAX = 64,      /* realname kept from USER / SETNAME */
+	IRC_HOST_MAX = 46,      /* textual IP */
+	IRC_MAXTARGETS = 4,
+	IRC_KICKLEN = 255,
+	IRC_CLIENT_TAGS_MAX = 4094,
+	IRC_LABEL_MAX = 64,
+	IRC_LIST_MAX = 64,      /* bans or invitations kept per channel */
+};
+
+/* Capabilities, in table order (irc_caps.h bit positions). */
+enum irc_cap_bit {
+	CAP_CAP_NOTIFY,
+	CAP_MESSAGE_TAGS,
+	CAP_SERVER_TIME,
+	CAP_ECHO_MESSAGE,
+	CAP_BATCH,
+	CAP_LABELED_RESPONSE,
+	CAP_MULTI_PREFIX,
+	CAP_AWAY_NOTIFY,
+	CAP_USERHOST_IN_NAMES,
+	CAP_INVITE_NOTIFY,
+	CAP_SETNAME,
+	CAP_COUNT,
+};
+
+#define HAS_CAP(s, c) (((s)->caps >> (c)) & 1u)
+
+struct irc {
+	struct hub *hub;
+	int slot; /* render-cache slot and room-extension slot */
+	char *server_name, *network, *password;
+	char *motd; /* file text, NULL if none */
+	size_t motd_len;
+	uint64_t ping_interval_ms, register_timeout_ms;
+	char created[64]; /* for 003 */
+	size_t invisible; /* registered users with user mode +i, for LUSERS */
+	struct irc_cap_table caps;
+	/* Client-only tags of the message being relayed right now (hub
+	 * delivery is synchronous), for recipients with message-tags. */
+	struct irc_slice relay_tags;
+	/* Renderings of the event being delivered, per tag variant; reset
+	 * when a fresh event (empty render slot) arrives. */
+	struct msg *variants[4];
+};
+
+/* Per channel, hung on the hub room (hub_room_set_ext). */
+struct irc_ban {
+	char mask[IRC_MASK_MAX + 1];
+	char setter[HUB_NAME_MAX + 1];
+	uint64_t time_ms;
+};
+
+/* Made on the first ban or invitation; both lists grow to IRC_LIST_MAX. */
+struct irc_chan {
+	struct irc_ban *bans;
+	size_t nbans;
+	char (*invited)[HUB_NAME_MAX + 1]; /* case-folded nicks */
+	size_t ninvited;
+};
+
+struct irc_session {
+	struct conn *conn;
+	struct irc *irc;
+	struct hub_user *user; /* NULL until registered and after QUIT */
+	char nick[HUB_NAME_MAX + 1]; /* from NICK, before registration */
+	char username[IRC_USER_MAX + 1];
+	char realname[IRC_REAL_MAX + 1];
+	char host[IRC_HOST_MAX + 1];
+	uint32_t caps;
+	uint64_t signon_ms, last_msg_ms; /* wall, mono */
+	bool pass_ok, cap_open, got_user, invisible, ping_sent, discarding;
+	/* labeled-response: while `label_len`, replies are held here. */
+	char label[IRC_LABEL_MAX + 1];
+	size_t label_len;
+	struct msg **held; /* grows; freed when the session goes */
+	size_t nheld, held_cap;
+};
+
+extern const struct hub_sink irc_sink;
+
+/* The IRC session behind a hub user, or NULL for other protocols. */
+struct irc_session *irc_session_of(const struct hub_user *u);
+
+/* The nick to address replies to ("*" before registration). */
+const char *irc_me(const struct irc_session *s);
+
+/* ---- irc.c ---- */
+void irc_quit(struct irc_session *s, const char *reason, size_t len);
+
+/* ---- command handlers (irc_channel.c, irc_query.c) ---- */
+typedef void irc_command_fn(struct irc_session *s, const struct irc_msg *m);
+irc_command_fn irc_cmd_join, irc_cmd_part, irc_cmd_names, irc_cmd_topic, irc_cmd_list,
+	irc_cmd_kick, irc_cmd_invite, irc_cmd_mode;
+irc_command_fn irc_cmd_privmsg, irc_cmd_notice, irc_cmd_tagmsg, irc_cmd_who, irc_cmd_whois,
+	irc_cmd_away, irc_cmd_ison, irc_cmd_userhost, irc_cmd_lusers, irc_cmd_motd,
+	irc_cmd_setname;
+
+/* irc_channel.c */
+void irc_chan_release(void *chan);
+void irc_names_reply(struct irc_session *s, const struct hub_room *room);
+bool irc_banned(struct irc *irc, struct hub_room *room, const struct hub_user *u);
+
+/* ---- irc_render.c: every byte sent is composed there ---- */
+
+/* Queues a line (or several) for `s`, held if a labeled command runs. */
+void irc_send(struct irc_session *s, struct msg *m);
+
+/* ":server NUM me <fmt>" — fmt carries the parameters, ':' included. */
+void irc_numeric(struct irc_session *s, const char *num, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ":server <fmt>" */
+void irc_server_line(struct irc_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A line as written, CR LF appended (ERROR, PING with no prefix). */
+void irc_raw_line(struct irc_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ":nick!user@host <fmt>" for user `u`. */
+void irc_user_line(struct irc_session *s, const struct hub_user *u, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Writes "user@host" for `u` (chat users have no ident: nick@server). */
+int irc_userhost(const struct irc *irc, const struct hub_user *u, char *out, size_t cap);
+
+/* Member prefix characters: "@", "+", "@+" (multi) or "". */
+const char *irc_prefix(const struct irc_session *s, uint32_t flags);
+
+/* labeled-response: starts holding replies for `label`, then sends them
+ * with the label (one line), as a labeled batch (several), or an ACK. */
+void irc_label_begin(struct irc_session *s, struct irc_slice label);
+void irc_label_end(struct irc_session *s);
+
+/* Sends a message with tags to `s`: the sender's echo (echo-message) or a
+ * notice, rendered for this recipient alone. */
+void irc_send_message(struct irc_session *to, const struct hub_user *from,
+		      const char *cmd, const char *target, const char *text, size_t len,
+		      struct irc_slice client_tags, uint64_t id, uint64_t time_ms);
+
+void irc_welcome(struct irc_session *s);
+void irc_lusers(struct irc_session *s);
+void irc_motd(struct irc_session *s);
+
+#endif
