@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """bench/table.py: formats parley-bench --json results (one object per line,
 labelled "<scenario> <target>") as the scenario table with parleyd/redis
-ratios and the issue #4 targets. `--one` prints a one-line summary of a
+ratios and the issue #4 targets, then the IRC scenarios ("irc-*") with
+parleyd-irc / InspIRCd / ngIRCd ratios and the IRC targets. `--one` prints a one-line summary of a
 single result read from stdin (run.sh's progress output)."""
 import json
 import sys
@@ -82,6 +83,40 @@ def ratios(results):
     return rows, verdicts
 
 
+# IRC scenarios: figures against InspIRCd and ngIRCd; targets apply to
+# parleyd's IRC listener only.
+IRC_BASES = ("inspircd", "ngircd")
+IRC_TARGETS = {"irc-a1": [("us1k", "<=", 0.5, "inspircd")]}
+IRC_ABSOLUTE = {"irc-d": ("rss", "<=", 1024.0, "RSS/conn <= 1 KiB")}
+
+
+def irc_ratios(results):
+    by = {}
+    for r in results:
+        sc, _, target = r.get("label", "? ?").partition(" ")
+        if sc.startswith("irc-"):
+            f = figures(r)
+            by.setdefault(sc, {})[target] = f if r.get("pass") else {k: None for k in f}
+    rows, verdicts = [], []
+    keys = ("dps", "us1k", "p99", "rss")
+    for sc, targets in by.items():
+        for target, f in targets.items():
+            for base in IRC_BASES:
+                if base == target or base not in targets:
+                    continue
+                rs = {k: ratio(f[k], targets[base][k]) for k in keys}
+                rows.append([sc, f"{target} / {base}"] + [fmt(rs[k], "{:.2f}x") for k in keys])
+                for key, op, bound, want in IRC_TARGETS.get(sc, []):
+                    if target == "parleyd-irc" and base == want:
+                        verdicts.append(check(sc, target, key, rs[key], op, bound, "x " + base))
+            if target == "parleyd-irc" and sc in IRC_ABSOLUTE:
+                key, op, bound, text = IRC_ABSOLUTE[sc]
+                verdicts.append(check(sc, target, key, f[key], op, bound, "", text))
+        if "parleyd-irc" not in targets:
+            verdicts.append(f"  {sc} parleyd-irc: not measured (no irc listener in this parleyd)")
+    return rows, verdicts
+
+
 def check(sc, target, key, value, op, bound, unit, text=None):
     if value is None:
         return f"  {sc} {target}: {text or key} - no figure"
@@ -105,6 +140,12 @@ def main():
     print_rows(rows, ["scen", "server", "deliv/s", "us/1k", "p99", "RSS/conn"])
     print("\ntargets (issue #4)")
     print("\n".join(verdicts))
+    irc_rows, irc_verdicts = irc_ratios(results)
+    if irc_rows:
+        print("\nIRC servers side by side (deliveries/s: higher is better; CPU, latency, RSS: lower)")
+        print_rows(irc_rows, ["scen", "server / base", "deliv/s", "us/1k", "p99", "RSS/conn"])
+        print("\nIRC targets (issue #9)")
+        print("\n".join(irc_verdicts))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="build-essential clang libclang-rt-14-dev llvm make pkg-config \
 libreadline-dev libcmocka-dev libhiredis-dev \
-python3 python3-pytest valgrind socat netcat-openbsd redis-server tmux procps"
+python3 python3-pytest valgrind socat netcat-openbsd redis-server tmux procps \
+inspircd ngircd"
 
 missing=""
 for p in $PACKAGES; do
