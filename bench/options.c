@@ -11,7 +11,7 @@
 void options_usage(FILE *out)
 {
 	fputs("usage: parley-bench [options]\n"
-	      "  --proto chat|frame|redis|irc  protocol to speak (default chat)\n"
+	      "  --proto NAME              chat, frame, redis or irc (default chat)\n"
 	      "  --host HOST               server address (default 127.0.0.1)\n"
 	      "  --port P[,P...]           server port(s); frame needs one per room (default 7000)\n"
 	      "  --clients N               receiving connections (default 100)\n"

@@ -38,7 +38,7 @@ struct unit {
 
 /* Per-connection scanner state, owned by the caller. */
 struct scan_state {
-	struct line_decoder line; /* chat */
+	struct line_decoder line; /* chat, irc */
 	uint32_t self;            /* connection id (frame hellos) */
 	uint32_t size;            /* payload size of this run */
 	uint32_t room;            /* irc: the channel to join once welcomed */
