@@ -102,7 +102,8 @@ def irc_ratios(results):
     for sc, targets in by.items():
         for target, f in targets.items():
             for base in IRC_BASES:
-                if base == target or base not in targets:
+                # InspIRCd is the reference: no row of it against ngIRCd
+                if target in (base, "inspircd") or base not in targets:
                     continue
                 rs = {k: ratio(f[k], targets[base][k]) for k in keys}
                 rows.append([sc, f"{target} / {base}"] + [fmt(rs[k], "{:.2f}x") for k in keys])
