@@ -7,6 +7,7 @@
 #   make test       install missing packages, run every test suite
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
+#   make bench-irc  run the IRC scenarios against InspIRCd and ngIRCd
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    programs to $(PREFIX)/bin, manual pages to
 #                   $(PREFIX)/share/man/man1 and man8 (DESTDIR honoured)
@@ -65,7 +66,7 @@ UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS    = $(PARLEYD) $(if $(CLIENT_SRC),$(PARLEY)) $(if $(BENCH_SRC),$(BENCH))
 
 .PHONY: all deps run test unit integration regression valgrind check-layers \
-        san-test bench fuzz fuzz-smoke clean install deps-test
+        san-test bench bench-irc fuzz fuzz-smoke clean install deps-test
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -143,6 +144,11 @@ test: deps
 
 bench: deps all
 	PARLEY_BUILD=$(BUILD) bash bench/run.sh
+
+# The IRC scenarios against InspIRCd, ngIRCd (and parleyd's IRC listener).
+bench-irc: deps all
+	@INSTALL_DEPS_NO_SERVICES=1 sh tools/install-deps.sh inspircd ngircd
+	PARLEY_BUILD=$(BUILD) BENCH_SCENARIOS="irc-a1 irc-a4 irc-c irc-d" bash bench/run.sh
 
 # ---- fuzzing (tests/fuzz; figures in docs/TESTING.md) ----
 # fuzz-build   each tests/fuzz/fuzz_NAME.c as a libFuzzer binary (clang,

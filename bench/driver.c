@@ -1,5 +1,5 @@
 /* driver: the phases of one run, in order —
- *   SETUP    connect and register every client, at most SETUP_WINDOW at a
+ *   SETUP    connect and register every client, at most --setup-window at a
  *            time so the server's accept backlog never overflows (a dropped
  *            SYN costs a one-second retransmit and would skew setup);
  *   SETTLE   idle, so join notices and setup work are over;
@@ -25,7 +25,6 @@
 #include "util/list.h"
 
 enum {
-	SETUP_WINDOW = 256,  /* connections registering at once */
 	DRAIN_MS = 10000,    /* longest wait for the last deliveries */
 	SENDQ = 64 << 20,    /* the generator only queues publishes */
 };
@@ -142,7 +141,7 @@ void driver_check_drained(struct bench *b)
 static void open_more(struct bench *b)
 {
 	while (b->phase == PH_SETUP && b->opened < b->nconns &&
-	       b->opened - b->ready < SETUP_WINDOW) {
+	       b->opened - b->ready < b->o->setup_window) {
 		if (!client_open(&b->clients[b->opened++])) {
 			driver_abort(b);
 			return;
@@ -192,7 +191,7 @@ static void init_client(struct bench *b, struct client *c, uint32_t id)
 	c->id = id;
 	c->receiver = id < o->clients;
 	c->room = c->receiver ? id % o->rooms : (id - o->clients) % o->rooms;
-	b->proto->scan_init(&c->scan, id, o->size);
+	b->proto->scan_init(&c->scan, id, c->room, o->size);
 	uint32_t pubs_here = o->publishers / o->rooms + 1;
 	if (c->receiver)
 		c->next_seq = xcalloc(pubs_here, sizeof(*c->next_seq));

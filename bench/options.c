@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "payload.h"
+#include "proto_irc.h"
 
 void options_usage(FILE *out)
 {
 	fputs("usage: parley-bench [options]\n"
-	      "  --proto chat|frame|redis  protocol to speak (default chat)\n"
+	      "  --proto NAME              chat, frame, redis or irc (default chat)\n"
 	      "  --host HOST               server address (default 127.0.0.1)\n"
 	      "  --port P[,P...]           server port(s); frame needs one per room (default 7000)\n"
 	      "  --clients N               receiving connections (default 100)\n"
@@ -18,6 +19,8 @@ void options_usage(FILE *out)
 	      "  --publishers P            publishing connections, spread over rooms (default 1)\n"
 	      "  --rate MSGS_PER_S         total offered rate; 0 = as fast as acknowledged (default 0)\n"
 	      "  --window N                unacknowledged messages per publisher (default 64)\n"
+	      "  --setup-window N          connections registering at once (default 256; ngIRCd\n"
+	      "                            accepts slowly, so a burst overflows its backlog)\n"
 	      "  --size BYTES              payload bytes, at least 32 (default 64)\n"
 	      "  --duration S              measured seconds (default 5)\n"
 	      "  --warmup S                published but unmeasured seconds first (default 1)\n"
@@ -32,7 +35,7 @@ void options_usage(FILE *out)
 
 const char *options_proto_name(enum bench_proto p)
 {
-	static const char *const names[] = {"chat", "frame", "redis"};
+	static const char *const names[] = {"chat", "frame", "redis", "irc"};
 	return names[p];
 }
 
@@ -47,6 +50,7 @@ static void set_defaults(struct bench_opts *o)
 	o->rooms = 1;
 	o->publishers = 1;
 	o->window = 64;
+	o->setup_window = 256;
 	o->size = 64;
 	o->duration = 5;
 	o->warmup = 1;
@@ -94,7 +98,7 @@ static bool parse_ports(const char *s, struct bench_opts *o)
 
 static bool parse_proto(const char *s, enum bench_proto *out)
 {
-	for (int p = PROTO_CHAT; p <= PROTO_REDIS; p++) {
+	for (int p = PROTO_CHAT; p <= PROTO_IRC; p++) {
 		if (strcmp(s, options_proto_name((enum bench_proto)p)) == 0) {
 			*out = (enum bench_proto)p;
 			return true;
@@ -106,6 +110,7 @@ static bool parse_proto(const char *s, enum bench_proto *out)
 enum {
 	O_PROTO = 256, O_HOST, O_PORT, O_CLIENTS, O_ROOMS, O_PUBS, O_RATE, O_WINDOW,
 	O_SIZE, O_DURATION, O_WARMUP, O_SETTLE, O_PID, O_BACKEND, O_LABEL, O_JSON, O_HELP,
+	O_SETUP_WINDOW,
 };
 
 static const struct option long_opts[] = {
@@ -126,6 +131,7 @@ static const struct option long_opts[] = {
 	{"label", required_argument, NULL, O_LABEL},
 	{"json", no_argument, NULL, O_JSON},
 	{"help", no_argument, NULL, O_HELP},
+	{"setup-window", required_argument, NULL, O_SETUP_WINDOW},
 	{NULL, 0, NULL, 0},
 };
 
@@ -180,6 +186,7 @@ static bool apply(struct bench_opts *o, int opt, const char *v)
 	case O_BACKEND: o->backend = v; return true;
 	case O_LABEL: o->label = v; return true;
 	case O_JSON: o->json = true; return true;
+	case O_SETUP_WINDOW: return parse_u32(v, 1, 65536, &o->setup_window);
 	default: return false;
 	}
 }
@@ -194,6 +201,8 @@ static bool validate(const struct bench_opts *o, char *err, size_t errlen)
 		why = "--publishers cannot exceed --clients (publishers are members)";
 	else if (o->proto == PROTO_FRAME && o->nports != o->rooms)
 		why = "frame: a listener is one broadcast group; give one --port per room";
+	else if (o->proto == PROTO_IRC && o->size > bench_irc_payload_max())
+		why = "irc: --size must leave the line within IRC's 512 bytes (at most 400)";
 	if (why)
 		snprintf(err, errlen, "%s", why);
 	return why == NULL;

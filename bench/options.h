@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-enum bench_proto { PROTO_CHAT, PROTO_FRAME, PROTO_REDIS };
+enum bench_proto { PROTO_CHAT, PROTO_FRAME, PROTO_REDIS, PROTO_IRC };
 
 enum { OPT_MAX_PORTS = 64, OPT_HOST_MAX = 256 };
 
@@ -24,6 +24,7 @@ struct bench_opts {
 	double rate;           /* total messages/s over all publishers; 0 = saturate */
 	uint32_t size;         /* payload bytes per message */
 	uint32_t window;       /* unacknowledged messages allowed per publisher */
+	uint32_t setup_window; /* connections registering at once */
 	double duration;       /* measured seconds */
 	double warmup;         /* seconds published but not measured */
 	double settle;         /* idle seconds between setup and warmup */
@@ -41,7 +42,7 @@ int options_parse(int argc, char **argv, struct bench_opts *o, FILE *out,
 /* Prints the usage text. */
 void options_usage(FILE *out);
 
-/* "chat", "frame" or "redis". */
+/* "chat", "frame", "redis" or "irc". */
 const char *options_proto_name(enum bench_proto p);
 
 #endif

@@ -6,6 +6,7 @@ const struct proto *proto_get(enum bench_proto p)
 	switch (p) {
 	case PROTO_FRAME: return &proto_frame;
 	case PROTO_REDIS: return &proto_redis;
+	case PROTO_IRC: return &proto_irc;
 	case PROTO_CHAT: break;
 	}
 	return &proto_chat;

@@ -17,10 +17,16 @@ enum unit_kind {
 	UNIT_NEED_MORE, /* keep the bytes from `used` on; call again with more */
 	UNIT_PAYLOAD,   /* a delivered message: data/len is its payload */
 	UNIT_READY,     /* registration (or subscription) confirmed */
-	UNIT_ACK,       /* redis: a PUBLISH reply; value = receivers counted */
+	UNIT_ACK,       /* a publish acknowledged: redis PUBLISH reply (value =
+			   receivers counted), irc PONG (value = ACK_UNCOUNTED) */
+	UNIT_REPLY,     /* irc: data/len must be sent back (PONG, JOIN once welcomed) */
 	UNIT_OTHER,     /* anything else the server says (notices, hellos) */
 	UNIT_ERROR,     /* the server refused something: data/len is its text */
 };
+
+enum { IRC_REPLY_MAX = 520 }; /* "PONG :" + a token of a 512-byte line */
+
+#define ACK_UNCOUNTED UINT64_MAX /* an acknowledgement that counts no receivers */
 
 struct unit {
 	enum unit_kind kind;
@@ -32,9 +38,11 @@ struct unit {
 
 /* Per-connection scanner state, owned by the caller. */
 struct scan_state {
-	struct line_decoder line; /* chat */
+	struct line_decoder line; /* chat, irc */
 	uint32_t self;            /* connection id (frame hellos) */
 	uint32_t size;            /* payload size of this run */
+	uint32_t room;            /* irc: the channel to join once welcomed */
+	char reply[IRC_REPLY_MAX]; /* irc: what a UNIT_REPLY points into */
 };
 
 enum { PROTO_ENVELOPE_MAX = 128 }; /* envelope bytes besides the payload */
@@ -45,6 +53,10 @@ struct proto {
 	 * a message. redis: a publisher is a separate connection (a subscribed
 	 * one cannot publish) and the PUBLISH reply acknowledges. */
 	bool publisher_is_member;
+	/* A member publisher receives its own messages (chat, frame) and that
+	 * copy acknowledges them. IRC servers do not echo a PRIVMSG to its
+	 * sender, so an irc publisher is owed one delivery less per message. */
+	bool own_copy;
 	/* Writes what connection `id` sends first: register and join `room`,
 	 * or, for a redis publisher-only connection, a PING. Returns length. */
 	size_t (*hello)(uint32_t id, uint32_t room, bool publisher_only, char *out, size_t cap);
@@ -53,7 +65,7 @@ struct proto {
 	 * (at most size + PROTO_ENVELOPE_MAX). */
 	size_t (*envelope)(uint32_t room, uint32_t size, char *out, size_t *payload_off);
 	/* Prepares a connection's scanner. */
-	void (*scan_init)(struct scan_state *st, uint32_t self, uint32_t size);
+	void (*scan_init)(struct scan_state *st, uint32_t self, uint32_t room, uint32_t size);
 	/* Scans the next unit from p[0..n). */
 	void (*next)(struct scan_state *st, const char *p, size_t n, struct unit *out);
 };
@@ -64,5 +76,6 @@ const struct proto *proto_get(enum bench_proto p);
 extern const struct proto proto_chat;
 extern const struct proto proto_frame;
 extern const struct proto proto_redis;
+extern const struct proto proto_irc;
 
 #endif

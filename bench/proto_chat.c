@@ -25,8 +25,9 @@ static size_t chat_envelope(uint32_t room, uint32_t size, char *out, size_t *pay
 	return 4 + (size_t)size + 2;
 }
 
-static void chat_scan_init(struct scan_state *st, uint32_t self, uint32_t size)
+static void chat_scan_init(struct scan_state *st, uint32_t self, uint32_t room, uint32_t size)
 {
+	(void)room;
 	st->self = self;
 	st->size = size;
 	st->line = (struct line_decoder){.max = (size_t)size + 256, .mode = LINE_STRIP};
@@ -80,6 +81,7 @@ static void chat_next(struct scan_state *st, const char *p, size_t n, struct uni
 const struct proto proto_chat = {
 	.name = "chat",
 	.publisher_is_member = true,
+	.own_copy = true,
 	.hello = chat_hello,
 	.envelope = chat_envelope,
 	.scan_init = chat_scan_init,

@@ -31,8 +31,9 @@ static size_t frame_envelope(uint32_t room, uint32_t size, char *out, size_t *pa
 	return FRAME_HEADER + (size_t)size;
 }
 
-static void frame_scan_init(struct scan_state *st, uint32_t self, uint32_t size)
+static void frame_scan_init(struct scan_state *st, uint32_t self, uint32_t room, uint32_t size)
 {
+	(void)room;
 	st->self = self;
 	st->size = size;
 }
@@ -69,6 +70,7 @@ static void frame_next(struct scan_state *st, const char *p, size_t n, struct un
 const struct proto proto_frame = {
 	.name = "frame",
 	.publisher_is_member = true,
+	.own_copy = true,
 	.hello = frame_hello,
 	.envelope = frame_envelope,
 	.scan_init = frame_scan_init,

@@ -37,8 +37,9 @@ static size_t redis_envelope(uint32_t room, uint32_t size, char *out, size_t *pa
 	return (size_t)n + size + 2;
 }
 
-static void redis_scan_init(struct scan_state *st, uint32_t self, uint32_t size)
+static void redis_scan_init(struct scan_state *st, uint32_t self, uint32_t room, uint32_t size)
 {
+	(void)room;
 	st->self = self;
 	st->size = size;
 }

@@ -53,7 +53,10 @@ static void send_batch(struct publisher *p, uint32_t n)
 	conn_send(p->c->conn, m);
 	msg_unref(m);
 	b->published += n;
-	b->owed += (uint64_t)n * bench_members(b, p->room);
+	uint32_t reach = bench_members(b, p->room);
+	if (b->proto->publisher_is_member && !b->proto->own_copy)
+		reach--; /* irc: the sender gets no copy */
+	b->owed += (uint64_t)n * reach;
 }
 
 void publisher_send(struct publisher *p)

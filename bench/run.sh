@@ -16,6 +16,12 @@
 # BENCH_DURATION (measured seconds, default 4), BENCH_SCENARIOS (default
 # "a1 a4 b c d e"), REDIS_SERVER (default redis-server), BENCH_QUIET_WAIT
 # (seconds to wait for an idle machine first, default 120), BENCH_BUDGET.
+#
+# IRC (`make bench-irc`, BENCH_SCENARIOS="irc-a1 irc-a4 irc-c irc-d"): the
+# same workloads over IRC against Debian's InspIRCd and ngIRCd, and against
+# parleyd's IRC listener when the binary has one. Each IRC server runs from
+# a config written into $BENCH_OUT with flood penalties, fake lag, queue
+# limits and per-IP connection limits lifted. INSPIRCD, NGIRCD: binaries.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,6 +31,8 @@ BACKENDS=${BENCH_BACKENDS:-epoll poll select}
 DURATION=${BENCH_DURATION:-4}
 SCENARIOS=${BENCH_SCENARIOS:-a1 a4 b c d e}
 REDIS=${REDIS_SERVER:-redis-server}
+INSPIRCD=${INSPIRCD:-inspircd}
+NGIRCD=${NGIRCD:-ngircd}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-120}
 BUDGET=${BENCH_BUDGET:-270} # seconds after which disturbed runs are not repeated
 PARLEYD=$BUILD/parleyd
@@ -33,7 +41,9 @@ BENCH=$BUILD/parley-bench
 for bin in "$PARLEYD" "$BENCH"; do
 	[ -x "$bin" ] || { echo "run.sh: $bin missing; run make first" >&2; exit 2; }
 done
-command -v "$REDIS" >/dev/null || { echo "run.sh: $REDIS not found (apt-get install redis-server)" >&2; exit 2; }
+need() { command -v "$1" >/dev/null || { echo "run.sh: $1 not found (apt-get install $2)" >&2; exit 2; }; }
+case " $SCENARIOS " in *" "[a-e]*) need "$REDIS" redis-server ;; esac
+case " $SCENARIOS " in *" irc-"*) need "$INSPIRCD" inspircd; need "$NGIRCD" ngircd ;; esac
 command -v python3 >/dev/null || { echo "run.sh: python3 is needed for the table" >&2; exit 2; }
 
 mkdir -p "$OUT"
@@ -67,6 +77,15 @@ ARGS[d]="--clients 10000 --rooms 100 --publishers 0 --duration 4"
 WHAT[d]="10,000 idle registered connections: RSS per connection, idle CPU"
 ARGS[e]="--clients 1000 --rooms 1 --publishers 1 --size 1024"
 WHAT[e]="big room: 1 room x 1000 members, 1 publisher, 1 KiB"
+# IRC: as a1, a4, c and (smaller) d.
+ARGS[irc-a1]="${ARGS[a1]}"
+WHAT[irc-a1]="IRC fan-out saturation: 1 channel x 100 members, 1 publisher, 64 B"
+ARGS[irc-a4]="${ARGS[a4]}"
+WHAT[irc-a4]="IRC fan-out saturation: 1 channel x 100 members, 4 publishers, 64 B"
+ARGS[irc-c]="${ARGS[c]}"
+WHAT[irc-c]="IRC many channels: 1000 clients in 100 channels of 10, 5000 msg/s"
+ARGS[irc-d]="--clients 2000 --rooms 20 --publishers 0 --duration 4"
+WHAT[irc-d]="IRC: 2000 idle registered connections in 20 channels: RSS per connection"
 
 SERVER_PID=
 stop_server() {
@@ -93,10 +112,66 @@ wait_port() {
 	return 1
 }
 
-# start_server TARGET PORT: parleyd-<backend> or redis; sets SERVER_PID.
+# IRC servers' configs, written at run time: no flood penalties or fake
+# lag, queues far larger than the bench's window, no per-IP limits, no DNS
+# or ident lookups, no MOTD file.
+write_inspircd_conf() {
+	cat >"$OUT/inspircd.conf" <<-EOF
+	<server name="inspircd.bench" description="parley bench" network="bench">
+	<admin name="bench" nick="bench" email="bench@localhost">
+	<bind address="127.0.0.1" port="$1" type="clients">
+	<connect name="bench" allow="*" maxchans="0" timeout="60" pingfreq="600"
+	         hardsendq="64M" softsendq="64M" recvq="64M" threshold="1000000"
+	         commandrate="1000000000" fakelag="no" localmax="100000"
+	         globalmax="100000" limit="100000" resolvehostnames="no" useident="no">
+	<performance netbuffersize="65536" somaxconn="1024" softlimit="100000" clonesonconnect="no">
+	<pid file="$OUT/inspircd.pid">
+	<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="$OUT/inspircd-ircd.log">
+	EOF
+}
+
+# ngIRCd has no fake-lag switch: MaxPenaltyTime = 0 turns its penalty
+# times off, and user mode F ("relaxed flood protection", normally set by
+# operators) lifts its per-pass command limit for every client.
+write_ngircd_conf() {
+	cat >"$OUT/ngircd.conf" <<-EOF
+	[Global]
+	Name = ngircd.bench
+	Info = parley bench
+	Listen = 127.0.0.1
+	Ports = $1
+	MotdPhrase = "bench"
+	[Limits]
+	MaxConnections = 0
+	MaxConnectionsIP = 0
+	MaxJoins = 0
+	MaxPenaltyTime = 0
+	PingTimeout = 600
+	PongTimeout = 600
+	[Options]
+	DNS = no
+	Ident = no
+	PAM = no
+	DefaultUserModes = F
+	EOF
+}
+
+# start_server TARGET PORT: parleyd-<backend>, parleyd-irc, redis, inspircd
+# or ngircd; sets SERVER_PID.
 start_server() {
 	local target=$1 port=$2 log=$OUT/$1.log
-	if [ "$target" = redis ]; then
+	if [ "$target" = inspircd ]; then
+		write_inspircd_conf "$port"
+		"${SERVER_PIN[@]}" "$INSPIRCD" --nofork --runasroot --config="$OUT/inspircd.conf" \
+			</dev/null >"$log" 2>&1 &
+	elif [ "$target" = ngircd ]; then
+		write_ngircd_conf "$port"
+		"${SERVER_PIN[@]}" "$NGIRCD" --nodaemon --config "$OUT/ngircd.conf" \
+			</dev/null >"$log" 2>&1 &
+	elif [ "$target" = parleyd-irc ]; then
+		"${SERVER_PIN[@]}" "$PARLEYD" --listen "irc:127.0.0.1:$port" \
+			--max-clients 10100 --log-level warn </dev/null >"$log" 2>&1 &
+	elif [ "$target" = redis ]; then
 		"${SERVER_PIN[@]}" "$REDIS" --port "$port" --bind 127.0.0.1 --save '' \
 			--appendonly no --maxclients 10100 --daemonize no \
 			--loglevel warning >"$log" 2>&1 &
@@ -113,12 +188,19 @@ start_server() {
 run_one() {
 	local sc=$1 target=$2 proto=chat attempt line
 	[ "$target" = redis ] && proto=redis
+	case $sc in irc-*) proto=irc ;; esac
+	# Setup is not measured, but it must finish: ngIRCd accepts a few
+	# connections per loop pass, so a burst of 256 overflows its listen
+	# backlog and SYN retransmits stall setup; 8 at a time never does.
+	# (InspIRCd completes registrations once a second: it needs the burst.)
+	local setup=()
+	[ "$target" = ngircd ] && setup=(--setup-window 8)
 	for attempt in 1 2; do
 		local port
 		port=$(free_port)
 		start_server "$target" "$port" || return 1
 		line=$("${BENCH_PIN[@]}" "$BENCH" --proto "$proto" --port "$port" \
-			--server-pid "$SERVER_PID" --duration "$DURATION" ${ARGS[$sc]} \
+			--server-pid "$SERVER_PID" --duration "$DURATION" ${ARGS[$sc]} "${setup[@]}" \
 			--label "$sc $target" --json) || true
 		stop_server
 		if [ -z "$line" ]; then
@@ -138,8 +220,17 @@ elif r.get("other_cpu_pct", 0) > 15: print("disturbed by other load")')
 	echo "$line" | python3 bench/table.py --one >&2
 }
 
+# parleyd's IRC listener is measured once the binary has one.
+PARLEYD_IRC=
+if "$PARLEYD" --help 2>&1 | grep -q 'irc:'; then PARLEYD_IRC=parleyd-irc; fi
+
 targets_for() {
 	local sc=$1 b
+	case $sc in irc-*)
+		echo inspircd ngircd $PARLEYD_IRC
+		[ -n "$PARLEYD_IRC" ] || echo "  skipped: parleyd has no irc listener yet" >&2
+		return ;;
+	esac
 	echo redis
 	for b in $BACKENDS; do
 		# select cannot watch descriptors >= FD_SETSIZE (1024).

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """bench/table.py: formats parley-bench --json results (one object per line,
 labelled "<scenario> <target>") as the scenario table with parleyd/redis
-ratios and the performance targets of docs/BENCHMARKS.md. `--one` prints a
-one-line summary of a single result read from stdin (run.sh's progress
-output).
+ratios and the performance targets of docs/BENCHMARKS.md, then the IRC
+scenarios ("irc-*") with parleyd-irc / InspIRCd / ngIRCd ratios and the IRC
+targets. `--one` prints a one-line summary of a single result read from
+stdin (run.sh's progress output).
 
 A target is judged only on undisturbed runs: when other processes took CPU
 during a run (or during the Redis run it is compared with), or the run was
@@ -118,6 +119,48 @@ def ratios(results):
     return rows, [line for _, line in verdicts], counts
 
 
+# IRC scenarios: figures against InspIRCd and ngIRCd; targets apply to
+# parleyd's IRC listener only.
+IRC_BASES = ("inspircd", "ngircd")
+IRC_TARGETS = {"irc-a1": [("us1k", "<=", 0.5, "inspircd")]}
+IRC_ABSOLUTE = {"irc-d": ("rss", "<=", 1024.0, "RSS/conn <= 1 KiB")}
+
+
+def irc_ratios(results):
+    """(ratio rows, (outcome, line) verdicts) for the irc-* scenarios."""
+    by = {}
+    for r in results:
+        sc, _, target = r.get("label", "? ?").partition(" ")
+        if sc.startswith("irc-"):
+            f = figures(r)
+            if not r.get("pass"):
+                f = {k: None for k in f}
+            by.setdefault(sc, {})[target] = (f, disturbance(r))
+    rows, verdicts = [], []
+    keys = ("dps", "us1k", "p99", "rss")
+    for sc, targets in by.items():
+        for target, (f, why) in targets.items():
+            for base in IRC_BASES:
+                # InspIRCd is the reference: no row of it against ngIRCd
+                if target in (base, "inspircd") or base not in targets:
+                    continue
+                bf, base_why = targets[base]
+                rs = {k: ratio(f[k], bf[k]) for k in keys}
+                rows.append([sc, f"{target} / {base}"] + [fmt(rs[k], "{:.2f}x") for k in keys])
+                pair_why = why or (base_why and base + " run: " + base_why)
+                for key, op, bound, want in IRC_TARGETS.get(sc, []):
+                    if target == "parleyd-irc" and base == want:
+                        verdicts.append(check(sc, target, key, rs[key], op, bound,
+                                              "x " + base, disturbed=pair_why))
+            if target == "parleyd-irc" and sc in IRC_ABSOLUTE:
+                key, op, bound, text = IRC_ABSOLUTE[sc]
+                verdicts.append(check(sc, target, key, f[key], op, bound, "", text,
+                                      disturbed=why))
+        if "parleyd-irc" not in targets:
+            verdicts.append(("no figure", f"  {sc} parleyd-irc: not measured"))
+    return rows, verdicts
+
+
 def check(sc, target, key, value, op, bound, unit, text=None, disturbed=None):
     """(outcome, line): outcome is met, MISSED, disturbed or no figure."""
     what = text or f"{key} {op} {bound}{unit}"
@@ -149,6 +192,14 @@ def main():
     print_rows(rows, ["scen", "server", "deliv/s", "us/1k", "p99", "RSS/conn"])
     print("\ntargets (see docs/BENCHMARKS.md)")
     print("\n".join(verdicts))
+    irc_rows, irc_verdicts = irc_ratios(results)
+    if irc_rows or irc_verdicts:
+        print("\nIRC servers side by side (deliveries/s: higher is better; CPU, latency, RSS: lower)")
+        print_rows(irc_rows, ["scen", "server / base", "deliv/s", "us/1k", "p99", "RSS/conn"])
+        print("\nIRC targets (see docs/BENCHMARKS.md)")
+        print("\n".join(line for _, line in irc_verdicts))
+        for outcome, _ in irc_verdicts:
+            counts[outcome] = counts.get(outcome, 0) + 1
     print("  " + ", ".join(f"{counts.get(k, 0)} {k}"
                            for k in ("met", "MISSED", "disturbed", "no figure")))
     failed = [r.get("label", "?") for r in results if correctness_failed(r)]

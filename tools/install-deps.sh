@@ -6,6 +6,11 @@
 # When another apt or dpkg process (an upgrade, unattended-upgrades, another
 # install) holds the package locks, it waits for them, saying so, for up to
 # INSTALL_DEPS_LOCK_WAIT seconds (default 300) instead of failing at once.
+#
+# With INSTALL_DEPS_NO_SERVICES=1 (used for the IRC servers the benchmarks
+# compare against), packages are installed without starting their system
+# services: a Debian ircd would otherwise start listening on port 6667, the
+# port `make run` gives Parley's IRC listener.
 set -eu
 
 PACKAGES="build-essential clang libclang-rt-14-dev llvm make pkg-config \
@@ -71,6 +76,15 @@ apt_locked() {
 		timeout=$((LOCK_WAIT - waited))
 	done
 }
+
+# policy-rc.d answering 101 tells invoke-rc.d not to start services; one
+# already in place is the administrator's and is left alone.
+POLICY=/usr/sbin/policy-rc.d
+if [ "${INSTALL_DEPS_NO_SERVICES:-0}" = 1 ] && [ ! -e "$POLICY" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
+	$SUDO chmod 755 "$POLICY"
+	trap 'rm -f "$errors"; $SUDO rm -f "$POLICY"' EXIT
+fi
 
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive

@@ -168,11 +168,23 @@ def conn_seeds():
     write("conn", "frame-typed", s.bytes())
 
 
+def bench_irc_seeds():
+    # byte 0 seeds the chunking; the rest is what an IRC server sends
+    payload = b"abcdefgh" * 4
+    write("bench_irc", "session", b"\x00" + b":s 001 b1 :hi\r\n:s 422 b1 :no motd\r\n"
+          b":b1!u@h JOIN :#r0\r\n:s 366 b1 #r0 :End\r\n"
+          b":b2!u@h PRIVMSG #r0 :" + payload + b"\r\nPING :tok\r\n:s PONG s :a\r\n")
+    write("bench_irc", "odd", b"\x07@time=x;y :n!u@h PRIVMSG #r0 :short\nERROR :Closing link\r\n"
+          b":s 433 * b1 :in use\r\nPING\r\n:prefix\r\n@tags\r\n\r\n")
+    write("bench_irc", "long-ping", b"\x03PING :" + b"0" * 600 + b"\r\n")
+
+
 def main():
     line_seeds()
     frame_seeds()
     chat_seeds()
     conn_seeds()
+    bench_irc_seeds()
 
 
 if __name__ == "__main__":

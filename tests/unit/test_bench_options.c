@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "../../bench/options.c"
+#include "../../bench/proto_irc.c"
 
 /* Parses `--server-pid VALUE`; returns options_parse's result. */
 static int parse_pid(const char *value, struct bench_opts *o, char *err, size_t errlen)
