@@ -47,6 +47,7 @@ case " $SCENARIOS " in *" irc-"*) need "$INSPIRCD" inspircd; need "$NGIRCD" ngir
 command -v python3 >/dev/null || { echo "run.sh: python3 is needed for the table" >&2; exit 2; }
 
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd) # absolute: the ircd configs written there name files in it
 RESULTS=$OUT/results.jsonl
 : > "$RESULTS"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
