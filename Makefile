@@ -3,6 +3,7 @@
 #
 #   make            build everything into build/
 #   make run        install missing packages, build, start parleyd on :7000
+#                   with its data directory in $(BUILD)/data
 #   make test       install missing packages, run every test suite
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
@@ -115,7 +116,7 @@ deps-test:
 	@sh tests/tools/install_deps_lock.sh
 
 run: deps all
-	$(PARLEYD)
+	$(PARLEYD) --data-dir $(BUILD)/data
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -19,11 +19,14 @@ struct chat *chat_create(struct hub *hub, const struct chat_config *cfg)
 	if (chat->slot < 0)
 		abort(); /* more dialects than HUB_RENDER_SLOTS: a build-time mistake */
 	chat->replay_budget = cfg->sendq ? cfg->sendq / 2 : SIZE_MAX;
+	chat->logins = login_limit_create();
 	return chat;
 }
 
 void chat_destroy(struct chat *chat)
 {
+	if (chat)
+		login_limit_destroy(chat->logins);
 	free(chat);
 }
 
@@ -115,6 +118,7 @@ static void chat_close(struct conn *c)
 {
 	struct chat_session *s = conn_session(c);
 	enum conn_close_reason reason = conn_close_reason(c);
+	chat_account_cancel(s);
 	chat_depart(s, reason != CONN_CLOSE_NONE ? conn_close_reason_name(reason)
 						 : "Connection closed");
 	free(s);

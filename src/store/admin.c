@@ -156,8 +156,8 @@ int store_admin_run(const char *data_dir, int argc, char **argv, FILE *in, FILE 
 	}
 	sqlite3 *db;
 	char *path, why[512];
-	bool readonly;
-	if (!sql_open_file(data_dir, true, &db, &path, &readonly, why, sizeof(why))) {
+	bool readonly, unreadable;
+	if (!sql_open_file(data_dir, true, &db, &path, &readonly, &unreadable, why, sizeof(why))) {
 		fprintf(err, "parleyd account: %s\n", why);
 		return 1;
 	}

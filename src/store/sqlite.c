@@ -165,11 +165,12 @@ static int user_version(sqlite3 *db, int *out)
 	return rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
-static bool migrate(sqlite3 *db, bool readonly, char *err, size_t errlen)
+static bool migrate(sqlite3 *db, bool readonly, bool *unreadable, char *err, size_t errlen)
 {
 	int version;
 	int rc = user_version(db, &version);
 	if (rc != SQLITE_OK) {
+		*unreadable = true;
 		snprintf(err, errlen, "cannot read the database: %s", sqlite3_errstr(rc));
 		return false;
 	}
@@ -223,8 +224,9 @@ static sqlite3 *open_db(const char *path, bool readonly, char *err, size_t errle
 }
 
 bool sql_open_file(const char *dir, bool create, sqlite3 **out, char **path_out, bool *readonly,
-		   char *err, size_t errlen)
+		   bool *unreadable, char *err, size_t errlen)
 {
+	*unreadable = false;
 	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create data directory %s: %s", dir, strerror(errno));
 		return false;
@@ -242,7 +244,7 @@ bool sql_open_file(const char *dir, bool create, sqlite3 **out, char **path_out,
 			sqlite3_finalize(st);
 		}
 	}
-	if (db && !migrate(db, *readonly, err, errlen)) {
+	if (db && !migrate(db, *readonly, unreadable, err, errlen)) {
 		sqlite3_close(db);
 		db = NULL;
 	}
@@ -757,8 +759,8 @@ static uint64_t max_id(sqlite3 *db)
 	return v;
 }
 
-struct store *store_sqlite_create(const struct store_sqlite_config *cfg, char *err,
-				  size_t errlen)
+struct store *store_sqlite_create(const struct store_sqlite_config *cfg, bool *unreadable,
+				  char *err, size_t errlen)
 {
 	struct sql_store *s = xcalloc(1, sizeof(*s));
 	s->store.ops = &sql_ops;
@@ -768,11 +770,13 @@ struct store *store_sqlite_create(const struct store_sqlite_config *cfg, char *e
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->kick, NULL);
 	pthread_cond_init(&s->idle, NULL);
-	if (!sql_open_file(cfg->dir, true, &s->rd, &s->path, &s->readonly, err, errlen)) {
+	if (!sql_open_file(cfg->dir, true, &s->rd, &s->path, &s->readonly, unreadable, err,
+			   errlen)) {
 		sql_destroy(s);
 		return NULL;
 	}
 	if (!prepare_reads(s)) {
+		*unreadable = true;
 		snprintf(err, errlen, "cannot read %s: %s", s->path, sqlite3_errmsg(s->rd));
 		sql_destroy(s);
 		return NULL;
@@ -792,8 +796,7 @@ struct store *store_sqlite_create(const struct store_sqlite_config *cfg, char *e
 		return NULL;
 	}
 	s->worker = worker_create(s->wake_fd);
-	if (pthread_create(&s->writer, NULL, writer_main, s) != 0)
-		abort();
+	store_thread_start(&s->writer, writer_main, s);
 	log_event(cfg->log, LOG_INFO, "STORE_OPEN", "path=%s schema=%d last_id=%llu", s->path,
 		  (int)SCHEMA_VERSION, (unsigned long long)s->last_id);
 	return &s->store;

@@ -13,6 +13,11 @@
 
 struct log;
 
+#include <pthread.h>
+
+/* Starts a helper thread with every signal blocked in it. */
+void store_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
+
 /* ---- worker.c: one helper thread, a job queue, completions via eventfd ---- */
 
 struct worker_job {
@@ -94,10 +99,11 @@ struct store_sqlite_config {
 	const struct log *log;  /* where faults are reported */
 };
 
-/* Opens (creating or migrating) DIR/parley.db. NULL with a reason in `err`
- * (a newer schema, an unreadable or corrupt file, ...). */
-struct store *store_sqlite_create(const struct store_sqlite_config *cfg, char *err,
-				  size_t errlen);
+/* Opens (creating or migrating) DIR/parley.db. NULL with a reason in `err`;
+ * `*unreadable` then tells a damaged file (the server may run on without
+ * it) from a refusal (a newer schema, a directory that cannot be made). */
+struct store *store_sqlite_create(const struct store_sqlite_config *cfg, bool *unreadable,
+				  char *err, size_t errlen);
 
 /* ---- sqlite.c and admin.c: the database file ---- */
 
@@ -107,7 +113,7 @@ typedef struct sqlite3 sqlite3;
  * to WAL and brings its schema up to date. A read-only file is opened
  * read-only (`*readonly`). False with a reason in `err`. */
 bool sql_open_file(const char *dir, bool create, sqlite3 **out, char **path_out, bool *readonly,
-		   char *err, size_t errlen);
+		   bool *unreadable, char *err, size_t errlen);
 /* The stored hash of `name` into `hash` ("" if no such account). */
 int sql_account_read(sqlite3 *db, const char *name, char hash[ACCOUNT_HASH_MAX]);
 /* Inserts (`create`) or updates the account's hash; SQLITE_CONSTRAINT

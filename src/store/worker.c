@@ -5,6 +5,7 @@
  * completion is replaced by `drop`, so no caller is called back after it
  * went away. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -56,6 +57,19 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Helper threads take no signals: the loop's thread handles them (through
+ * a signalfd), whenever it blocks them relative to our start. */
+void store_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		abort(); /* no thread: nothing sensible left to do */
+}
+
 struct worker *worker_create(int wake_fd)
 {
 	struct worker *w = xcalloc(1, sizeof(*w));
@@ -63,8 +77,7 @@ struct worker *worker_create(int wake_fd)
 	pthread_cond_init(&w->wake, NULL);
 	w->queue_tail = &w->queue;
 	w->wake_fd = wake_fd;
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
-		abort(); /* no thread: nothing sensible left to do */
+	store_thread_start(&w->thread, worker_main, w);
 	return w;
 }
 
