@@ -225,7 +225,6 @@ static void create_core(struct server *s)
 	};
 	wiring_init(&s->wiring, s->loop, &s->log, &cfg);
 	loop_add_hook(s->loop, server_before_sleep, s);
-	loop_timer_init(&s->grace, on_grace_over);
 }
 
 bool server_init(struct server *s, const struct options *opt, char *err, size_t errlen)
@@ -237,6 +236,7 @@ bool server_init(struct server *s, const struct options *opt, char *err, size_t 
 	s->loop = loop_create(opt->backend, err, errlen);
 	if (!s->loop)
 		return false;
+	loop_timer_init(&s->grace, on_grace_over);
 	if (!open_store(s, err, errlen))
 		return false;
 	create_core(s);
@@ -279,7 +279,8 @@ void server_fini(struct server *s)
 	struct net_stats st = {0};
 	if (s->wiring.net)
 		net_get_stats(s->wiring.net, &st);
-	wiring_fini(&s->wiring);
+	if (s->wiring.hub)
+		wiring_fini(&s->wiring);
 	close_store(s);
 	loop_timer_disarm(s->loop, &s->grace);
 	loop_destroy(s->loop);
