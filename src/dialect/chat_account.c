@@ -135,10 +135,37 @@ static bool password_ok(struct chat_session *s, size_t len)
 }
 
 /* REGISTER <password>: the current name becomes an account. */
+static void register_answer(struct chat_session *s, enum store_account_result result);
+static void login_answer(struct chat_session *s, enum store_account_result result);
+static void password_answer(struct chat_session *s, enum store_account_result result);
+
+/* Every answer: reply, then run the input that waited for it. */
 static void register_done(void *ctx, enum store_account_result result)
 {
 	struct chat_session *s = ctx;
 	s->ticket = 0;
+	register_answer(s, result);
+	chat_resume(s);
+}
+
+static void login_done(void *ctx, enum store_account_result result)
+{
+	struct chat_session *s = ctx;
+	s->ticket = 0;
+	login_answer(s, result);
+	chat_resume(s);
+}
+
+static void password_done(void *ctx, enum store_account_result result)
+{
+	struct chat_session *s = ctx;
+	s->ticket = 0;
+	password_answer(s, result);
+	chat_resume(s);
+}
+
+static void register_answer(struct chat_session *s, enum store_account_result result)
+{
 	if (conn_closing(s->conn) || !s->user)
 		return;
 	switch (result) {
@@ -176,10 +203,8 @@ void run_register(struct chat_session *s, const struct chat_command *cmd)
 
 /* LOGIN <name> <password>: USERNAME for an owned name. The name travels
  * with the session until the answer comes. */
-static void login_done(void *ctx, enum store_account_result result)
+static void login_answer(struct chat_session *s, enum store_account_result result)
 {
-	struct chat_session *s = ctx;
-	s->ticket = 0;
 	if (conn_closing(s->conn))
 		return;
 	if (result == STORE_ACCOUNT_ERROR) {
@@ -243,10 +268,8 @@ void run_login(struct chat_session *s, const struct chat_command *cmd)
 }
 
 /* PASSWORD <old> <new>: only for the account one is logged in to. */
-static void password_done(void *ctx, enum store_account_result result)
+static void password_answer(struct chat_session *s, enum store_account_result result)
 {
-	struct chat_session *s = ctx;
-	s->ticket = 0;
 	if (conn_closing(s->conn))
 		return;
 	if (result == STORE_ACCOUNT_OK) {

@@ -8,6 +8,7 @@
 #include "dialect/chat_parse.h"
 #include "dialect/login_limit.h"
 #include "hub/hub.h"
+#include "util/buf.h"
 
 struct chat {
 	struct hub *hub;
@@ -27,7 +28,15 @@ struct chat_session {
 	uint64_t ticket; /* a pending account operation (hub_account_submit), or 0 */
 	char login_name[HUB_NAME_MAX + 1]; /* LOGIN's name while its check runs */
 	struct login_attempts attempts;
+	struct buf held; /* input waiting for that operation to finish */
+	bool eof_pending; /* the peer finished sending while it waited */
 };
+
+/* Input held while an account operation runs, at most. */
+enum { CHAT_HELD_MAX = 1 << 20 };
+
+/* Runs held input once an account operation has answered. */
+void chat_resume(struct chat_session *s);
 
 extern const struct hub_sink chat_sink;
 

@@ -169,6 +169,6 @@ int store_admin_run(const char *data_dir, int argc, char **argv, FILE *in, FILE 
 		rc = delete_account(db, argv[1], out, err);
 	else
 		rc = set_password(db, argv[1], !strcmp(verb, "add"), in, out, err);
-	sqlite3_close(db);
+	sql_close_file(db);
 	return rc;
 }

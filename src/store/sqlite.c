@@ -68,6 +68,9 @@ struct sql_store {
 
 	pthread_t writer;
 	sqlite3 *wr;
+	bool faulting;            /* writer: the last batch failed */
+	uint64_t fault_logged_ms; /* writer: when the streak was last reported */
+	uint64_t fault_dropped;   /* writer: lines dropped since that report */
 	int wake_fd;
 	struct worker *worker;
 	sqlite3 *acct; /* worker thread */
@@ -127,134 +130,6 @@ static void pend_reap(struct sql_store *s)
 	}
 	pthread_mutex_unlock(&s->lock);
 	s->seen_committed = done;
-}
-
-/* ---- schema ---- */
-
-/* Migration i takes a database from user_version i to i + 1. Append only:
- * a released step is never edited. */
-static const char *const migrations[] = {
-	/* 1: lines (rooms and private pairs) and accounts */
-	"CREATE TABLE line ("
-	" id INTEGER PRIMARY KEY,"          /* the hub's message id */
-	" scope TEXT NOT NULL COLLATE NOCASE," /* '#room', or 'a b' for a private pair */
-	" time_ms INTEGER NOT NULL,"
-	" sender TEXT NOT NULL,"
-	" target TEXT NOT NULL,"             /* private: the recipient; rooms: '' */
-	" origin TEXT NOT NULL,"
-	" body TEXT NOT NULL);"
-	"CREATE INDEX line_scope_id ON line(scope, id);"
-	"CREATE INDEX line_scope_time ON line(scope, time_ms);"
-	"CREATE INDEX line_time ON line(time_ms);"
-	"CREATE TABLE account ("
-	" name TEXT PRIMARY KEY COLLATE NOCASE,"
-	" hash TEXT NOT NULL,"
-	" created_ms INTEGER NOT NULL);",
-};
-enum { SCHEMA_VERSION = sizeof(migrations) / sizeof(migrations[0]) };
-
-static int user_version(sqlite3 *db, int *out)
-{
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? SQLITE_OK : rc;
-}
-
-static bool migrate(sqlite3 *db, bool readonly, bool *unreadable, char *err, size_t errlen)
-{
-	int version;
-	int rc = user_version(db, &version);
-	if (rc != SQLITE_OK) {
-		*unreadable = true;
-		snprintf(err, errlen, "cannot read the database: %s", sqlite3_errstr(rc));
-		return false;
-	}
-	if (version > (int)SCHEMA_VERSION) {
-		snprintf(err, errlen,
-			 "database schema version %d is newer than this parleyd understands (%d); "
-			 "use a newer parleyd or another --data-dir",
-			 version, (int)SCHEMA_VERSION);
-		return false;
-	}
-	if (version == (int)SCHEMA_VERSION)
-		return true;
-	if (readonly) {
-		snprintf(err, errlen, "database schema version %d needs migrating to %d, "
-			 "but the database is read-only", version, (int)SCHEMA_VERSION);
-		return false;
-	}
-	for (int v = version; v < (int)SCHEMA_VERSION; v++) {
-		char *msg = NULL;
-		char sql[64];
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; COMMIT;", v + 1);
-		if (sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-			snprintf(err, errlen, "schema migration to version %d failed: %s", v + 1,
-				 msg ? msg : sqlite3_errmsg(db));
-			sqlite3_free(msg);
-			sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Opens the file with the settings every connection uses. */
-static sqlite3 *open_db(const char *path, bool readonly, char *err, size_t errlen)
-{
-	sqlite3 *db = NULL;
-	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-		    SQLITE_OPEN_NOMUTEX;
-	int rc = sqlite3_open_v2(path, &db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
-			 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
-		return NULL;
-	}
-	sqlite3_busy_timeout(db, 2000);
-	sqlite3_exec(db, "PRAGMA synchronous = NORMAL;", NULL, NULL, NULL);
-	return db;
-}
-
-bool sql_open_file(const char *dir, bool create, sqlite3 **out, char **path_out, bool *readonly,
-		   bool *unreadable, char *err, size_t errlen)
-{
-	*unreadable = false;
-	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create data directory %s: %s", dir, strerror(errno));
-		return false;
-	}
-	size_t n = strlen(dir) + sizeof("/parley.db");
-	char *path = xmalloc(n);
-	snprintf(path, n, "%s/parley.db", dir);
-	*readonly = access(path, F_OK) == 0 && access(path, W_OK) != 0;
-	sqlite3 *db = open_db(path, *readonly, err, errlen);
-	if (db && !*readonly) {
-		/* WAL: readers and the writer do not block each other. */
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_step(st);
-			sqlite3_finalize(st);
-		}
-	}
-	if (db && !migrate(db, *readonly, unreadable, err, errlen)) {
-		sqlite3_close(db);
-		db = NULL;
-	}
-	if (!db) {
-		free(path);
-		return false;
-	}
-	*out = db;
-	*path_out = path;
-	return true;
 }
 
 /* ---- the writer thread ---- */
@@ -349,27 +224,55 @@ static size_t batch_size(const struct pend *from, const struct pend *to)
 	return n;
 }
 
+/* While the disk keeps failing, one WARN per streak and then one summary
+ * every FAULT_LOG_MS: a full disk must not also fill the log. */
+enum { FAULT_LOG_MS = 10000 };
+
+static void report_fault(struct sql_store *s, int rc, size_t dropped, int attempts)
+{
+	uint64_t now = clock_mono_ms();
+	s->fault_dropped += dropped;
+	if (s->faulting && now - s->fault_logged_ms < FAULT_LOG_MS)
+		return;
+	log_event(s->cfg.log, LOG_ERROR, "STORE_WRITE_FAILED",
+		  "error=\"%s\" attempts=%d dropped=%llu (live chat continues; dropped lines "
+		  "are not in history)",
+		  sqlite3_errstr(rc), attempts, (unsigned long long)s->fault_dropped);
+	s->faulting = true;
+	s->fault_logged_ms = now;
+	s->fault_dropped = 0;
+}
+
+static void report_recovery(struct sql_store *s)
+{
+	if (!s->faulting)
+		return;
+	log_event(s->cfg.log, LOG_INFO, "STORE_WRITE_RECOVERED", "dropped_since_last_report=%llu",
+		  (unsigned long long)s->fault_dropped);
+	s->faulting = false;
+	s->fault_dropped = 0;
+}
+
 static void commit_batch(struct sql_store *s, sqlite3_stmt *ins, sqlite3_stmt *trim,
 			 struct pend *from, struct pend *to)
 {
 	int rc = SQLITE_ERROR;
-	for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+	/* A read-only database gets one try: waiting will not help. */
+	int attempts = ins ? WRITE_ATTEMPTS : 1;
+	for (int attempt = 1; attempt <= attempts; attempt++) {
 		rc = ins ? insert_batch(s->wr, ins, from, to) : SQLITE_READONLY;
 		if (rc == SQLITE_OK)
 			break;
-		log_event(s->cfg.log, LOG_WARN, "STORE_WRITE_FAILED",
-			  "error=\"%s\" lines=%zu attempt=%d/%d", sqlite3_errstr(rc),
-			  batch_size(from, to), attempt, WRITE_ATTEMPTS);
-		if (attempt < WRITE_ATTEMPTS)
+		if (attempt < attempts)
 			pause_ms(RETRY_PAUSE_MS);
 	}
 	size_t n = batch_size(from, to);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
 		trim_scopes(s, trim, from, to);
-	else
-		log_event(s->cfg.log, LOG_ERROR, "STORE_LINES_DROPPED",
-			  "lines=%zu error=\"%s\" (live chat continues; these lines are not in history)",
-			  n, sqlite3_errstr(rc));
+		report_recovery(s);
+	} else {
+		report_fault(s, rc, n, attempts);
+	}
 	pthread_mutex_lock(&s->lock);
 	s->committed_id = to->id;
 	s->stats.pending -= n;
@@ -692,8 +595,8 @@ static void sql_destroy(void *impl)
 	sqlite3_finalize(s->q_exists);
 	sqlite3_finalize(s->q_account);
 	sqlite3_close(s->rd);
-	sqlite3_close(s->wr);
 	sqlite3_close(s->acct);
+	sql_close_file(s->wr); /* the last connection */
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
 	pthread_mutex_destroy(&s->lock);
@@ -787,8 +690,8 @@ struct store *store_sqlite_create(const struct store_sqlite_config *cfg, bool *u
 		log_event(cfg->log, LOG_WARN, "STORE_READONLY",
 			  "path=%s (history is read, new lines and accounts are not saved)", s->path);
 	char ignored[256];
-	s->wr = s->readonly ? NULL : open_db(s->path, false, ignored, sizeof(ignored));
-	s->acct = open_db(s->path, s->readonly, ignored, sizeof(ignored));
+	s->wr = s->readonly ? NULL : sql_open_db(s->path, false, ignored, sizeof(ignored));
+	s->acct = sql_open_db(s->path, s->readonly, ignored, sizeof(ignored));
 	s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->wake_fd < 0 || !s->acct) {
 		snprintf(err, errlen, "cannot set up the store: %s", strerror(errno));
@@ -798,6 +701,6 @@ struct store *store_sqlite_create(const struct store_sqlite_config *cfg, bool *u
 	s->worker = worker_create(s->wake_fd);
 	store_thread_start(&s->writer, writer_main, s);
 	log_event(cfg->log, LOG_INFO, "STORE_OPEN", "path=%s schema=%d last_id=%llu", s->path,
-		  (int)SCHEMA_VERSION, (unsigned long long)s->last_id);
+		  sql_schema_version(), (unsigned long long)s->last_id);
 	return &s->store;
 }

@@ -114,6 +114,13 @@ typedef struct sqlite3 sqlite3;
  * read-only (`*readonly`). False with a reason in `err`. */
 bool sql_open_file(const char *dir, bool create, sqlite3 **out, char **path_out, bool *readonly,
 		   bool *unreadable, char *err, size_t errlen);
+/* Opens the file at `path` with the settings every connection uses. */
+sqlite3 *sql_open_db(const char *path, bool readonly, char *err, size_t errlen);
+/* Closes a connection, leaving the file in rollback-journal mode if it was
+ * the last one (see schema.c). */
+void sql_close_file(sqlite3 *db);
+/* The schema version this build writes. */
+int sql_schema_version(void);
 /* The stored hash of `name` into `hash` ("" if no such account). */
 int sql_account_read(sqlite3 *db, const char *name, char hash[ACCOUNT_HASH_MAX]);
 /* Inserts (`create`) or updates the account's hash; SQLITE_CONSTRAINT

@@ -13,10 +13,13 @@ durability bound.
 """
 
 import os
+import pathlib
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -342,8 +345,11 @@ def test_kill_9_under_load_loses_at_most_the_last_bound(backend, tmp_path):
                 pass  # the server died under us: that is the test
 
         t = threading.Thread(target=load)
+        started = time.monotonic()
         t.start()
-        wait_until(lambda: len(echoed) >= 300, what="steady load", timeout=20)
+        # At least a second of steady load, and enough lines to count.
+        wait_until(lambda: len(echoed) >= 300 and time.monotonic() - started >= 1.0,
+                   what="steady load", timeout=20)
         killed_at = time.monotonic()
         os.kill(srv.pid, signal.SIGKILL)
         t.join(10)
@@ -367,3 +373,63 @@ def test_kill_9_under_load_loses_at_most_the_last_bound(backend, tmp_path):
     late = [s for s, at in missing if at < killed_at - COMMIT_BOUND_S]
     print(f"echoed={len(echoed)} missing={len(missing)} older_than_bound={len(late)}")
     assert not late, f"lines echoed more than {COMMIT_BOUND_S}s before the kill were lost: {late[:10]}"
+
+
+# ---------------------------------------------------------------- waiting input
+
+def test_lines_after_login_wait_for_its_answer(backend, tmp_path):
+    r = account_cmd(tmp_path, "add", "henry", password="henrypass\n")
+    assert r.returncode == 0, r.stderr
+    with data_server(tmp_path, backend) as srv:
+        a = LineClient(srv.port("chat"))
+        # Pipelined: JOIN and the line must run after LOGIN succeeded.
+        a.send_raw(b"LOGIN henry henrypass\r\nJOIN #pipe\r\nhi there\r\nROOMS\r\n")
+        a.expect("OK Welcome, henry!", "OK Joined #pipe (0 users)",
+                 "ROOM #pipe henry hi there", "ROOMLIST #pipe", timeout=10)
+
+
+def test_half_close_after_login_still_runs_the_waiting_lines(tmp_path):
+    r = account_cmd(tmp_path, "add", "iris", password="irispass\n")
+    assert r.returncode == 0, r.stderr
+    with data_server(tmp_path) as srv:
+        a = LineClient(srv.port("chat"))
+        a.send_raw(b"LOGIN iris irispass\r\nROOMS\r\n")
+        a.shutdown_write()
+        a.expect("OK Welcome, iris!", "ROOMLIST", timeout=10)
+        a.expect_closed()
+
+
+# ---------------------------------------------------------------- read-only
+
+def can_drop_privileges():
+    return os.geteuid() == 0 and os.path.exists("/usr/bin/setpriv")
+
+
+@pytest.mark.skipif(not can_drop_privileges(), reason="needs root and setpriv to run as nobody")
+def test_read_only_database_serves_history_and_counts_drops(backend, tmp_path):
+    public = tempfile.mkdtemp(prefix="parley-ro-", dir="/tmp")
+    os.chmod(public, 0o755)
+    tmp_path = pathlib.Path(public)
+    with data_server(tmp_path, backend) as srv:
+        a = ChatClient(srv.port("chat"), "alice", "#ro")
+        say_lines(a, "#ro", ["saved"])
+    r = account_cmd(tmp_path, "add", "jane", password="janepass\n")
+    assert r.returncode == 0
+    os.chmod(tmp_path, 0o755)
+    os.chmod(tmp_path / "parley.db", 0o644)
+    nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    with Server(backend=backend, wrapper=nobody, args=["--data-dir", str(tmp_path)]) as srv:
+        srv.wait_log(r"WARN STORE_READONLY ")
+        b = LineClient(srv.port("chat"))
+        b.send("LOGIN jane janepass")  # accounts are read
+        b.expect("OK Welcome, jane!", timeout=10)
+        b.send("JOIN #ro")
+        b.expect("OK Joined #ro (0 users)", "ROOM #ro alice saved")
+        b.send("not saved")
+        b.expect("ROOM #ro jane not saved")  # live chat goes on
+        srv.wait_log(r"ERROR STORE_WRITE_FAILED .*readonly.* dropped=1")
+        mark = srv.output_mark()
+        srv.console("STATS")
+        srv.wait_output(lambda lines: any(re.search(r"^store: .* dropped=1 ", l) for l in lines),
+                        since=mark)
+    shutil.rmtree(public)
