@@ -326,7 +326,8 @@ def test_unwritable_data_dir_is_refused(tmp_path):
 # ---------------------------------------------------------------- crash
 
 def test_kill_9_under_load_loses_at_most_the_last_bound(backend, tmp_path):
-    srv = data_server(tmp_path, backend, ["--history", "0"])
+    no_limits = ["--history", "0", "--history-keep", "0"]
+    srv = data_server(tmp_path, backend, no_limits)
     srv.__enter__()
     try:
         a = ChatClient(srv.port("chat"), "loader", "#crash")
@@ -362,7 +363,7 @@ def test_kill_9_under_load_loses_at_most_the_last_bound(backend, tmp_path):
             srv.__exit__(None, None, None)
         except AssertionError:
             pass
-    with data_server(tmp_path, backend, ["--history", "0"]) as srv2:
+    with data_server(tmp_path, backend, no_limits) as srv2:
         b = ChatClient(srv2.port("chat"), "checker")
         stored = set()
         rows, _ = history(b, "HISTORY #crash 500")
