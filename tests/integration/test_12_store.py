@@ -51,6 +51,18 @@ def history(client, request):
         rows.append(m.groups())
 
 
+def store_counters(srv):
+    """The console's `store:` line after STATS, as a dict of ints."""
+    mark = srv.output_mark()
+    srv.console("STATS")
+    lines = srv.wait_output(lambda ls: [l for l in ls if l.startswith("store: ")], since=mark)
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[0])}
+
+
+def wait_committed(srv, n):
+    wait_until(lambda: store_counters(srv)["committed"] >= n, what=f"{n} lines committed")
+
+
 def say_lines(client, room, texts):
     for text in texts:
         client.send(text)
@@ -434,3 +446,40 @@ def test_read_only_database_serves_history_and_counts_drops(backend, tmp_path):
         srv.wait_output(lambda lines: any(re.search(r"^store: .* dropped=1 ", l) for l in lines),
                         since=mark)
     shutil.rmtree(public)
+
+
+def test_retention_by_age(tmp_path):
+    with data_server(tmp_path) as srv:
+        a = ChatClient(srv.port("chat"), "alice", "#age")
+        say_lines(a, "#age", ["recent"])
+    db = sqlite3.connect(tmp_path / "parley.db")
+    db.execute("INSERT INTO line (id, scope, time_ms, sender, target, origin, body) "
+               "VALUES (0, '#age', 1000, 'old', '', '', 'from 1970')")
+    db.commit()
+    db.close()
+    with data_server(tmp_path, args=["--history-keep", "1d"]) as srv:
+        a = ChatClient(srv.port("chat"), "alice")
+        rows, _ = history(a, "HISTORY #age")
+        assert [r[4] for r in rows] == ["from 1970", "recent"]  # not swept yet
+        a.join("#age")
+        a.expect("ROOM #age old from 1970", "ROOM #age alice recent")
+        say_lines(a, "#age", ["now"])  # the first batch sweeps old lines
+        wait_until(lambda: [r[4] for r in history(a, "HISTORY #age")[0]] == ["recent", "now"],
+                   what="the age sweep")
+
+
+def test_online_backup_while_serving(tmp_path):
+    data, restored = tmp_path / "data", tmp_path / "restored"
+    restored.mkdir()
+    with data_server(data) as srv:
+        a = ChatClient(srv.port("chat"), "alice", "#bk")
+        say_lines(a, "#bk", ["backed up"])
+        wait_committed(srv, 1)
+        r = subprocess.run(["sqlite3", str(data / "parley.db"),
+                            f".backup {restored / 'parley.db'}"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        say_lines(a, "#bk", ["after the backup"])
+    with data_server(restored) as srv:
+        b = ChatClient(srv.port("chat"), "bob")
+        rows, _ = history(b, "HISTORY #bk")
+        assert [r[4] for r in rows] == ["backed up"]
