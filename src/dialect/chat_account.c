@@ -77,6 +77,8 @@ static bool account_ready(struct chat_session *s)
 		reply_error(s, ERR_ACCOUNTS_OFF);
 		return false;
 	}
+	/* Held input keeps a client's own lines from getting here while a
+	 * request runs; this guards any other way in. */
 	if (s->ticket) {
 		reply_error(s, ERR_BUSY);
 		return false;

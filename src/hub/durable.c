@@ -69,7 +69,8 @@ static void collect(void *ctx, const struct store_line *line)
 size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *room,
 		    size_t budget, size_t line_overhead)
 {
-	size_t want = hub->cfg.history;
+	/* One join reads at most STORE_REPLAY_MAX rows on the loop's thread. */
+	size_t want = hub->cfg.history < STORE_REPLAY_MAX ? hub->cfg.history : STORE_REPLAY_MAX;
 	if (want == 0)
 		return 0;
 	const struct store *st = hub->cfg.store;

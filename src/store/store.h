@@ -20,7 +20,8 @@
 
 enum {
 	STORE_PASSWORD_MAX = 256, /* bytes of password accepted */
-	STORE_HISTORY_MAX = 500,  /* most lines one query returns */
+	STORE_HISTORY_MAX = 500,  /* most lines one history request returns */
+	STORE_REPLAY_MAX = 2000,  /* most lines replayed on join from a store */
 };
 
 /* One stored line. For private lines `room` is the recipient's name. Strings
