@@ -116,19 +116,23 @@ static void pend_push(struct sql_store *s, const char *scope, size_t scope_len,
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Frees queued lines the writer has finished with. */
+/* Frees queued lines the writer has finished with. `head` and `tail` are
+ * the loop thread's alone and the writer never looks at a line at or
+ * below `committed_id` again, so only the two shared values need the lock
+ * (freeing a big batch must not hold up the next append). */
 static void pend_reap(struct sql_store *s)
 {
 	pthread_mutex_lock(&s->lock);
 	uint64_t done = s->committed_id;
-	while (s->head && s->head->id <= done && s->head != s->claim) {
+	const struct pend *claim = s->claim;
+	pthread_mutex_unlock(&s->lock);
+	while (s->head && s->head->id <= done && s->head != claim) {
 		struct pend *p = s->head;
 		s->head = p->next;
 		if (!s->head)
 			s->tail = NULL;
 		free(p);
 	}
-	pthread_mutex_unlock(&s->lock);
 	s->seen_committed = done;
 }
 
