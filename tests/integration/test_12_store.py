@@ -423,29 +423,31 @@ def test_read_only_database_serves_history_and_counts_drops(backend, tmp_path):
     public = tempfile.mkdtemp(prefix="parley-ro-", dir="/tmp")
     os.chmod(public, 0o755)
     tmp_path = pathlib.Path(public)
-    with data_server(tmp_path, backend) as srv:
-        a = ChatClient(srv.port("chat"), "alice", "#ro")
-        say_lines(a, "#ro", ["saved"])
-    r = account_cmd(tmp_path, "add", "jane", password="janepass\n")
-    assert r.returncode == 0
-    os.chmod(tmp_path, 0o755)
-    os.chmod(tmp_path / "parley.db", 0o644)
-    nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    with Server(backend=backend, wrapper=nobody, args=["--data-dir", str(tmp_path)]) as srv:
-        srv.wait_log(r"WARN STORE_READONLY ")
-        b = LineClient(srv.port("chat"))
-        b.send("LOGIN jane janepass")  # accounts are read
-        b.expect("OK Welcome, jane!", timeout=10)
-        b.send("JOIN #ro")
-        b.expect("OK Joined #ro (0 users)", "ROOM #ro alice saved")
-        b.send("not saved")
-        b.expect("ROOM #ro jane not saved")  # live chat goes on
-        srv.wait_log(r"ERROR STORE_WRITE_FAILED .*readonly.* dropped=1")
-        mark = srv.output_mark()
-        srv.console("STATS")
-        srv.wait_output(lambda lines: any(re.search(r"^store: .* dropped=1 ", l) for l in lines),
-                        since=mark)
-    shutil.rmtree(public)
+    try:
+        with data_server(tmp_path, backend) as srv:
+            a = ChatClient(srv.port("chat"), "alice", "#ro")
+            say_lines(a, "#ro", ["saved"])
+        r = account_cmd(tmp_path, "add", "jane", password="janepass\n")
+        assert r.returncode == 0
+        os.chmod(tmp_path, 0o755)
+        os.chmod(tmp_path / "parley.db", 0o644)
+        nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        with Server(backend=backend, wrapper=nobody, args=["--data-dir", str(tmp_path)]) as srv:
+            srv.wait_log(r"WARN STORE_READONLY ")
+            b = LineClient(srv.port("chat"))
+            b.send("LOGIN jane janepass")  # accounts are read
+            b.expect("OK Welcome, jane!", timeout=10)
+            b.send("JOIN #ro")
+            b.expect("OK Joined #ro (0 users)", "ROOM #ro alice saved")
+            b.send("not saved")
+            b.expect("ROOM #ro jane not saved")  # live chat goes on
+            srv.wait_log(r"ERROR STORE_WRITE_FAILED .*readonly.* dropped=1")
+            mark = srv.output_mark()
+            srv.console("STATS")
+            srv.wait_output(lambda lines: any(re.search(r"^store: .* dropped=1 ", l) for l in lines),
+                            since=mark)
+    finally:
+        shutil.rmtree(public)
 
 
 def test_retention_by_age(tmp_path):
