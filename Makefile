@@ -3,7 +3,7 @@
 #
 #   make            build everything into build/
 #   make run        install missing packages, build, start parleyd: chat on
-#                   :7000, IRC on :6667
+#                   :7000, IRC on :6667, data directory in $(BUILD)/data
 #   make test       install missing packages, run every test suite
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
@@ -32,6 +32,9 @@ CPPFLAGS += -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS  ?= -g $(OPT)
 CFLAGS  += -std=c17 $(WARN) $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
+# The store (src/store/): SQLite for the data directory, libsodium for
+# password hashes, a writer thread off the data path.
+STORE_LIBS = -lsqlite3 -lsodium -lpthread
 
 # ---- source sets, by layer ----
 UTIL_SRC    = $(wildcard src/util/*.c)
@@ -39,6 +42,7 @@ LOOP_SRC    = $(wildcard src/loop/*.c)
 NET_SRC     = $(wildcard src/net/*.c)
 CODEC_SRC   = $(wildcard src/codec/*.c)
 HUB_SRC     = $(wildcard src/hub/*.c)
+STORE_SRC   = $(wildcard src/store/*.c)
 DIALECT_SRC = $(wildcard src/dialect/*.c)
 SERVER_SRC  = $(wildcard src/server/*.c)
 CLIENT_SRC  = $(wildcard client/*.c)
@@ -47,7 +51,7 @@ BENCH_SRC   = $(wildcard bench/*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_OBJ    = $(call obj,$(UTIL_SRC) $(LOOP_SRC) $(NET_SRC) $(CODEC_SRC))
-CHAT_OBJ    = $(call obj,$(HUB_SRC) $(DIALECT_SRC))
+CHAT_OBJ    = $(call obj,$(HUB_SRC) $(STORE_SRC) $(DIALECT_SRC))
 SERVER_OBJ  = $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC)))
 CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
 BENCH_OBJ   = $(call obj,$(BENCH_SRC))
@@ -88,7 +92,7 @@ $(SERVER_LIB): $(SERVER_OBJ)
 	ar rcs $@ $^
 
 $(PARLEYD): $(call obj,src/server/main.c) $(SERVER_LIB) $(CHAT_LIB) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
 
 $(PARLEY): $(CLIENT_OBJ) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lreadline
@@ -98,7 +102,7 @@ $(BENCH): $(BENCH_OBJ) $(CORE_LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(CHAT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@) $(BUILD)/obj/tests/unit
-	$(CC) $(CPPFLAGS) -MF $(BUILD)/obj/tests/unit/$*.d -MT $@ -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(CHAT_LIB) $(CORE_LIB) -lcmocka
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/obj/tests/unit/$*.d -MT $@ -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(CHAT_LIB) $(CORE_LIB) -lcmocka $(STORE_LIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -113,7 +117,7 @@ deps-test:
 	@sh tests/tools/install_deps_lock.sh
 
 run: deps all
-	$(PARLEYD) --listen chat:7000 --listen irc:6667
+	$(PARLEYD) --listen chat:7000 --listen irc:6667 --data-dir $(BUILD)/data
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -175,7 +179,7 @@ fuzz-bins: $(call obj,$(FUZZ_SRC)) $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAME
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(STORE_LIBS)
 
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_NAMES)
@@ -183,7 +187,7 @@ fuzz: fuzz-build
 $(BUILD)/fuzz/regress_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o \
                          $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
 
 fuzz-regress: $(call obj,$(FUZZ_SRC)) $(patsubst %,$(BUILD)/fuzz/regress_%,$(FUZZ_NAMES))
 	@set -e; for t in $(FUZZ_NAMES); do \

@@ -19,11 +19,14 @@ struct chat *chat_create(struct hub *hub, const struct chat_config *cfg)
 	if (chat->slot < 0)
 		abort(); /* more dialects than HUB_RENDER_SLOTS: a build-time mistake */
 	chat->replay_budget = cfg->sendq ? cfg->sendq / 2 : SIZE_MAX;
+	chat->logins = login_limit_create();
 	return chat;
 }
 
 void chat_destroy(struct chat *chat)
 {
+	if (chat)
+		login_limit_destroy(chat->logins);
 	free(chat);
 }
 
@@ -57,12 +60,14 @@ static void handle_line(struct chat_session *s, const char *line, size_t len)
 	chat_run(s, &cmd);
 }
 
-static size_t chat_data(struct conn *c, const char *data, size_t len)
+/* Decodes and runs whole lines from `data` until an account command
+ * starts waiting for its answer; returns the bytes used. */
+static size_t run_lines(struct chat_session *s, const char *data, size_t len)
 {
-	struct chat_session *s = conn_session(c);
+	struct conn *c = s->conn;
 	struct line_decoder dec = {s->chat->cfg.max_line, LINE_STRIP, s->discarding};
 	size_t off = 0;
-	while (off < len && !conn_closing(c)) {
+	while (off < len && !conn_closing(c) && !s->ticket) {
 		struct codec_unit unit;
 		enum codec_status st = line_decode(&dec, data + off, len - off, &unit);
 		off += unit.used;
@@ -74,14 +79,59 @@ static size_t chat_data(struct conn *c, const char *data, size_t len)
 			handle_line(s, unit.data, unit.len);
 	}
 	s->discarding = dec.discarding;
+	return off;
+}
+
+/* While LOGIN, REGISTER or PASSWORD waits for the password check, later
+ * lines wait too, in the session's own buffer (the connection re-offers
+ * unread bytes only after its next read), so a client may pipeline
+ * "LOGIN ...", "JOIN ..." and see them answered in order. */
+static size_t chat_data(struct conn *c, const char *data, size_t len)
+{
+	struct chat_session *s = conn_session(c);
+	if (s->ticket || buf_len(&s->held)) {
+		size_t room = CHAT_HELD_MAX - buf_len(&s->held);
+		size_t take = len < room ? len : room;
+		buf_append(&s->held, data, take);
+		if (!s->ticket)
+			chat_resume(s);
+		return conn_closing(c) ? len : take;
+	}
+	size_t off = run_lines(s, data, len);
+	if (s->ticket && off < len && !conn_closing(c)) {
+		size_t take = len - off < CHAT_HELD_MAX ? len - off : CHAT_HELD_MAX;
+		buf_append(&s->held, data + off, take);
+		off += take;
+	}
 	return conn_closing(c) ? len : off;
+}
+
+void chat_resume(struct chat_session *s)
+{
+	while (buf_len(&s->held) && !s->ticket && !conn_closing(s->conn)) {
+		size_t used = run_lines(s, buf_head(&s->held), buf_len(&s->held));
+		buf_consume(&s->held, used);
+		if (used == 0)
+			break; /* an unfinished line: wait for the rest */
+	}
+	if (!buf_len(&s->held))
+		buf_release(&s->held);
+	if (s->eof_pending && !s->ticket && !conn_closing(s->conn)) {
+		chat_depart(s, "Connection closed");
+		conn_close_after_flush(s->conn, CONN_CLOSE_EOF);
+	}
 }
 
 /* The peer stopped sending: it leaves the hub now, but still gets every
  * reply already queued (clients like `nc -q` half-close and keep reading). */
 static void chat_eof(struct conn *c)
 {
-	chat_depart(conn_session(c), "Connection closed");
+	struct chat_session *s = conn_session(c);
+	if (s->ticket) {
+		s->eof_pending = true; /* the held lines run first */
+		return;
+	}
+	chat_depart(s, "Connection closed");
 	conn_close_after_flush(c, CONN_CLOSE_EOF);
 }
 
@@ -115,6 +165,8 @@ static void chat_close(struct conn *c)
 {
 	struct chat_session *s = conn_session(c);
 	enum conn_close_reason reason = conn_close_reason(c);
+	chat_account_cancel(s);
+	buf_release(&s->held);
 	chat_depart(s, reason != CONN_CLOSE_NONE ? conn_close_reason_name(reason)
 						 : "Connection closed");
 	free(s);

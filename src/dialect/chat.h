@@ -11,11 +11,14 @@
 
 struct hub;
 struct chat;
+struct loop;
 
 struct chat_config {
 	size_t max_line;              /* --max-line, bytes before the terminator */
 	uint64_t register_timeout_ms; /* 0 = never */
 	size_t sendq; /* --sendq: history replay on join uses at most half; 0 = no bound */
+	size_t min_password;     /* --min-password: shortest password REGISTER takes */
+	const struct loop *loop; /* the clock for login rate limits */
 };
 
 /* The handler for chat listeners; pass a `struct chat *` as handler_data. */

@@ -47,6 +47,9 @@ static void run_username(struct chat_session *s, const struct chat_command *cmd)
 	case HUB_NAME_TAKEN:
 		reply_error(s, ERR_USERNAME_TAKEN);
 		break;
+	case HUB_NAME_REGISTERED:
+		reply_error(s, ERR_NAME_REGISTERED);
+		break;
 	default:
 		reply_error(s, ERR_INVALID_USERNAME);
 		break;
@@ -161,6 +164,10 @@ static const struct command_spec commands[CHAT_NCMDS] = {
 	[CHAT_ROOMS] = {true, false, run_rooms},
 	[CHAT_USERS] = {true, false, run_users},
 	[CHAT_QUIT] = {false, false, run_quit},
+	[CHAT_HISTORY] = {true, false, run_history},
+	[CHAT_REGISTER] = {true, false, run_register},
+	[CHAT_LOGIN] = {false, false, run_login},
+	[CHAT_PASSWORD] = {true, false, run_password},
 	[CHAT_UNKNOWN] = {false, false, run_unknown},
 };
 

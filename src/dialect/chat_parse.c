@@ -9,13 +9,14 @@
 const struct chat_word chat_command_words[] = {
 	{"USERNAME", CHAT_USERNAME}, {"JOIN", CHAT_JOIN},   {"LEAVE", CHAT_LEAVE},
 	{"MSG", CHAT_MSG},           {"PRIVMSG", CHAT_PRIVMSG}, {"ROOMS", CHAT_ROOMS},
-	{"USERS", CHAT_USERS},       {"QUIT", CHAT_QUIT},
+	{"USERS", CHAT_USERS},       {"QUIT", CHAT_QUIT},       {"HISTORY", CHAT_HISTORY},
+	{"REGISTER", CHAT_REGISTER}, {"LOGIN", CHAT_LOGIN},     {"PASSWORD", CHAT_PASSWORD},
 };
 
 const struct chat_word chat_slash_words[] = {
 	{"join", CHAT_JOIN},   {"leave", CHAT_LEAVE}, {"rooms", CHAT_ROOMS},
 	{"users", CHAT_USERS}, {"msg", CHAT_PRIVMSG}, {"nick", CHAT_USERNAME},
-	{"quit", CHAT_QUIT},
+	{"quit", CHAT_QUIT},   {"history", CHAT_HISTORY},
 };
 
 #define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
@@ -102,5 +103,92 @@ bool chat_username_valid(const char *name, size_t len)
 		if (!ok)
 			return false;
 	}
+	return true;
+}
+
+/* ---- HISTORY and account arguments ---- */
+
+/* The next space-separated word at *pos, advancing past it. */
+static bool next_word(const char *s, size_t len, size_t *pos, const char **w, size_t *wlen)
+{
+	while (*pos < len && s[*pos] == ' ')
+		(*pos)++;
+	if (*pos >= len)
+		return false;
+	size_t start = *pos;
+	while (*pos < len && s[*pos] != ' ')
+		(*pos)++;
+	*w = s + start;
+	*wlen = *pos - start;
+	return true;
+}
+
+static bool parse_count(const char *w, size_t len, size_t max, size_t *out)
+{
+	if (len == 0 || len > 9)
+		return false;
+	size_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (w[i] < '0' || w[i] > '9')
+			return false;
+		v = v * 10 + (size_t)(w[i] - '0');
+	}
+	if (v == 0)
+		return false;
+	*out = v < max ? v : max;
+	return true;
+}
+
+static bool parse_msgid(const char *w, size_t len, uint64_t *out)
+{
+	if (len != 16)
+		return false;
+	uint64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = w[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return v != 0;
+}
+
+bool chat_parse_history(const char *arg, size_t len, size_t max_count,
+			struct chat_history_args *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->count = CHAT_HISTORY_DEFAULT < max_count ? CHAT_HISTORY_DEFAULT : max_count;
+	size_t pos = 0;
+	const char *w;
+	size_t wlen;
+	if (!next_word(arg, len, &pos, &out->room, &out->room_len))
+		return false;
+	if (!next_word(arg, len, &pos, &w, &wlen))
+		return true;
+	if (!str_equals(w, wlen, "BEFORE")) {
+		if (!parse_count(w, wlen, max_count, &out->count))
+			return false;
+		if (!next_word(arg, len, &pos, &w, &wlen))
+			return true;
+		if (!str_equals(w, wlen, "BEFORE"))
+			return false;
+	}
+	if (!next_word(arg, len, &pos, &w, &wlen) || !parse_msgid(w, wlen, &out->before))
+		return false;
+	return !next_word(arg, len, &pos, &w, &wlen);
+}
+
+bool chat_split_two(const char *arg, size_t len, const char **first, size_t *first_len,
+		    const char **rest, size_t *rest_len)
+{
+	const char *sp = memchr(arg, ' ', len);
+	if (!sp || sp == arg || sp + 1 == arg + len)
+		return false;
+	*first = arg;
+	*first_len = (size_t)(sp - arg);
+	*rest = sp + 1;
+	*rest_len = len - *first_len - 1;
 	return true;
 }

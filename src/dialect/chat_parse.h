@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum chat_cmd {
 	CHAT_SAY,      /* a plain line: a message to the current room */
@@ -17,6 +18,10 @@ enum chat_cmd {
 	CHAT_ROOMS,    /* ROOMS, /rooms */
 	CHAT_USERS,    /* USERS [<#room>], /users [<#room>] */
 	CHAT_QUIT,     /* QUIT, /quit */
+	CHAT_HISTORY,  /* HISTORY <#room> [<n>] [BEFORE <msgid>], /history ... */
+	CHAT_REGISTER, /* REGISTER <password> */
+	CHAT_LOGIN,    /* LOGIN <name> <password> */
+	CHAT_PASSWORD, /* PASSWORD <old> <new> */
 	CHAT_UNKNOWN,  /* a /word we do not know */
 	CHAT_NCMDS
 };
@@ -53,6 +58,27 @@ enum chat_text {
 	CHAT_TEXT_BAD_CHARS, /* bytes below 0x20 other than tab, or 0x7F */
 	CHAT_TEXT_BAD_UTF8,  /* not strict UTF-8 */
 };
+
+/* HISTORY's arguments: "<#room> [<n>] [BEFORE <msgid>]". */
+enum { CHAT_HISTORY_DEFAULT = 50 };
+
+struct chat_history_args {
+	const char *room; /* not checked here: hub_room_valid() */
+	size_t room_len;
+	size_t count;     /* CHAT_HISTORY_DEFAULT if not given; >= 1 */
+	uint64_t before;  /* message id, 0 = the newest lines */
+};
+
+/* Parses HISTORY's argument text. False on anything but the form above:
+ * a count of 0 or with junk, an unknown keyword, BEFORE without a
+ * 16-hex-digit non-zero message id, words left over. Counts above
+ * `max_count` are clamped to it. */
+bool chat_parse_history(const char *arg, size_t len, size_t max_count,
+			struct chat_history_args *out);
+
+/* Splits "<first> <rest>" at the first space: both must be non-empty. */
+bool chat_split_two(const char *arg, size_t len, const char **first, size_t *first_len,
+		    const char **rest, size_t *rest_len);
 
 /* Checks a whole line: control characters first, then UTF-8. */
 enum chat_text chat_check_text(const char *line, size_t len);

@@ -6,13 +6,16 @@
 
 #include "dialect/chat.h"
 #include "dialect/chat_parse.h"
+#include "dialect/login_limit.h"
 #include "hub/hub.h"
+#include "util/buf.h"
 
 struct chat {
 	struct hub *hub;
 	struct chat_config cfg;
 	int slot;             /* our render-cache slot in hub events */
 	size_t replay_budget; /* bytes of history replayed on join */
+	struct login_limit *logins;
 };
 
 /* Per connection. `user` is NULL until USERNAME succeeds and again after
@@ -22,7 +25,18 @@ struct chat_session {
 	struct chat *chat;
 	struct hub_user *user;
 	bool discarding; /* line decoder: skipping the rest of an over-long line */
+	uint64_t ticket; /* a pending account operation (hub_account_submit), or 0 */
+	char login_name[HUB_NAME_MAX + 1]; /* LOGIN's name while its check runs */
+	struct login_attempts attempts;
+	struct buf held; /* input waiting for that operation to finish */
+	bool eof_pending; /* the peer finished sending while it waited */
 };
+
+/* Input held while an account operation runs, at most. */
+enum { CHAT_HELD_MAX = 1 << 20 };
+
+/* Runs held input once an account operation has answered. */
+void chat_resume(struct chat_session *s);
 
 extern const struct hub_sink chat_sink;
 
@@ -38,6 +52,15 @@ void chat_run(struct chat_session *s, const struct chat_command *cmd);
 /* Leaves the hub (room members get LEAVE) if registered; `reason` is what
  * users of other protocols are told. */
 void chat_depart(struct chat_session *s, const char *reason);
+
+/* ---- chat_account.c: HISTORY, REGISTER, LOGIN, PASSWORD ---- */
+
+void run_history(struct chat_session *s, const struct chat_command *cmd);
+void run_register(struct chat_session *s, const struct chat_command *cmd);
+void run_login(struct chat_session *s, const struct chat_command *cmd);
+void run_password(struct chat_session *s, const struct chat_command *cmd);
+/* Forgets a pending account operation (the session is going away). */
+void chat_account_cancel(struct chat_session *s);
 
 /* ---- chat_render.c: every text the server sends lives there ---- */
 
@@ -57,6 +80,20 @@ enum chat_error {
 	ERR_INVALID_UTF8,
 	ERR_REGISTER_TIMEOUT,
 	ERR_SHUTTING_DOWN,
+	ERR_NAME_REGISTERED,
+	ERR_HISTORY_USAGE,
+	ERR_REGISTER_USAGE,
+	ERR_LOGIN_USAGE,
+	ERR_PASSWORD_USAGE,
+	ERR_LOGIN_FAILED,
+	ERR_WRONG_PASSWORD,
+	ERR_TOO_MANY_ATTEMPTS,
+	ERR_PASSWORD_SHORT,
+	ERR_ALREADY_REGISTERED,
+	ERR_NOT_LOGGED_IN,
+	ERR_ACCOUNTS_OFF,
+	ERR_STORAGE,
+	ERR_BUSY,
 };
 
 void reply_error(struct chat_session *s, enum chat_error e);
@@ -70,5 +107,12 @@ void reply_not_in(struct chat_session *s, const char *room, size_t len);
 void reply_joined(struct chat_session *s, struct hub *hub);
 void reply_userlist(struct chat_session *s, const struct hub *hub, const struct hub_room *room);
 void reply_roomlist(struct chat_session *s, const struct hub *hub);
+/* "HISTORY <room> <msgid> <time> <name> <text>" */
+void reply_history_line(struct chat_session *s, const char *room, size_t room_len,
+			const struct store_line *line);
+/* "OK History <room> <count>" */
+void reply_history_done(struct chat_session *s, const char *room, size_t room_len, int count);
+void reply_registered(struct chat_session *s, const char *name);
+void reply_password_changed(struct chat_session *s);
 
 #endif

@@ -27,6 +27,20 @@ static const char *const error_text[] = {
 	[ERR_INVALID_UTF8] = "ERROR Invalid UTF-8",
 	[ERR_REGISTER_TIMEOUT] = "ERROR Registration timeout",
 	[ERR_SHUTTING_DOWN] = "ERROR Server shutting down",
+	[ERR_NAME_REGISTERED] = "ERROR Name is registered",
+	[ERR_HISTORY_USAGE] = "ERROR Usage: HISTORY <#room> [<n>] [BEFORE <msgid>]",
+	[ERR_REGISTER_USAGE] = "ERROR Usage: REGISTER <password>",
+	[ERR_LOGIN_USAGE] = "ERROR Usage: LOGIN <name> <password>",
+	[ERR_PASSWORD_USAGE] = "ERROR Usage: PASSWORD <old> <new>",
+	[ERR_LOGIN_FAILED] = "ERROR Login failed",
+	[ERR_WRONG_PASSWORD] = "ERROR Wrong password",
+	[ERR_TOO_MANY_ATTEMPTS] = "ERROR Too many attempts, try again later",
+	[ERR_PASSWORD_SHORT] = "ERROR Password too short",
+	[ERR_ALREADY_REGISTERED] = "ERROR Name is already registered",
+	[ERR_NOT_LOGGED_IN] = "ERROR Not logged in",
+	[ERR_ACCOUNTS_OFF] = "ERROR Accounts are not enabled",
+	[ERR_STORAGE] = "ERROR Storage unavailable, try again later",
+	[ERR_BUSY] = "ERROR Account request in progress",
 };
 
 const char chat_server_full[] = "ERROR Server full\r\n";
@@ -141,6 +155,31 @@ void reply_joined(struct chat_session *s, struct hub *hub)
 	 * + "\r\n": the hub counts the name and text, we count the rest. */
 	hub_replay_history(hub, s->user, room, s->chat->replay_budget, rname.n + 9);
 }
+
+void reply_history_line(struct chat_session *s, const char *room, size_t room_len,
+			const struct store_line *line)
+{
+	char id[HUB_MSGID_LEN], when[STORE_TIME_LEN];
+	hub_msgid_format(line->id, id);
+	store_time_format(line->time_ms, when);
+	SEND(s, LIT("HISTORY "), STR(room, room_len), LIT(" "), STR(id, sizeof(id)), LIT(" "),
+	     STR(when, sizeof(when)), LIT(" "), STR(line->from, line->from_len), LIT(" "),
+	     STR(line->text, line->text_len));
+}
+
+void reply_history_done(struct chat_session *s, const char *room, size_t room_len, int count)
+{
+	char n[24];
+	int len = snprintf(n, sizeof(n), " %d", count);
+	SEND(s, LIT("OK History "), STR(room, room_len), STR(n, (size_t)len));
+}
+
+void reply_registered(struct chat_session *s, const char *name)
+{
+	SEND(s, LIT("OK Registered "), STR(name, strlen(name)));
+}
+
+void reply_password_changed(struct chat_session *s) { SEND(s, LIT("OK Password changed")); }
 
 /* A list reply: `word` then " item" per item, built in two passes. */
 struct list_walk {

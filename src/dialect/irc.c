@@ -176,6 +176,10 @@ static void try_register(struct irc_session *s)
 		irc_numeric(s, "433", "%s :Nickname is already in use", s->nick);
 		s->nick[0] = '\0';
 		return;
+	case HUB_NAME_REGISTERED:
+		irc_numeric(s, "433", "%s :Nickname is registered to an account", s->nick);
+		s->nick[0] = '\0';
+		return;
 	default:
 		irc_numeric(s, "432", "%s :Erroneous nickname", s->nick);
 		s->nick[0] = '\0';
@@ -228,6 +232,10 @@ static void cmd_nick(struct irc_session *s, const struct irc_msg *m)
 		break;
 	case HUB_NAME_TAKEN:
 		irc_numeric(s, "433", "%.*s :Nickname is already in use", (int)want.len, want.p);
+		break;
+	case HUB_NAME_REGISTERED:
+		irc_numeric(s, "433", "%.*s :Nickname is registered to an account", (int)want.len,
+			    want.p);
 		break;
 	default:
 		irc_numeric(s, "432", "%.*s :Erroneous nickname", (int)want.len, want.p);

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/store.h"
+
 struct msg;
 struct hub;
 struct hub_user;
@@ -123,6 +125,12 @@ struct hub_config {
 	 * life. A store or cluster supplies its own (non-zero, increasing). */
 	uint64_t (*next_id)(void *ctx);
 	void *id_ctx;
+	/* Durable history and accounts (see store/store.h), or NULL: then
+	 * each room keeps its last `history` lines in memory while it has
+	 * members, and there are no accounts. With a store, replay on join
+	 * and history queries read it (rooms keep history when empty), and
+	 * private lines between two logged-in users are kept. */
+	const struct store *store;
 };
 
 enum hub_result {
@@ -134,6 +142,7 @@ enum hub_result {
 	HUB_NOT_IN_ROOM,
 	HUB_NO_SUCH_USER,
 	HUB_NO_SUCH_ROOM,
+	HUB_NAME_REGISTERED, /* an account owns the name: log in as it */
 };
 
 struct hub *hub_create(const struct hub_config *cfg);
@@ -166,6 +175,21 @@ bool hub_room_valid(const char *room, size_t len);
  * `sink`/`ctx`. On HUB_OK stores the new user in *out. */
 enum hub_result hub_register(struct hub *hub, const char *name, size_t len,
 			     const struct hub_sink *sink, void *ctx, struct hub_user **out);
+
+/* As hub_register, for a user who has proved (hub_account_submit with
+ * STORE_ACCOUNT_VERIFY) that it owns the account `name`: the one way to
+ * take a registered name. The user counts as logged in. */
+enum hub_result hub_register_account(struct hub *hub, const char *name, size_t len,
+				     const struct hub_sink *sink, void *ctx,
+				     struct hub_user **out);
+
+/* True if the user registered through hub_register_account(), or created
+ * its account while connected. */
+bool hub_user_logged_in(const struct hub_user *user);
+
+/* Marks the user as logged in to the account of its current name (after
+ * a successful STORE_ACCOUNT_CREATE). */
+void hub_user_set_logged_in(struct hub_user *user);
 
 /* Sets the "ident@host" shown in prefixes (truncated to HUB_ORIGIN_MAX). */
 void hub_set_origin(struct hub_user *user, const char *origin, size_t len);
@@ -238,6 +262,32 @@ size_t hub_replay_history(struct hub *hub, struct hub_user *user, struct hub_roo
 void hub_set_ext_release(struct hub *hub, int slot, void (*release)(void *data));
 void hub_room_set_ext(struct hub_room *room, int slot, void *data);
 void *hub_room_ext(const struct hub_room *room, int slot);
+
+/* ---- history and accounts (through the store, see store/store.h) ---- */
+
+/* `room`'s lines matching `q`, oldest first, to `fn`. Returns how many, or
+ * -1 for a room that has neither members nor stored lines. Without a store,
+ * the live room's in-memory lines are searched. */
+int hub_history(struct hub *hub, const char *room, size_t len, const struct store_query *q,
+		store_line_fn *fn, void *ctx);
+
+/* Private lines between `user` and the name `peer`, both directions, as
+ * hub_history; kept only while both parties are logged in, and only ever
+ * returned to one of them (the caller passes its own user). -1 if none. */
+int hub_private_history(struct hub *hub, const struct hub_user *user, const char *peer,
+			size_t len, const struct store_query *q, store_line_fn *fn, void *ctx);
+
+/* True when accounts can be used (a store is configured). */
+bool hub_accounts_enabled(const struct hub *hub);
+
+/* Starts an account operation (store/store.h); the result comes back
+ * through req->done on the loop's thread, never from inside this call.
+ * Returns the ticket for hub_account_cancel(), or 0 without a store. */
+uint64_t hub_account_submit(struct hub *hub, const struct store_account_request *req);
+
+/* Forgets a pending operation: its callback will not run (the caller is
+ * going away). */
+void hub_account_cancel(struct hub *hub, uint64_t ticket);
 
 /* Looks a room up by name (ignoring case); NULL if it has no members. */
 struct hub_room *hub_find_room(const struct hub *hub, const char *name, size_t len);

@@ -28,6 +28,7 @@ struct hub_user {
 	char *origin; /* "ident@host", origin_len bytes; NULL if unset */
 	uint32_t nrooms;
 	uint8_t name_len, origin_len;
+	bool logged_in; /* owns the account of its name */
 	char name[HUB_NAME_MAX + 1]; /* NUL-terminated; changes on rename */
 };
 
@@ -81,6 +82,15 @@ void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event
 		  const struct hub_user *skip);
 /* Drops a membership without telling anyone; an emptied room goes. */
 void member_unlink(struct hub *hub, struct hub_member *m);
+
+/* accounts.c */
+/* Queues a room line (SAY) or a private line with the store. */
+void store_room_line(struct hub *hub, const struct hub_event *ev);
+void store_private_line(struct hub *hub, const struct hub_event *ev,
+			const struct hub_user *to);
+/* Replay from the store: as hub_replay_history. */
+size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *room,
+		    size_t budget, size_t line_overhead);
 
 /* user.c */
 /* Delivers `ev` once to each user sharing a room with `user` (and to

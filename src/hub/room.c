@@ -249,11 +249,16 @@ enum hub_result hub_say(struct hub *hub, struct hub_user *user, struct hub_room 
 		.kind = HUB_EV_SAY,
 		.id = hub_new_id(hub),
 		.time_ms = hub_now(hub),
+		.room = room->name,
+		.room_len = room->name_len,
 		.text = text,
 		.text_len = len,
 	};
 	event_from(&ev, user);
-	room_record(hub, room, &ev);
+	if (hub->cfg.store)
+		store_room_line(hub, &ev);
+	else
+		room_record(hub, room, &ev);
 	room_deliver(hub, room, &ev, NULL);
 	return HUB_OK;
 }
@@ -269,6 +274,8 @@ size_t hub_replay_history(struct hub *hub, struct hub_user *user, struct hub_roo
 {
 	if (hub->silent)
 		return 0;
+	if (hub->cfg.store)
+		return store_replay(hub, user, room, budget, line_overhead);
 	/* Newest first until the budget is spent, then replay oldest first. */
 	uint32_t first = room->hist_count;
 	size_t spent = 0;

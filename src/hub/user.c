@@ -40,17 +40,22 @@ void deliver_to_neighbours(struct hub *hub, struct hub_user *user, struct hub_ev
 	event_release(ev);
 }
 
-enum hub_result hub_register(struct hub *hub, const char *name, size_t len,
-			     const struct hub_sink *sink, void *ctx, struct hub_user **out)
+static enum hub_result add_user(struct hub *hub, const char *name, size_t len,
+				const struct hub_sink *sink, void *ctx, struct hub_user **out,
+				bool logged_in)
 {
 	if (!hub_name_valid(name, len))
 		return HUB_NAME_INVALID;
 	if (map_get(hub->users_by_name, name, len))
 		return HUB_NAME_TAKEN;
+	const struct store *st = hub->cfg.store;
+	if (!logged_in && st && st->ops->account_exists(st->impl, name, len))
+		return HUB_NAME_REGISTERED;
 	struct hub_user *u = xcalloc(1, sizeof(*u));
 	list_init(&u->rooms);
 	u->sink = sink;
 	u->ctx = ctx;
+	u->logged_in = logged_in;
 	u->name_len = (uint8_t)len;
 	memcpy(u->name, name, len);
 	map_put(hub->users_by_name, u);
@@ -58,6 +63,19 @@ enum hub_result hub_register(struct hub *hub, const char *name, size_t len,
 	hub->nusers++;
 	*out = u;
 	return HUB_OK;
+}
+
+enum hub_result hub_register(struct hub *hub, const char *name, size_t len,
+			     const struct hub_sink *sink, void *ctx, struct hub_user **out)
+{
+	return add_user(hub, name, len, sink, ctx, out, false);
+}
+
+enum hub_result hub_register_account(struct hub *hub, const char *name, size_t len,
+				     const struct hub_sink *sink, void *ctx,
+				     struct hub_user **out)
+{
+	return add_user(hub, name, len, sink, ctx, out, true);
 }
 
 void hub_set_origin(struct hub_user *user, const char *origin, size_t len)
@@ -97,6 +115,11 @@ enum hub_result hub_rename(struct hub *hub, struct hub_user *user, const char *n
 		return HUB_NAME_TAKEN;
 	if (len == user->name_len && memcmp(name, user->name, len) == 0)
 		return HUB_OK;
+	/* A change of case keeps the name; any other needs it to be free of
+	 * accounts, as on registration. */
+	const struct store *st = hub->cfg.store;
+	if (!holder && st && st->ops->account_exists(st->impl, name, len))
+		return HUB_NAME_REGISTERED;
 	char old[HUB_NAME_MAX + 1];
 	size_t old_len = user->name_len;
 	memcpy(old, user->name, old_len + 1);
@@ -151,5 +174,7 @@ enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *
 	event_from(&ev, from);
 	target->sink->deliver(target->ctx, &ev);
 	event_release(&ev);
+	if (from->logged_in && target->logged_in)
+		store_private_line(hub, &ev, target);
 	return HUB_OK;
 }

@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
+#include <string.h>
+
 #include "server/options.h"
 #include "server/server.h"
+#include "store/admin.h"
 
 /* Connections are descriptors: use all the kernel lets us have. */
 static void raise_fd_limit(void)
@@ -17,11 +20,31 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* `parleyd [options] account ...`: the options before the word, then the
+ * subcommand on the data directory. */
+static int run_account(int argc, char **argv, int at)
+{
+	static struct options opt;
+	char err[512];
+	if (options_parse(at, argv, &opt, err, sizeof(err)) == OPTIONS_BAD) {
+		fprintf(stderr, "parleyd: %s\n", err);
+		return 2;
+	}
+	if (!opt.data_dir) {
+		fprintf(stderr, "parleyd: account needs --data-dir DIR\n");
+		return 2;
+	}
+	return store_admin_run(opt.data_dir, argc - at - 1, argv + at + 1, stdin, stdout, stderr);
+}
+
 int main(int argc, char **argv)
 {
 	static struct options opt;
 	static struct server server;
 	char err[512];
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "account") == 0)
+			return run_account(argc, argv, i);
 	switch (options_parse(argc, argv, &opt, err, sizeof(err))) {
 	case OPTIONS_HELP:
 		options_usage(stdout);

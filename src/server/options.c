@@ -12,6 +12,7 @@
 
 #include "loop/loop.h"
 #include "server/wiring.h"
+#include "store/store.h"
 #include "util/str.h"
 
 enum {
@@ -22,6 +23,9 @@ enum {
 	OPT_MAX_FRAME,
 	OPT_SENDQ,
 	OPT_HISTORY,
+	OPT_DATA_DIR,
+	OPT_HISTORY_KEEP,
+	OPT_MIN_PASSWORD,
 	OPT_REGISTER_TIMEOUT,
 	OPT_LOG_LEVEL,
 	OPT_TRACE,
@@ -41,6 +45,9 @@ static const struct option long_options[] = {
 	{"max-frame", required_argument, NULL, OPT_MAX_FRAME},
 	{"sendq", required_argument, NULL, OPT_SENDQ},
 	{"history", required_argument, NULL, OPT_HISTORY},
+	{"data-dir", required_argument, NULL, OPT_DATA_DIR},
+	{"history-keep", required_argument, NULL, OPT_HISTORY_KEEP},
+	{"min-password", required_argument, NULL, OPT_MIN_PASSWORD},
 	{"register-timeout", required_argument, NULL, OPT_REGISTER_TIMEOUT},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"trace", no_argument, NULL, OPT_TRACE},
@@ -76,6 +83,12 @@ void options_usage(FILE *out)
 		"  --sendq BYTES              queued output per connection before it is\n"
 		"                             dropped as a slow consumer (default 4194304)\n"
 		"  --history N                room lines replayed on JOIN (default 50)\n"
+		"  --data-dir DIR             keep history and accounts in DIR/parley.db\n"
+		"                             (SQLite); without it, memory only\n"
+		"  --history-keep SPEC        stored lines kept with --data-dir: LINES per\n"
+		"                             room, an age (30d, 12h, 90m), or both as\n"
+		"                             LINES,AGE; 0 = no limit (default 10000)\n"
+		"  --min-password BYTES       shortest password REGISTER accepts (default 8)\n"
 		"  --register-timeout SECS    close chat clients that never send USERNAME\n"
 		"                             and IRC clients that never register\n"
 		"                             (default 60, 0 = never)\n"
@@ -95,6 +108,10 @@ void options_usage(FILE *out)
 		"                             accepts, reads, peer closes, removals\n"
 		"  -h, --help                 show this help and exit\n"
 		"\n"
+		"\n"
+		"Accounts (with --data-dir; the password is read from stdin):\n"
+		"  parleyd --data-dir DIR account add|del|passwd NAME | list\n"
+		"\n"
 		"Console (stdin): STATS prints counters and connections, HELP lists commands.\n"
 		"SIGINT/SIGTERM shut down gracefully; a second signal exits at once.\n"
 		"SIGHUP is logged (RELOAD) and reloads what can be reloaded (nothing yet);\n"
@@ -112,6 +129,8 @@ static void set_defaults(struct options *o)
 	o->max_frame = 1024 * 1024;
 	o->sendq = 4 * 1024 * 1024;
 	o->history = 50;
+	o->history_keep_lines = 10000;
+	o->min_password = 8;
 	o->register_timeout_s = 60;
 	o->network = "Parley";
 	o->ping_interval_s = 120;
@@ -193,6 +212,58 @@ static void default_server_name(struct options *o)
 		snprintf(o->host_name, sizeof(o->host_name), "parley");
 }
 
+/* An age: digits and a unit, d, h or m. */
+static bool parse_age(const char *text, size_t len, uint64_t *out_ms)
+{
+	static const struct {
+		char unit;
+		uint64_t ms;
+	} units[] = {{'d', 86400000ull}, {'h', 3600000ull}, {'m', 60000ull}};
+	if (len < 2 || len > 7)
+		return false;
+	uint64_t v = 0;
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(text[i] - '0');
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (text[len - 1] == units[i].unit) {
+			*out_ms = v * units[i].ms;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --history-keep LINES | AGE | LINES,AGE */
+static bool parse_keep(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	const char *comma = strchr(arg, ',');
+	size_t first = comma ? (size_t)(comma - arg) : strlen(arg);
+	char lines[16];
+	bool ok = first > 0 && first < sizeof(lines);
+	o->history_keep_lines = 0;
+	o->history_keep_ms = 0;
+	if (ok) {
+		memcpy(lines, arg, first);
+		lines[first] = '\0';
+		unsigned long v;
+		if (str_to_ulong(lines, 100000000, &v))
+			o->history_keep_lines = v;
+		else if (!comma)
+			ok = parse_age(arg, first, &o->history_keep_ms);
+		else
+			ok = false;
+	}
+	if (ok && comma)
+		ok = parse_age(comma + 1, strlen(comma + 1), &o->history_keep_ms);
+	if (!ok)
+		snprintf(err, errlen, "bad --history-keep '%s' (expected LINES, AGE such as 30d, "
+			 "12h or 90m, or LINES,AGE)", arg);
+	return ok;
+}
+
 static bool apply(struct options *o, int opt, const char *arg, char *err, size_t errlen)
 {
 	size_t n;
@@ -214,6 +285,14 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 		return parse_number("--sendq", arg, 1, 1ul << 40, &o->sendq, err, errlen);
 	case OPT_HISTORY:
 		return parse_number("--history", arg, 0, 100000, &o->history, err, errlen);
+	case OPT_DATA_DIR:
+		o->data_dir = arg;
+		return true;
+	case OPT_HISTORY_KEEP:
+		return parse_keep(o, arg, err, errlen);
+	case OPT_MIN_PASSWORD:
+		return parse_number("--min-password", arg, 1, STORE_PASSWORD_MAX, &o->min_password,
+				    err, errlen);
 	case OPT_REGISTER_TIMEOUT:
 		if (!parse_number("--register-timeout", arg, 0, 86400 * 7, &n, err, errlen))
 			return false;

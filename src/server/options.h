@@ -28,6 +28,10 @@ struct options {
 	size_t max_frame;
 	size_t sendq;
 	size_t history;
+	const char *data_dir;       /* --data-dir: NULL = memory only */
+	size_t history_keep_lines;  /* --history-keep: per room, 0 = no count limit */
+	uint64_t history_keep_ms;   /* --history-keep: age limit, 0 = none */
+	size_t min_password;        /* --min-password */
 	uint64_t register_timeout_s;
 	const char *server_name; /* IRC: --server-name, default the host name */
 	const char *network;     /* IRC: --network */

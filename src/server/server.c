@@ -17,6 +17,7 @@
 #include "net/net.h"
 #include "server/console.h"
 #include "server/stats.h"
+#include "store/store_private.h"
 #include "util/clock.h"
 #include "util/list.h"
 #include "util/str.h"
@@ -57,6 +58,19 @@ static void print_help(void)
 	fflush(stdout);
 }
 
+static void print_store_stats(struct server *s)
+{
+	if (!s->store)
+		return;
+	struct store_stats st;
+	s->store->ops->stats(s->store->impl, &st);
+	printf("store: appended=%llu committed=%llu pending=%llu dropped=%llu errors=%llu\n",
+	       (unsigned long long)st.appended, (unsigned long long)st.committed,
+	       (unsigned long long)st.pending, (unsigned long long)st.dropped,
+	       (unsigned long long)st.errors);
+	fflush(stdout);
+}
+
 static void on_console_line(void *ctx, const char *line)
 {
 	struct server *s = ctx;
@@ -69,6 +83,7 @@ static void on_console_line(void *ctx, const char *line)
 		struct stats_source src = {s->wiring.net, s->wiring.hub, loop_backend(s->loop),
 					   clock_mono_ms() - s->started_ms};
 		stats_write(stdout, &src);
+		print_store_stats(s);
 	} else if (str_equals_nocase(line, len, "HELP")) {
 		print_help();
 	} else {
@@ -134,6 +149,62 @@ static void server_before_sleep(void *data)
 		loop_stop(s->loop);
 }
 
+/* ---- the store ---- */
+
+static void on_store_wake(void *data, int fd, unsigned events)
+{
+	struct server *s = data;
+	(void)fd;
+	(void)events;
+	s->store->ops->on_wake(s->store->impl);
+}
+
+/* A damaged database is logged and the server runs on without history or
+ * accounts; a database it must not touch (newer schema) stops it. */
+static bool open_store(struct server *s, char *err, size_t errlen)
+{
+	if (!s->opt.data_dir)
+		return true;
+	struct store_sqlite_config cfg = {
+		.dir = s->opt.data_dir,
+		.keep_lines = s->opt.history_keep_lines,
+		.keep_ms = s->opt.history_keep_ms,
+		.log = &s->log,
+	};
+	bool unreadable = false;
+	s->store = store_sqlite_create(&cfg, &unreadable, err, errlen);
+	if (!s->store) {
+		if (!unreadable)
+			return false;
+		log_event(&s->log, LOG_ERROR, "STORE_UNAVAILABLE",
+			  "error=\"%s\" (serving live chat without history or accounts)", err);
+		err[0] = '\0';
+		return true;
+	}
+	int fd = s->store->ops->wake_fd(s->store->impl);
+	if (fd >= 0 && loop_watch(s->loop, fd, LOOP_READ, on_store_wake, s) != 0) {
+		snprintf(err, errlen, "cannot watch the store: %s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static void close_store(struct server *s)
+{
+	if (!s->store)
+		return;
+	int fd = s->store->ops->wake_fd(s->store->impl);
+	if (fd >= 0)
+		loop_unwatch(s->loop, fd);
+	struct store_stats st;
+	s->store->ops->flush(s->store->impl);
+	s->store->ops->stats(s->store->impl, &st);
+	s->store->ops->destroy(s->store->impl);
+	s->store = NULL;
+	log_event(&s->log, LOG_INFO, "STORE_CLOSED", "committed=%llu dropped=%llu",
+		  (unsigned long long)st.committed, (unsigned long long)st.dropped);
+}
+
 static void create_core(struct server *s)
 {
 	if (s->opt.trace) {
@@ -146,6 +217,8 @@ static void create_core(struct server *s)
 		.max_frame = s->opt.max_frame,
 		.sendq = s->opt.sendq,
 		.history = s->opt.history,
+		.store = s->store,
+		.min_password = s->opt.min_password,
 		.register_timeout_ms = s->opt.register_timeout_s * 1000,
 		.drain_ms = DRAIN_MS,
 		.trace = s->opt.trace ? &s->trace : NULL,
@@ -157,7 +230,6 @@ static void create_core(struct server *s)
 	};
 	wiring_init(&s->wiring, s->loop, &s->log, &cfg);
 	loop_add_hook(s->loop, server_before_sleep, s);
-	loop_timer_init(&s->grace, on_grace_over);
 }
 
 bool server_init(struct server *s, const struct options *opt, char *err, size_t errlen)
@@ -168,6 +240,9 @@ bool server_init(struct server *s, const struct options *opt, char *err, size_t 
 	s->started_ms = clock_mono_ms();
 	s->loop = loop_create(opt->backend, err, errlen);
 	if (!s->loop)
+		return false;
+	loop_timer_init(&s->grace, on_grace_over);
+	if (!open_store(s, err, errlen))
 		return false;
 	create_core(s);
 	s->signals = loop_signals_open(s->loop, handled_signals, NSIGNALS, on_signal, s);
@@ -209,7 +284,9 @@ void server_fini(struct server *s)
 	struct net_stats st = {0};
 	if (s->wiring.net)
 		net_get_stats(s->wiring.net, &st);
-	wiring_fini(&s->wiring);
+	if (s->wiring.hub)
+		wiring_fini(&s->wiring);
+	close_store(s);
 	loop_timer_disarm(s->loop, &s->grace);
 	loop_destroy(s->loop);
 	log_event(&s->log, LOG_INFO, "SHUTDOWN",

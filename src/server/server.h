@@ -20,6 +20,7 @@ struct server {
 	struct log log;
 	struct trace trace; /* used only with --trace */
 	struct loop *loop;
+	struct store *store;  /* --data-dir, or NULL */
 	struct wiring wiring; /* hub, dialects, connections, listeners */
 	struct loop_signals *signals;
 	struct console *console;

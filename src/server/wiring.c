@@ -183,6 +183,13 @@ static uint64_t hub_clock(void *data)
 	return loop_now_ms(w->loop) + w->wall_minus_mono_ms;
 }
 
+/* With a store, message ids continue above the newest one it holds. */
+static uint64_t next_msgid(void *data)
+{
+	struct wiring *w = data;
+	return ++w->last_msgid;
+}
+
 void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 		 const struct wiring_config *cfg)
 {
@@ -192,11 +199,19 @@ void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 	w->cfg = *cfg;
 	w->wall_minus_mono_ms = clock_wall_ms() - clock_mono_ms();
 	struct hub_config hub_cfg = {.history = cfg->history, .now_ms = hub_clock, .now_ctx = w};
+	if (cfg->store) {
+		w->last_msgid = cfg->store->ops->last_id(cfg->store->impl);
+		hub_cfg.store = cfg->store;
+		hub_cfg.next_id = next_msgid;
+		hub_cfg.id_ctx = w;
+	}
 	w->hub = hub_create(&hub_cfg);
 	struct chat_config chat_cfg = {
 		.max_line = cfg->max_line,
 		.register_timeout_ms = cfg->register_timeout_ms,
 		.sendq = cfg->sendq,
+		.min_password = cfg->min_password,
+		.loop = loop,
 	};
 	w->chat = chat_create(w->hub, &chat_cfg);
 	struct net_config net_cfg = {

@@ -58,6 +58,8 @@ struct wiring_config {
 	size_t max_frame;
 	size_t sendq;
 	size_t history;
+	const struct store *store; /* history and accounts, or NULL (memory only) */
+	size_t min_password;
 	uint64_t register_timeout_ms; /* 0 = never */
 	uint64_t drain_ms;
 	const struct trace *trace; /* or NULL */
@@ -85,6 +87,7 @@ struct wiring {
 	struct irc *irc; /* made with the first IRC endpoint */
 	struct net *net;
 	uint64_t wall_minus_mono_ms; /* turns the loop's clock into wall time */
+	uint64_t last_msgid; /* with a store: ids continue from its last one */
 	struct endpoint **endpoints; /* grows; each endpoint keeps its address */
 	size_t nendpoints;
 	size_t cap;

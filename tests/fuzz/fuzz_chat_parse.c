@@ -22,12 +22,15 @@ struct ref_word {
 static const struct ref_word upper_words[] = {
 	{"USERNAME", CHAT_USERNAME}, {"JOIN", CHAT_JOIN},   {"LEAVE", CHAT_LEAVE},
 	{"MSG", CHAT_MSG},           {"PRIVMSG", CHAT_PRIVMSG}, {"ROOMS", CHAT_ROOMS},
-	{"USERS", CHAT_USERS},       {"QUIT", CHAT_QUIT},       {NULL, CHAT_SAY},
+	{"USERS", CHAT_USERS},       {"QUIT", CHAT_QUIT},       {"HISTORY", CHAT_HISTORY},
+	{"REGISTER", CHAT_REGISTER}, {"LOGIN", CHAT_LOGIN},     {"PASSWORD", CHAT_PASSWORD},
+	{NULL, CHAT_SAY},
 };
 
 static const struct ref_word slash_words[] = {
 	{"join", CHAT_JOIN},   {"leave", CHAT_LEAVE}, {"rooms", CHAT_ROOMS}, {"users", CHAT_USERS},
-	{"msg", CHAT_PRIVMSG}, {"nick", CHAT_USERNAME}, {"quit", CHAT_QUIT}, {NULL, CHAT_UNKNOWN},
+	{"msg", CHAT_PRIVMSG}, {"nick", CHAT_USERNAME}, {"quit", CHAT_QUIT},
+	{"history", CHAT_HISTORY}, {NULL, CHAT_UNKNOWN},
 };
 
 static enum chat_cmd ref_lookup(const struct ref_word *table, const char *w, size_t n,

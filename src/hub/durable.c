@@ -1,0 +1,215 @@
+/* durable: the hub's side of the store seam — room and private lines go
+ * to the store as they are said, replay on join and history queries read
+ * it back, and account operations pass through to it. Without a store,
+ * history queries search the live room's in-memory ring (room.c keeps it)
+ * and accounts are off. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/hub_private.h"
+#include "util/alloc.h"
+#include "util/map.h"
+
+static struct store_line line_of(const struct hub_event *ev, const char *room, size_t room_len)
+{
+	return (struct store_line){
+		.id = ev->id,
+		.time_ms = ev->time_ms,
+		.room = room,
+		.room_len = room_len,
+		.from = ev->from,
+		.from_len = ev->from_len,
+		.origin = ev->origin,
+		.origin_len = ev->origin_len,
+		.text = ev->text,
+		.text_len = ev->text_len,
+	};
+}
+
+void store_room_line(struct hub *hub, const struct hub_event *ev)
+{
+	const struct store *st = hub->cfg.store;
+	struct store_line line = line_of(ev, ev->room, ev->room_len);
+	st->ops->append_room(st->impl, &line);
+}
+
+void store_private_line(struct hub *hub, const struct hub_event *ev, const struct hub_user *to)
+{
+	const struct store *st = hub->cfg.store;
+	if (!st)
+		return;
+	struct store_line line = line_of(ev, to->name, to->name_len);
+	st->ops->append_private(st->impl, &line);
+}
+
+/* ---- replay from the store ---- */
+
+struct collected {
+	struct hub_record **v;
+	size_t n;
+};
+
+static void collect(void *ctx, const struct store_line *line)
+{
+	struct collected *c = ctx;
+	size_t from_len = line->from_len > HUB_NAME_MAX ? HUB_NAME_MAX : line->from_len;
+	size_t origin_len = line->origin_len > HUB_ORIGIN_MAX ? HUB_ORIGIN_MAX : line->origin_len;
+	struct hub_record *rec = xmalloc(sizeof(*rec) + from_len + origin_len + line->text_len);
+	rec->id = line->id;
+	rec->time_ms = line->time_ms;
+	rec->from_len = (uint8_t)from_len;
+	rec->origin_len = (uint8_t)origin_len;
+	rec->text_len = (uint32_t)line->text_len;
+	memcpy(rec->data, line->from, from_len);
+	memcpy(rec->data + from_len, line->origin, origin_len);
+	memcpy(rec->data + from_len + origin_len, line->text, line->text_len);
+	c->v[c->n++] = rec;
+}
+
+size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *room,
+		    size_t budget, size_t line_overhead)
+{
+	/* One join reads at most STORE_REPLAY_MAX rows on the loop's thread. */
+	size_t want = hub->cfg.history < STORE_REPLAY_MAX ? hub->cfg.history : STORE_REPLAY_MAX;
+	if (want == 0)
+		return 0;
+	const struct store *st = hub->cfg.store;
+	struct collected c = {xcalloc(want, sizeof(*c.v)), 0};
+	struct store_query q = {.anchor = STORE_LATEST, .limit = want};
+	st->ops->read_room(st->impl, room->name, room->name_len, &q, collect, &c);
+	/* Newest first until the budget is spent, then replay oldest first:
+	 * a joiner is never cut for its own history. */
+	size_t first = c.n, spent = 0;
+	while (first > 0) {
+		const struct hub_record *rec = c.v[first - 1];
+		size_t cost = line_overhead + rec->from_len + rec->text_len;
+		if (cost > budget - spent)
+			break;
+		spent += cost;
+		first--;
+	}
+	for (size_t i = first; i < c.n; i++) {
+		const struct hub_record *rec = c.v[i];
+		struct hub_event ev = {
+			.kind = HUB_EV_SAY,
+			.replay = true,
+			.id = rec->id,
+			.time_ms = rec->time_ms,
+			.room = room->name,
+			.room_len = room->name_len,
+			.from = rec->data,
+			.from_len = rec->from_len,
+			.origin = rec->data + rec->from_len,
+			.origin_len = rec->origin_len,
+			.text = rec->data + rec->from_len + rec->origin_len,
+			.text_len = rec->text_len,
+		};
+		user->sink->deliver(user->ctx, &ev);
+		event_release(&ev);
+	}
+	for (size_t i = 0; i < c.n; i++)
+		free(c.v[i]);
+	free(c.v);
+	return c.n - first;
+}
+
+/* ---- queries ---- */
+
+struct ring_view {
+	const struct hub *hub;
+	const struct hub_room *room;
+};
+
+static const struct hub_record *ring_at(const struct ring_view *r, size_t i)
+{
+	return r->room->history[(r->room->hist_head + i) % r->hub->cfg.history];
+}
+
+static uint64_t ring_key(const void *ctx, size_t i, bool by_time)
+{
+	const struct hub_record *rec = ring_at(ctx, i);
+	return by_time ? rec->time_ms : rec->id;
+}
+
+/* Without a store: the live room's ring, through the same window rule. */
+static int ring_history(struct hub *hub, const char *name, size_t len,
+			const struct store_query *q, store_line_fn *fn, void *ctx)
+{
+	const struct hub_room *room = hub_find_room(hub, name, len);
+	if (!room)
+		return -1;
+	struct ring_view view = {hub, room};
+	size_t lo = 0, hi = 0;
+	if (room->hist_count)
+		store_window(q, room->hist_count, ring_key, &view, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
+		const struct hub_record *rec = ring_at(&view, i);
+		struct store_line line = {
+			.id = rec->id,
+			.time_ms = rec->time_ms,
+			.room = room->name,
+			.room_len = room->name_len,
+			.from = rec->data,
+			.from_len = rec->from_len,
+			.origin = rec->data + rec->from_len,
+			.origin_len = rec->origin_len,
+			.text = rec->data + rec->from_len + rec->origin_len,
+			.text_len = rec->text_len,
+		};
+		fn(ctx, &line);
+	}
+	return (int)(hi - lo);
+}
+
+int hub_history(struct hub *hub, const char *room, size_t len, const struct store_query *q,
+		store_line_fn *fn, void *ctx)
+{
+	const struct store *st = hub->cfg.store;
+	if (!st)
+		return ring_history(hub, room, len, q, fn, ctx);
+	int n = st->ops->read_room(st->impl, room, len, q, fn, ctx);
+	/* A live room with nothing said yet exists all the same. */
+	if (n < 0 && hub_find_room(hub, room, len))
+		n = 0;
+	return n;
+}
+
+int hub_private_history(struct hub *hub, const struct hub_user *user, const char *peer,
+			size_t len, const struct store_query *q, store_line_fn *fn, void *ctx)
+{
+	const struct store *st = hub->cfg.store;
+	if (!st || !user->logged_in)
+		return -1;
+	return st->ops->read_private(st->impl, user->name, user->name_len, peer, len, q, fn,
+				     ctx);
+}
+
+/* ---- accounts ---- */
+
+bool hub_accounts_enabled(const struct hub *hub)
+{
+	return hub->cfg.store != NULL;
+}
+
+uint64_t hub_account_submit(struct hub *hub, const struct store_account_request *req)
+{
+	const struct store *st = hub->cfg.store;
+	return st ? st->ops->account_submit(st->impl, req) : 0;
+}
+
+void hub_account_cancel(struct hub *hub, uint64_t ticket)
+{
+	const struct store *st = hub->cfg.store;
+	if (st && ticket)
+		st->ops->account_cancel(st->impl, ticket);
+}
+
+bool hub_user_logged_in(const struct hub_user *user)
+{
+	return user->logged_in;
+}
+
+void hub_user_set_logged_in(struct hub_user *user)
+{
+	user->logged_in = true;
+}
