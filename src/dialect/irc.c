@@ -93,6 +93,7 @@ void irc_destroy(struct irc *irc)
 	for (size_t i = 0; i < sizeof(irc->variants) / sizeof(irc->variants[0]); i++)
 		if (irc->variants[i])
 			msg_unref(irc->variants[i]);
+	free(irc->labeled.held);
 	free(irc->server_name);
 	free(irc->network);
 	free(irc->password);
@@ -558,9 +559,6 @@ static void irc_close(struct conn *c)
 	const char *reason =
 		why != CONN_CLOSE_NONE ? conn_close_reason_name(why) : "Connection closed";
 	irc_quit(s, reason, strlen(reason));
-	for (size_t i = 0; i < s->nheld; i++)
-		msg_unref(s->held[i]);
-	free(s->held);
 	free(s);
 }
 

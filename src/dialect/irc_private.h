@@ -60,6 +60,15 @@ struct irc {
 	/* Renderings of the event being delivered, per tag variant; reset
 	 * when a fresh event (empty render slot) arrives. */
 	struct msg *variants[4];
+	/* labeled-response: the replies of the one labeled command running
+	 * now (commands run one at a time), held here rather than in every
+	 * session, which keeps an idle session small. */
+	struct irc_labeled {
+		const struct irc_session *who; /* NULL when none runs */
+		char label[IRC_LABEL_MAX + 1];
+		struct msg **held; /* grows; freed with the dialect */
+		size_t nheld, held_cap;
+	} labeled;
 };
 
 /* Per channel, hung on the hub room (hub_room_set_ext). */
@@ -88,11 +97,6 @@ struct irc_session {
 	uint32_t caps;
 	uint64_t signon_ms, last_msg_ms; /* wall, mono */
 	bool pass_ok, cap_open, got_user, invisible, ping_sent, discarding;
-	/* labeled-response: while `label_len`, replies are held here. */
-	char label[IRC_LABEL_MAX + 1];
-	size_t label_len;
-	struct msg **held; /* grows; freed when the session goes */
-	size_t nheld, held_cap;
 };
 
 extern const struct hub_sink irc_sink;

@@ -24,12 +24,13 @@ enum { LINE_BUF = IRC_TAGS_MAX + IRC_LINE_MAX + 8 };
 
 void irc_send(struct irc_session *s, struct msg *m)
 {
-	if (s->label_len) {
-		if (s->nheld == s->held_cap) {
-			s->held_cap = s->held_cap ? s->held_cap * 2 : 8;
-			s->held = xrealloc(s->held, s->held_cap * sizeof(*s->held));
+	if (s->irc->labeled.who == s) {
+		struct irc_labeled *l = &s->irc->labeled;
+		if (l->nheld == l->held_cap) {
+			l->held_cap = l->held_cap ? l->held_cap * 2 : 8;
+			l->held = xrealloc(l->held, l->held_cap * sizeof(*l->held));
 		}
-		s->held[s->nheld++] = msg_ref(m);
+		l->held[l->nheld++] = msg_ref(m);
 		return;
 	}
 	conn_send(s->conn, m);
@@ -134,10 +135,10 @@ const char *irc_prefix(const struct irc_session *s, uint32_t flags)
 
 void irc_label_begin(struct irc_session *s, struct irc_slice label)
 {
-	memcpy(s->label, label.p, label.len);
-	s->label[label.len] = '\0';
-	s->label_len = label.len;
-	s->nheld = 0;
+	memcpy(s->irc->labeled.label, label.p, label.len);
+	s->irc->labeled.label[label.len] = '\0';
+	s->irc->labeled.who = s;
+	s->irc->labeled.nheld = 0;
 }
 
 static size_t count_lines(struct msg *const *held, size_t n)
@@ -175,17 +176,19 @@ static void send_tagged(struct irc_session *s, const char *tag, const char *line
 void irc_label_end(struct irc_session *s)
 {
 	char tag[IRC_LABEL_MAX + 16];
-	snprintf(tag, sizeof(tag), "label=%s", s->label);
-	size_t n = s->nheld;
-	s->label_len = 0;
-	s->nheld = 0;
-	size_t lines = count_lines(s->held, n);
+	snprintf(tag, sizeof(tag), "label=%s", s->irc->labeled.label);
+	struct msg **held = s->irc->labeled.held;
+	size_t n = s->irc->labeled.nheld;
+	/* Nothing is held from here on: the wrapped lines go straight out. */
+	s->irc->labeled.who = NULL;
+	s->irc->labeled.nheld = 0;
+	size_t lines = count_lines(held, n);
 	if (lines == 0) {
 		char ack[160];
 		int len = snprintf(ack, sizeof(ack), ":%.100s ACK\r\n", s->irc->server_name);
 		send_tagged(s, tag, ack, (size_t)len);
 	} else if (lines == 1) {
-		send_tagged(s, tag, s->held[0]->data, s->held[0]->len);
+		send_tagged(s, tag, held[0]->data, held[0]->len);
 	} else {
 		char open[160], ref[32], btag[48];
 		snprintf(ref, sizeof(ref), "L%" PRIx64, conn_id(s->conn));
@@ -194,7 +197,7 @@ void irc_label_end(struct irc_session *s)
 		send_tagged(s, tag, open, (size_t)len);
 		snprintf(btag, sizeof(btag), "batch=%s", ref);
 		for (size_t i = 0; i < n; i++) {
-			const char *p = s->held[i]->data, *end = p + s->held[i]->len;
+			const char *p = held[i]->data, *end = p + held[i]->len;
 			while (p < end) {
 				const char *nl = memchr(p, '\n', (size_t)(end - p));
 				size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
@@ -205,7 +208,7 @@ void irc_label_end(struct irc_session *s)
 		irc_server_line(s, "BATCH -%s", ref);
 	}
 	for (size_t i = 0; i < n; i++)
-		msg_unref(s->held[i]);
+		msg_unref(held[i]);
 }
 
 /* ---- messages with tags ---- */
