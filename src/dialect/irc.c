@@ -114,15 +114,18 @@ const char *irc_me(const struct irc_session *s)
 }
 
 /* The peer's address as IRC shows hosts; an IPv6 form starting with ':'
- * gets a leading 0 so it never reads as a trailing parameter. */
-static void format_host(const struct peer *p, char out[IRC_HOST_MAX + 1])
+ * gets a leading 0 so it never reads as a trailing parameter. Formatted
+ * when needed (rarely) rather than kept in every session. */
+static const char *session_host(const struct irc_session *s, char out[IRC_HOST_MAX + 1])
 {
+	const struct peer *p = conn_peer(s->conn);
 	char ip[INET6_ADDRSTRLEN] = "unknown";
 	if (p->family == AF_INET)
 		inet_ntop(AF_INET, p->addr, ip, sizeof(ip));
 	else if (p->family == AF_INET6)
 		inet_ntop(AF_INET6, p->addr, ip, sizeof(ip));
 	snprintf(out, IRC_HOST_MAX + 1, "%s%s", ip[0] == ':' ? "0" : "", ip);
+	return out;
 }
 
 static void irc_open(struct conn *c, void *data)
@@ -132,7 +135,6 @@ static void irc_open(struct conn *c, void *data)
 	s->conn = c;
 	s->irc = irc;
 	s->pass_ok = irc->password == NULL;
-	format_host(conn_peer(c), s->host);
 	conn_set_session(c, s);
 	if (irc->register_timeout_ms)
 		conn_set_timeout(c, irc->register_timeout_ms);
@@ -153,7 +155,8 @@ void irc_quit(struct irc_session *s, const char *reason, size_t len)
 static void close_link(struct irc_session *s, const char *why,
 		       enum conn_close_reason log_reason)
 {
-	irc_raw_line(s, "ERROR :Closing Link: %s (%s)", s->host, why);
+	char host[IRC_HOST_MAX + 1];
+	irc_raw_line(s, "ERROR :Closing Link: %s (%s)", session_host(s, host), why);
 	irc_quit(s, why, strlen(why));
 	conn_close_after_flush(s->conn, log_reason);
 }
@@ -188,7 +191,8 @@ static void try_register(struct irc_session *s)
 	}
 	s->user = user;
 	char origin[HUB_ORIGIN_MAX + 1];
-	int n = snprintf(origin, sizeof(origin), "%s@%s", s->username, s->host);
+	char host[IRC_HOST_MAX + 1];
+	int n = snprintf(origin, sizeof(origin), "%s@%s", s->username, session_host(s, host));
 	hub_set_origin(user, origin, (size_t)n < sizeof(origin) ? (size_t)n : sizeof(origin) - 1);
 	s->signon_ms = clock_wall_ms();
 	s->last_msg_ms = clock_mono_ms();
@@ -376,7 +380,9 @@ static void cmd_quit(struct irc_session *s, const struct irc_msg *m)
 			   : snprintf(reason, sizeof(reason), "Client Quit");
 	size_t len = (size_t)n < sizeof(reason) ? (size_t)n : sizeof(reason) - 1;
 	len = irc_text_chunk(reason, len, len);
-	irc_raw_line(s, "ERROR :Closing Link: %s (%.*s)", s->host, (int)len, reason);
+	char host[IRC_HOST_MAX + 1];
+	irc_raw_line(s, "ERROR :Closing Link: %s (%.*s)", session_host(s, host), (int)len,
+		     reason);
 	irc_quit(s, reason, len);
 	conn_close_after_flush(s->conn, CONN_CLOSE_QUIT);
 }
@@ -539,7 +545,8 @@ static void irc_timeout(struct conn *c)
 static void irc_shutdown(struct conn *c)
 {
 	struct irc_session *s = conn_session(c);
-	irc_raw_line(s, "ERROR :Closing Link: %s (Server shutting down)", s->host);
+	char host[IRC_HOST_MAX + 1];
+	irc_raw_line(s, "ERROR :Closing Link: %s (Server shutting down)", session_host(s, host));
 }
 
 static void irc_describe(const struct conn *c, char *out, size_t outlen)

@@ -93,7 +93,6 @@ struct irc_session {
 	char nick[HUB_NAME_MAX + 1]; /* from NICK, before registration */
 	char username[IRC_USER_MAX + 1];
 	char realname[IRC_REAL_MAX + 1];
-	char host[IRC_HOST_MAX + 1];
 	uint32_t caps;
 	uint64_t signon_ms, last_msg_ms; /* wall, mono */
 	bool pass_ok, cap_open, got_user, invisible, ping_sent, discarding;
