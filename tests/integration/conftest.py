@@ -19,6 +19,11 @@ BACKENDS = ("epoll", "poll", "select")
 WATCHDOG_SECONDS = int(os.environ.get("PARLEY_TEST_WATCHDOG", "60"))
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "parley_only: IRC test of Parley-specific "
+                            "behaviour, skipped against a reference IRC server")
+
+
 def pytest_sessionstart(session):
     if not os.access(harness.PARLEYD, os.X_OK):
         pytest.exit(f"{harness.PARLEYD} is not built: run make first", returncode=1)
