@@ -22,6 +22,8 @@ WATCHDOG_SECONDS = int(os.environ.get("PARLEY_TEST_WATCHDOG", "60"))
 def pytest_configure(config):
     config.addinivalue_line("markers", "parley_only: IRC test of Parley-specific "
                             "behaviour, skipped against a reference IRC server")
+    config.addinivalue_line("markers", "diverges(kind, why): the reference IRC "
+                            "server `kind` departs from the specs in this test")
 
 
 def pytest_sessionstart(session):

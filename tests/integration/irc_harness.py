@@ -12,6 +12,10 @@ Fixtures (import them into a test module)
                  Skips parleyd while it has no IRC listener, and skips tests
                  marked `parley_only` against a reference server.
     irc_server   an IrcServer already running for irc_kind.
+Marks
+    parley_only         Parley-specific behaviour: skipped against a reference.
+    diverges(kind, why) a reference server departs from the specs here: the
+                        test is a strict xfail against that server only.
 Helpers
     launch(kind, password=None, motd=None) -> context manager giving an IrcServer
     IrcServer   .port, .chat_port (None on a reference), .reference, .name,
@@ -449,6 +453,10 @@ def irc_kind(request):
             pytest.skip(f"parleyd has no IRC listener yet ({missing.strip()})")
     elif request.node.get_closest_marker("parley_only"):
         pytest.skip(f"checks Parley-specific behaviour; not run against {kind}")
+    for mark in request.node.iter_markers("diverges"):
+        if mark.args[0] == kind:
+            request.node.add_marker(pytest.mark.xfail(reason=f"{kind}: {mark.args[1]}",
+                                                      strict=True))
     return kind
 
 
@@ -459,3 +467,9 @@ def irc_server(irc_kind):
 
 
 parley_only = pytest.mark.parley_only
+
+
+def diverges(kind, why):
+    """Marks a test that a reference server fails because it departs from the
+    specs (expected failure, strict, against that server only)."""
+    return pytest.mark.diverges(kind, why)
