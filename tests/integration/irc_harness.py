@@ -169,13 +169,12 @@ class IrcClient(harness.LineClient):
             timeout, f"{command}{' matching' if pred else ''}")
 
     def expect_numeric(self, code, *params, timeout=DEADLINE):
-        """Waits for numeric `code` and checks its leading params (the nick
-        first) against `params`; the human-readable last param is not checked
-        unless given."""
-        msg = self.expect(code, timeout=timeout)
-        assert msg.params[:len(params)] == list(params), \
-            f"{msg.line!r}: expected params to start with {list(params)}"
-        return msg
+        """Waits for numeric `code` whose leading params (the nick first) are
+        `params`; the human-readable last param is not checked unless given.
+        Numerics that differ stay pending and show in the timeout message."""
+        want = list(params)
+        return self.wait_for(lambda m: m.command == code and m.params[:len(want)] == want,
+                             timeout, f"{code} {' '.join(want)}")
 
     def drain(self):
         """Forgets pending messages."""
