@@ -106,6 +106,7 @@ def test_privmsg_no_text_412(irc_server):
     alice.expect_numeric("412", "alice")
 
 
+@diverges("ngircd", "delivers a PRIVMSG with an empty text instead of answering 412")
 def test_privmsg_empty_text_412(irc_server):
     alice = irc_server.client("alice")
     bob = irc_server.client("bob")
