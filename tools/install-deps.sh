@@ -1,11 +1,14 @@
 #!/bin/sh
 # install-deps: installs the Debian 12 packages Parley builds and tests with,
 # skipping those already present. Runs apt-get as root, or through sudo.
+# The IRC clients drive test_46; inspircd and ngircd are the reference servers
+# the IRC suite is checked against (IRC_REFERENCE=...).
 set -eu
 
 PACKAGES="build-essential clang libclang-rt-14-dev llvm make pkg-config \
 libreadline-dev libcmocka-dev libhiredis-dev \
-python3 python3-pytest valgrind socat netcat-openbsd redis-server tmux procps"
+python3 python3-pytest valgrind socat netcat-openbsd redis-server tmux procps \
+weechat-headless weechat-plugins ii sic irssi inspircd ngircd"
 
 missing=""
 for p in $PACKAGES; do
