@@ -22,7 +22,7 @@ Helpers
                 .connect() -> IrcClient (unregistered), .client(nick, caps=()) ->
                 registered IrcClient, .chat(name, room=None) -> harness.ChatClient
     IrcClient   send(line), recv_msg(timeout) -> Message, wait_for(pred, timeout),
-                expect(command, pred=None), numeric(code, pred=None),
+                expect(command, pred=None), expect_numeric(code, *leading_params), numeric(code, pred=None),
                 register(nick, user, caps=[], password=None), join(chan) -> names,
                 sync() -> messages received before a PING round trip,
                 expect_none(pred): sync() and assert none of those matched.
