@@ -36,7 +36,7 @@ def test_isupport_tokens_parley_promises(irc_server):
     assert tokens["CASEMAPPING"] == "ascii"
     assert tokens["CHANTYPES"] == "#"
     assert tokens["PREFIX"] == "(ov)@+"
-    assert tokens["UTF8ONLY"] is None or tokens["UTF8ONLY"] == ""
+    assert "UTF8ONLY" in tokens, "text must be UTF-8, as on chat"
     for number in ("CHANNELLEN", "NICKLEN", "TOPICLEN", "MAXTARGETS"):
         assert tokens[number].isdigit() and int(tokens[number]) > 0, number
     assert int(tokens["CHANNELLEN"]) >= 32, "chat room names go up to 32 bytes"
