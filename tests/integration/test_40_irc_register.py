@@ -284,3 +284,26 @@ def test_server_name_flag_is_used_in_prefixes(irc_server):
     assert c.expect("PONG").prefix == SERVER_NAME
     c.send("WHOIS alice")
     assert c.expect("312").params[2] == SERVER_NAME
+
+
+# ---------------------------------------------------------------- keepalive (parleyd flags)
+
+@parley_only
+def test_idle_client_is_pinged_and_kept_when_it_answers(irc_kind):
+    with launch(irc_kind, args=["--ping-interval", "1"]) as server:
+        c = server.client("alice")
+        ping = c.expect("PING", timeout=3)     # recv_msg answers it with PONG
+        assert ping.params
+        c.expect("PING", timeout=3)            # a second round: still connected
+        c.sync()
+
+
+@parley_only
+def test_idle_client_that_never_answers_gets_error_and_is_closed(irc_kind):
+    with launch(irc_kind, args=["--ping-interval", "1"]) as server:
+        c = server.client("alice")
+        while True:   # read raw lines: IrcClient.recv_msg would answer the PING
+            line = c.recv_line(timeout=5)
+            if line.startswith("ERROR"):
+                break
+        c.expect_closed()
