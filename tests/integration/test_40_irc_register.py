@@ -195,6 +195,12 @@ def test_erroneous_nick_is_432(irc_server):
     c.expect_numeric("432", "alice", "#bad")
 
 
+def test_erroneous_nick_before_registration_is_432_with_star(irc_server):
+    c = irc_server.connect()
+    c.send("NICK #bad")
+    c.expect_numeric("432", "*", "#bad")
+
+
 def test_nick_in_use_is_433_ignoring_case(irc_server):
     irc_server.client("alice")
     c = irc_server.connect()
@@ -306,4 +312,13 @@ def test_idle_client_that_never_answers_gets_error_and_is_closed(irc_kind):
             line = c.recv_line(timeout=5)
             if line.startswith("ERROR"):
                 break
+        c.expect_closed()
+
+
+@parley_only
+def test_unregistered_client_times_out_with_error(irc_kind):
+    with launch(irc_kind, args=["--register-timeout", "1"]) as server:
+        c = server.connect()
+        c.send("NICK alice")
+        c.wait_for(lambda m: m.command == "ERROR", timeout=3)
         c.expect_closed()

@@ -157,6 +157,16 @@ def test_list_321_322_323(irc_server):
     assert not carol.pending or carol.pending[0].command == "321"
 
 
+def test_list_one_channel(irc_server):
+    alice, bob = pair(irc_server)
+    alice.join("#other")
+    bob.send("LIST #other")
+    entry = bob.expect_numeric("322", "bob", "#other")
+    assert entry.params[2] == "1"
+    bob.expect_numeric("323", "bob")
+    assert not any(m.command == "322" and m.params[1] == "#room" for m in bob.pending)
+
+
 def test_kick_by_operator(irc_server):
     alice, bob = pair(irc_server)
     alice.send("KICK #room bob :out")

@@ -32,6 +32,13 @@ def test_privmsg_to_nick(irc_server):
     assert msg.nick == "alice" and msg.params == ["bob", "just you"]
 
 
+def test_privmsg_to_self(irc_server):
+    alice = irc_server.client("alice")
+    alice.send("PRIVMSG alice :note to self")
+    got = alice.expect("PRIVMSG")
+    assert got.nick == "alice" and got.params == ["alice", "note to self"]
+
+
 def test_privmsg_nick_is_case_insensitive(irc_server):
     alice = irc_server.client("alice")
     bob = irc_server.client("bob")
