@@ -135,6 +135,9 @@ class Sic:
     def read(self):
         return "\n".join(self.out.snapshot())
 
+    def in_room(self):
+        return True
+
     def join(self):
         self.cmd(f":j {ROOM}")
 
@@ -177,6 +180,9 @@ class Ii:
                 with open(os.path.join(root, "out"), errors="replace") as f:
                     text.append(f.read())
         return "\n".join(text)
+
+    def in_room(self):
+        return os.path.exists(os.path.join(self.base, ROOM, "in"))
 
     def join(self):
         self._write("", f"/j {ROOM}")
@@ -232,6 +238,11 @@ class Weechat:
                     text.append(f.read())
         return "\n".join(text)
 
+    def in_room(self):
+        """The channel buffer exists (its log is opened with the buffer's
+        first line); FIFO text for a buffer not yet open would be dropped."""
+        return os.path.exists(os.path.join(self.dir, "logs", f"irc.t.{ROOM}.weechatlog"))
+
     def join(self):
         self.cmd("irc.server.t", f"/join {ROOM}")
 
@@ -283,6 +294,9 @@ class Irssi:
                     text.append(f.read())
         return "\n".join(text)
 
+    def in_room(self):
+        return True   # /msg #room works whichever window is active
+
     def join(self):
         self.keys(f"/join {ROOM}")
 
@@ -327,6 +341,7 @@ def test_conversation_with_a_real_client(irc_server, client_class):
         peer.wait_online("dave")
         client.join()
         peer.expect_join("dave")
+        harness.wait_until(client.in_room, SLOW, "the client to see its own JOIN")
 
         client.say("hello from a real client")
         peer.expect_said("dave", "hello from a real client")
