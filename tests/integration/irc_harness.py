@@ -7,7 +7,7 @@ against a real reference server when $IRC_REFERENCE is `inspircd` or `ngircd`
 (Debian packages): the server is started on a loopback port from a config
 written at test time. Otherwise they run against parleyd on every backend.
 
-Fixtures (import them into a test module)
+Fixtures (conftest.py makes them available to every test module)
     irc_kind     "epoll"/"poll"/"select" (parleyd) or the reference's name.
                  Skips parleyd while it has no IRC listener, and skips tests
                  marked `parley_only` against a reference server.
@@ -33,7 +33,6 @@ Every wait has a deadline (harness.DEADLINE); there are no fixed sleeps.
 import functools
 import itertools
 import os
-import re
 import shutil
 import socket
 import subprocess

@@ -3,8 +3,7 @@ CAP LS/LIST/REQ/ACK/NAK/END, PASS, NICK, USER, the 001-005 welcome, LUSERS,
 MOTD, PING/PONG, QUIT and the errors a client can provoke while registering.
 Runs on every backend, or against $IRC_REFERENCE (see irc_harness.py)."""
 
-from irc_harness import (NETWORK, SERVER_NAME, irc_kind, irc_server, launch,  # noqa: F401
-                         diverges, parley_only)
+from irc_harness import NETWORK, SERVER_NAME, diverges, launch, parley_only
 
 
 def test_welcome_numerics_001_to_005(irc_server):

@@ -3,7 +3,7 @@ KICK, INVITE and channel/user MODEs with the numerics RFC 1459/2812 and the
 Modern IRC documentation give. Every backend, or $IRC_REFERENCE."""
 
 from harness import DEADLINE
-from irc_harness import diverges, irc_kind, irc_server  # noqa: F401
+from irc_harness import diverges
 
 
 def pair(server, chan="#room"):

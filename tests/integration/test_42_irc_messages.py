@@ -3,7 +3,7 @@ CTCP ACTION, and the errors 401/403/404/411/412. Every backend, or
 $IRC_REFERENCE."""
 
 from harness import DEADLINE
-from irc_harness import diverges, irc_kind, irc_server  # noqa: F401
+from irc_harness import diverges
 
 
 def pair(server, chan="#room"):

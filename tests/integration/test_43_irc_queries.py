@@ -2,7 +2,7 @@
 ISON (303), USERHOST (302), with the parameters RFC 1459/2812 and the Modern
 IRC documentation give. Every backend, or $IRC_REFERENCE."""
 
-from irc_harness import SERVER_NAME, irc_kind, irc_server  # noqa: F401
+from irc_harness import SERVER_NAME
 
 
 def pair(server, chan="#room"):

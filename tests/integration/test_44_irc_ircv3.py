@@ -6,7 +6,7 @@ Every backend, or $IRC_REFERENCE (tests skip when it lacks a cap)."""
 
 import re
 
-from irc_harness import irc_kind, irc_server, parley_only, require_caps  # noqa: F401
+from irc_harness import parley_only, require_caps
 
 TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 

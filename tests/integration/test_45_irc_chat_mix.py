@@ -4,7 +4,7 @@ them; IRC users see chat users as ordinary IRC users. Every backend."""
 
 import pytest
 
-from irc_harness import irc_kind, irc_server, parse_message  # noqa: F401
+from irc_harness import parse_message
 
 pytestmark = pytest.mark.parley_only
 

@@ -18,7 +18,6 @@ import pytest
 
 import harness
 from harness import DEADLINE
-from irc_harness import irc_kind, irc_server  # noqa: F401
 
 ROOM = "#room"
 SLOW = 3 * DEADLINE   # real clients start slower than a socket
