@@ -218,6 +218,10 @@ static void join_one(struct irc_session *s, struct irc_slice name, struct irc_sl
 		return;
 	if (room && !may_join(s, room, key))
 		return;
+	if (hub_user_room_count(s->user) >= IRC_CHANLIMIT) {
+		irc_numeric(s, "405", "%.*s :You have joined too many channels", P(name));
+		return;
+	}
 	if (hub_join(irc->hub, s->user, name.p, name.len, &room) != HUB_OK)
 		return;
 	invited(irc, room, s->user, true);

@@ -20,6 +20,7 @@ enum {
 	IRC_REAL_MAX = 64,      /* realname kept from USER / SETNAME */
 	IRC_HOST_MAX = 46,      /* textual IP */
 	IRC_MAXTARGETS = 4,
+	IRC_CHANLIMIT = 50,     /* channels one IRC user may be in (ISUPPORT CHANLIMIT) */
 	IRC_KICKLEN = 255,
 	IRC_CLIENT_TAGS_MAX = 4094,
 	IRC_LABEL_MAX = 64,

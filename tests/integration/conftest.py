@@ -4,6 +4,7 @@
   (epoll, poll, select), so each behaviour is checked on each of them.
 - Fails the session at once if $PARLEY_BUILD/parleyd has not been built.
 - Closes every client socket a test left open.
+- `irc_kind`/`irc_server` fixtures for the IRC suite (see irc_harness.py).
 - A watchdog fails any test still running after $PARLEY_TEST_WATCHDOG seconds
   (default 60), so one hang cannot stall the whole suite.
 """
@@ -14,9 +15,17 @@ import signal
 import pytest
 
 import harness
+from irc_harness import irc_kind, irc_server  # noqa: F401  (IRC suite fixtures)
 
 BACKENDS = ("epoll", "poll", "select")
 WATCHDOG_SECONDS = int(os.environ.get("PARLEY_TEST_WATCHDOG", "60"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "parley_only: IRC test of Parley-specific "
+                            "behaviour, skipped against a reference IRC server")
+    config.addinivalue_line("markers", "diverges(kind, why): the reference IRC "
+                            "server `kind` departs from the specs in this test")
 
 
 def pytest_sessionstart(session):
