@@ -38,6 +38,7 @@ NET_SRC     = $(wildcard src/net/*.c)
 CODEC_SRC   = $(wildcard src/codec/*.c)
 HUB_SRC     = $(wildcard src/hub/*.c)
 DIALECT_SRC = $(wildcard src/dialect/*.c)
+TLS_SRC     = $(wildcard src/tls/*.c)
 SERVER_SRC  = $(wildcard src/server/*.c)
 CLIENT_SRC  = $(wildcard client/*.c)
 BENCH_SRC   = $(wildcard bench/*.c)
@@ -46,12 +47,16 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_OBJ    = $(call obj,$(UTIL_SRC) $(LOOP_SRC) $(NET_SRC) $(CODEC_SRC))
 CHAT_OBJ    = $(call obj,$(HUB_SRC) $(DIALECT_SRC))
+TLS_OBJ     = $(call obj,$(TLS_SRC))
 SERVER_OBJ  = $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC)))
 CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
 BENCH_OBJ   = $(call obj,$(BENCH_SRC))
 
 CORE_LIB    = $(BUILD)/libparley-core.a
 CHAT_LIB    = $(BUILD)/libparley-chat.a
+# OpenSSL is linked only by what holds src/tls/: the three programs.
+TLS_LIB     = $(BUILD)/libparley-tls.a
+TLS_LDLIBS  = -lssl -lcrypto
 SERVER_LIB  = $(BUILD)/libparley-server.a
 
 PARLEYD     = $(BUILD)/parleyd
@@ -81,18 +86,22 @@ $(CHAT_LIB): $(CHAT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(TLS_LIB): $(TLS_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(SERVER_LIB): $(SERVER_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(PARLEYD): $(call obj,src/server/main.c) $(SERVER_LIB) $(CHAT_LIB) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^
+$(PARLEYD): $(call obj,src/server/main.c) $(SERVER_LIB) $(CHAT_LIB) $(TLS_LIB) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS)
 
-$(PARLEY): $(CLIENT_OBJ) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lreadline
+$(PARLEY): $(CLIENT_OBJ) $(TLS_LIB) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lreadline $(TLS_LDLIBS)
 
-$(BENCH): $(BENCH_OBJ) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+$(BENCH): $(BENCH_OBJ) $(TLS_LIB) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm $(TLS_LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(CHAT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@) $(BUILD)/obj/tests/unit
@@ -157,7 +166,7 @@ FUZZ_NAMES    = $(patsubst tests/fuzz/fuzz_%.c,%,$(filter tests/fuzz/fuzz_%.c,$(
 FUZZ_HELP_OBJ = $(call obj,$(filter-out tests/fuzz/fuzz_%.c tests/fuzz/replay.c,$(FUZZ_SRC)))
 FUZZ_SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
-FUZZ_LIBS     = $(FUZZ_HELP_OBJ) $(SERVER_LIB) $(CHAT_LIB) $(CORE_LIB)
+FUZZ_LIBS     = $(FUZZ_HELP_OBJ) $(SERVER_LIB) $(CHAT_LIB) $(TLS_LIB) $(CORE_LIB)
 
 .PHONY: fuzz-build fuzz-bins fuzz-regress
 
@@ -168,7 +177,7 @@ fuzz-bins: $(call obj,$(FUZZ_SRC)) $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAME
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(TLS_LDLIBS)
 
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_NAMES)
@@ -176,7 +185,7 @@ fuzz: fuzz-build
 $(BUILD)/fuzz/regress_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o \
                          $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS)
 
 fuzz-regress: $(call obj,$(FUZZ_SRC)) $(patsubst %,$(BUILD)/fuzz/regress_%,$(FUZZ_NAMES))
 	@set -e; for t in $(FUZZ_NAMES); do \

@@ -9,7 +9,7 @@
 set -eu
 
 PACKAGES="build-essential clang libclang-rt-14-dev llvm make pkg-config \
-libreadline-dev libcmocka-dev libhiredis-dev \
+libreadline-dev libcmocka-dev libhiredis-dev libssl-dev openssl \
 python3 python3-pytest valgrind socat netcat-openbsd redis-server tmux procps"
 [ $# -gt 0 ] && PACKAGES="$*"
 LOCK_WAIT=${INSTALL_DEPS_LOCK_WAIT:-300}

@@ -317,9 +317,9 @@ static bool read_once(struct conn *c)
 {
 	char *scratch = c->net->scratch;
 	const struct trace *trace = c->net->cfg.trace;
-	unsigned read_wait = c->tr->read_wait;
+	uint8_t read_wait = c->tr->read_wait, write_wait = c->tr->write_wait;
 	ssize_t n = transport_read(c->tr, c->fd, scratch, NET_READ_CHUNK);
-	if (c->tr->read_wait != read_wait)
+	if (c->tr->read_wait != read_wait || c->tr->write_wait != write_wait)
 		update_mask(c);
 	if (n < 0) {
 		if (n == -ECONNRESET)
