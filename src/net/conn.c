@@ -312,6 +312,22 @@ static void check_handshake_done(struct conn *c)
 	loop_timer_disarm(c->net->loop, &c->timer);
 }
 
+/* A TLS handshake record (type 22, version 3.x) as the first bytes on a
+ * plain connection: a client that meant a TLS port. Said once and closed,
+ * rather than fed to a line protocol that would wait for a line end. */
+static bool tls_on_plain(struct conn *c, const char *data, size_t n)
+{
+	if (c->bytes_in != (uint64_t)n || c->tr != transport_plain() || n < 3 ||
+	    data[0] != 0x16 || data[1] != 0x03 || (unsigned char)data[2] > 0x04)
+		return false;
+	char peer[PEER_STRLEN];
+	peer_format(&c->peer, peer);
+	log_event(c->net->log, LOG_WARN, "TLS_ON_PLAIN", "conn=%llu fd=%d peer=%s",
+		  (unsigned long long)c->id, c->fd, peer);
+	conn_close(c, CONN_CLOSE_TLS_ERROR);
+	return true;
+}
+
 /* One read; false when nothing more can be read now. */
 static bool read_once(struct conn *c)
 {
@@ -336,6 +352,8 @@ static bool read_once(struct conn *c)
 	trace_received(trace, (size_t)n, c->fd);
 	c->bytes_in += (uint64_t)n;
 	c->net->stats.bytes_in += (uint64_t)n;
+	if (c->bytes_in == (uint64_t)n && tls_on_plain(c, scratch, (size_t)n))
+		return false;
 	handle_input(c, scratch, (size_t)n);
 	return true;
 }

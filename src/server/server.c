@@ -166,6 +166,15 @@ bool server_init(struct server *s, const struct options *opt, char *err, size_t 
 	s->opt = *opt;
 	s->log = (struct log){.level = opt->log_level, .fd = STDERR_FILENO};
 	s->started_ms = clock_mono_ms();
+	/* First, so that a bad certificate stops startup before anything
+	 * is opened or logged. */
+	if (opt->tls_cert) {
+		s->tls = tls_server_create(opt->tls_cert, opt->tls_key, &s->log, err, errlen);
+		if (!s->tls) {
+			s->bad_config = true;
+			return false;
+		}
+	}
 	s->loop = loop_create(opt->backend, err, errlen);
 	if (!s->loop)
 		return false;
@@ -174,13 +183,6 @@ bool server_init(struct server *s, const struct options *opt, char *err, size_t 
 	if (!s->signals) {
 		snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
 		return false;
-	}
-	if (opt->tls_cert) {
-		s->tls = tls_server_create(opt->tls_cert, opt->tls_key, &s->log, err, errlen);
-		if (!s->tls) {
-			s->bad_config = true;
-			return false;
-		}
 	}
 	for (size_t i = 0; i < opt->nlisten; i++) {
 		const struct listen_option *lo = &opt->listen[i];
@@ -204,8 +206,11 @@ int server_run(struct server *s)
 
 void server_fini(struct server *s)
 {
-	if (!s->loop)
+	if (!s->loop) {
+		tls_server_destroy(s->tls);
+		s->tls = NULL;
 		return;
+	}
 	console_close(s->console);
 	/* Closing unblocks the signals: one still pending, or sent during the
 	 * teardown below, would then take its default action and kill us. Only

@@ -3,6 +3,7 @@
  * new SSL_CTX and swaps it in only if it loaded: sessions hold a reference
  * to the context they started with, so they continue untouched, and
  * OpenSSL frees the old one when the last of them ends. */
+#include <errno.h>
 #include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,10 +77,25 @@ static SSL_CTX *new_context(const SSL_METHOD *method, char *err, size_t errlen)
 	return ctx;
 }
 
+/* OpenSSL says only "system lib" for a file it cannot open: ask first. */
+static bool readable(const char *what, const char *file, char *err, size_t errlen)
+{
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		snprintf(err, errlen, "cannot read TLS %s '%s': %s", what, file, strerror(errno));
+		return false;
+	}
+	fclose(f);
+	return true;
+}
+
 static SSL_CTX *load_server_context(const char *cert_file, const char *key_file, char *err,
 				    size_t errlen)
 {
 	char doing[512];
+	if (!readable("certificate", cert_file, err, errlen) ||
+	    !readable("key", key_file, err, errlen))
+		return NULL;
 	SSL_CTX *ctx = new_context(TLS_server_method(), err, errlen);
 	if (!ctx)
 		return NULL;
