@@ -80,8 +80,8 @@ static void admit(struct listener *l, int fd, const struct peer *peer)
 	net->stats.total_accept++;
 	char where[PEER_STRLEN];
 	peer_format(peer, where);
-	log_event(net->log, LOG_INFO, "ACCEPT", "conn=%llu fd=%d peer=%s listener=%s transport=%s",
-		  (unsigned long long)c->id, fd, where, l->cfg.proto, conn_transport_name(c));
+	log_event(net->log, LOG_INFO, "ACCEPT", "conn=%llu fd=%d peer=%s listener=%s",
+		  (unsigned long long)c->id, fd, where, l->cfg.proto);
 	if (l->cfg.handler->on_open)
 		l->cfg.handler->on_open(c, l->cfg.handler_data);
 }
