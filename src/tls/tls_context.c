@@ -179,6 +179,10 @@ struct tls_client *tls_client_create(const struct tls_client_config *cfg, char *
 	SSL_CTX *ctx = new_context(TLS_client_method(), err, errlen);
 	if (!ctx)
 		return NULL;
+	if (!cfg->insecure && cfg->ca_file && !readable("CA file", cfg->ca_file, err, errlen)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	if (!cfg->insecure) {
 		int ok = cfg->ca_file ? SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL)
 				      : SSL_CTX_set_default_verify_paths(ctx);

@@ -258,3 +258,45 @@ def test_vanishing_and_truncating_clients_are_closed_once(pki, backend):
         bystander.expect_no_pending()
         assert srv.cpu_seconds() - cpu_before < 1.0, "the loop spun"
         wait_until(lambda: srv.stats().fields.get("active") == 1, what="only the bystander left")
+
+
+PARLEY = os.path.join(harness.REPO, harness.BUILD, "parley")
+
+
+def run_parley(args, text=""):
+    return subprocess.run([PARLEY, *args], input=text, capture_output=True, text=True,
+                          timeout=harness.DEADLINE * 2)
+
+
+def test_parley_verifies_the_server(pki, backend):
+    with tls_server(pki, backend) as srv:
+        port = str(srv.port("chat+tls"))
+        ok = run_parley(["--tls", "--ca", pki.ca, "-u", "ann", "-j", "#t", "localhost", port],
+                        "MSG over tls\n")
+        assert ok.returncode == 0, ok.stderr
+        assert "ROOM #t ann over tls" in ok.stdout
+        # 127.0.0.1 is in the certificate's addresses too.
+        assert run_parley(["--tls", "--ca", pki.ca, "127.0.0.1", port]).returncode == 0
+        # Not signed by a CA the system trusts.
+        untrusted = run_parley(["--tls", "localhost", port])
+        assert untrusted.returncode == 1
+        assert "certificate verify failed" in untrusted.stderr
+        plain = run_parley(["-u", "p", "localhost", port], "MSG x\n")
+        assert plain.returncode == 1
+    with tls_server(pki, backend, cert=pki.wrong_cert, key=pki.wrong_key) as srv:
+        port = str(srv.port("chat+tls"))
+        wrong = run_parley(["--tls", "--ca", pki.ca, "-u", "w", "localhost", port], "MSG x\n")
+        assert wrong.returncode == 1
+        assert "hostname mismatch" in wrong.stderr, wrong.stderr
+        assert srv.count_log(r" INFO ACCEPT ") == 1
+        insecure = run_parley(["--tls", "--insecure", "-u", "w", "-j", "#i", "localhost", port],
+                              "MSG anyway\n")
+        assert insecure.returncode == 0, insecure.stderr
+        assert "ROOM #i w anyway" in insecure.stdout
+
+
+def test_parley_tls_usage_errors(pki, tmp_path):
+    r = run_parley(["--tls", "--ca", str(tmp_path / "none.pem"), "localhost", "1"])
+    assert r.returncode == 2 and "cannot read TLS CA file" in r.stderr, r.stderr
+    r = run_parley(["--insecure", "localhost", "1"])
+    assert r.returncode == 2 and "--insecure only applies with --tls" in r.stderr, r.stderr
