@@ -99,7 +99,9 @@ static SSL_CTX *load_server_context(const char *cert_file, const char *key_file,
 	SSL_CTX *ctx = new_context(TLS_server_method(), err, errlen);
 	if (!ctx)
 		return NULL;
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	/* Resumption by stateless tickets only: a server-side cache would keep
+	 * a session object per client for the cache lifetime. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
 		snprintf(doing, sizeof(doing), "cannot use TLS certificate '%s'", cert_file);
 		goto fail;
