@@ -211,10 +211,10 @@ static void tls_describe(const struct transport *t, char *out, size_t outlen)
 {
 	const struct tls_session *s = (const struct tls_session *)t;
 	if (s->established)
-		snprintf(out, outlen, " tls=%s cipher=%s", SSL_get_version(s->ssl),
+		snprintf(out, outlen, "  tls=%s  cipher=%s", SSL_get_version(s->ssl),
 			 SSL_get_cipher_name(s->ssl));
 	else
-		snprintf(out, outlen, " tls=handshake");
+		snprintf(out, outlen, "  tls=handshake");
 }
 
 /* One close_notify, never waiting for the peer's: the socket closes next. */
