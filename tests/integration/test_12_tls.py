@@ -300,3 +300,13 @@ def test_parley_tls_usage_errors(pki, tmp_path):
     assert r.returncode == 2 and "cannot read TLS CA file" in r.stderr, r.stderr
     r = run_parley(["--insecure", "localhost", "1"])
     assert r.returncode == 2 and "--insecure only applies with --tls" in r.stderr, r.stderr
+
+
+def test_capacity_on_a_tls_listener_closes_without_text(pki, backend):
+    ctx = tlsutil.client_context(pki)
+    with tls_server(pki, backend, args=["--max-clients", "1"]) as srv:
+        first = ChatClient(srv.port("chat+tls"), "first", tls=True, tls_context=ctx)
+        extra = Client(srv.port("chat+tls"), tls=False)
+        srv.wait_log(r" REJECT .*listener=chat\+tls reason=max-clients")
+        extra.expect_closed()  # no "ERROR Server full" in plain text on a TLS port
+        first.expect_no_pending()
