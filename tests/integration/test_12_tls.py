@@ -310,3 +310,28 @@ def test_capacity_on_a_tls_listener_closes_without_text(pki, backend):
         srv.wait_log(r" REJECT .*listener=chat\+tls reason=max-clients")
         extra.expect_closed()  # no "ERROR Server full" in plain text on a TLS port
         first.expect_no_pending()
+
+
+def test_blocked_tls_writes_resume_with_the_same_bytes(pki, backend):
+    """A reader that stops reading makes the server's TLS writes block part
+    way (the retry must continue the same bytes, from wherever the queue's
+    batch now lives); once it reads again, every frame arrives intact."""
+    ctx = tlsutil.client_context(pki)
+    with tls_server(pki, backend, listen=("frame+tls:127.0.0.1:0",),
+                    args=["--sendq", str(64 << 20)]) as srv:
+        port = srv.port("frame+tls")
+        reader = FrameClient(port, rcvbuf=8192, tls=True, tls_context=ctx)
+        writer = FrameClient(port, tls=True, tls_context=ctx)
+        srv.wait_accepted(reader, writer)
+        frames = [bytes([i]) * 1000 + os.urandom(60_000) for i in range(100)]
+        for f in frames:
+            writer.send_frame(f)
+        for f in frames:  # the writer's own echoes keep its side flowing
+            writer.expect_frame(f)
+        stats = srv.stats()
+        blocked = [c for c in stats.conns if c.get("out", 0) < 6_000_000]
+        assert blocked, f"the reader's writes never blocked: {stats.lines}"
+        for f in frames:
+            reader.expect_frame(f)
+        assert srv.count_log(r" TLS_ERROR ") == 0
+        assert srv.count_log(r" DISCONNECT ") == 0
