@@ -44,6 +44,7 @@ CODEC_SRC   = $(wildcard src/codec/*.c)
 HUB_SRC     = $(wildcard src/hub/*.c)
 STORE_SRC   = $(wildcard src/store/*.c)
 DIALECT_SRC = $(wildcard src/dialect/*.c)
+TLS_SRC     = $(wildcard src/tls/*.c)
 SERVER_SRC  = $(wildcard src/server/*.c)
 CLIENT_SRC  = $(wildcard client/*.c)
 BENCH_SRC   = $(wildcard bench/*.c)
@@ -52,12 +53,16 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_OBJ    = $(call obj,$(UTIL_SRC) $(LOOP_SRC) $(NET_SRC) $(CODEC_SRC))
 CHAT_OBJ    = $(call obj,$(HUB_SRC) $(STORE_SRC) $(DIALECT_SRC))
+TLS_OBJ     = $(call obj,$(TLS_SRC))
 SERVER_OBJ  = $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC)))
 CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
 BENCH_OBJ   = $(call obj,$(BENCH_SRC))
 
 CORE_LIB    = $(BUILD)/libparley-core.a
 CHAT_LIB    = $(BUILD)/libparley-chat.a
+# OpenSSL is linked only by what holds src/tls/: the three programs.
+TLS_LIB     = $(BUILD)/libparley-tls.a
+TLS_LDLIBS  = -lssl -lcrypto
 SERVER_LIB  = $(BUILD)/libparley-server.a
 
 PARLEYD     = $(BUILD)/parleyd
@@ -87,18 +92,22 @@ $(CHAT_LIB): $(CHAT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(TLS_LIB): $(TLS_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(SERVER_LIB): $(SERVER_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(PARLEYD): $(call obj,src/server/main.c) $(SERVER_LIB) $(CHAT_LIB) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
+$(PARLEYD): $(call obj,src/server/main.c) $(SERVER_LIB) $(CHAT_LIB) $(TLS_LIB) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(TLS_LDLIBS)
 
-$(PARLEY): $(CLIENT_OBJ) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lreadline
+$(PARLEY): $(CLIENT_OBJ) $(TLS_LIB) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lreadline $(TLS_LDLIBS)
 
-$(BENCH): $(BENCH_OBJ) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+$(BENCH): $(BENCH_OBJ) $(TLS_LIB) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm $(TLS_LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(CHAT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@) $(BUILD)/obj/tests/unit
@@ -168,7 +177,7 @@ FUZZ_NAMES    = $(patsubst tests/fuzz/fuzz_%.c,%,$(filter tests/fuzz/fuzz_%.c,$(
 FUZZ_HELP_OBJ = $(call obj,$(filter-out tests/fuzz/fuzz_%.c tests/fuzz/replay.c,$(FUZZ_SRC)))
 FUZZ_SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
-FUZZ_LIBS     = $(FUZZ_HELP_OBJ) $(SERVER_LIB) $(CHAT_LIB) $(CORE_LIB)
+FUZZ_LIBS     = $(FUZZ_HELP_OBJ) $(SERVER_LIB) $(CHAT_LIB) $(TLS_LIB) $(CORE_LIB)
 
 .PHONY: fuzz-build fuzz-bins fuzz-regress
 
@@ -179,7 +188,7 @@ fuzz-bins: $(call obj,$(FUZZ_SRC)) $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAME
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(STORE_LIBS)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(STORE_LIBS) $(TLS_LDLIBS)
 
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_NAMES)
@@ -187,7 +196,7 @@ fuzz: fuzz-build
 $(BUILD)/fuzz/regress_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o \
                          $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(TLS_LDLIBS)
 
 fuzz-regress: $(call obj,$(FUZZ_SRC)) $(patsubst %,$(BUILD)/fuzz/regress_%,$(FUZZ_NAMES))
 	@set -e; for t in $(FUZZ_NAMES); do \

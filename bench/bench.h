@@ -18,6 +18,7 @@
 #include "loop/loop.h"
 #include "options.h"
 #include "proto.h"
+#include "tls/tls.h"
 #include "util/log.h"
 
 struct conn;
@@ -62,6 +63,7 @@ struct bench {
 	const struct proto *proto;
 	struct loop *loop;
 	struct net *net;
+	struct tls_client *tls; /* --tls, else NULL */
 	struct log log;
 	struct client *clients;
 	uint32_t nconns;      /* clients, plus publishers for redis */

@@ -10,6 +10,7 @@
 
 #include "bench.h"
 #include "net/net.h"
+#include "tls/tls.h"
 #include "net/sock.h"
 #include "payload.h"
 #include "util/alloc.h"
@@ -27,7 +28,8 @@ bool client_open(struct client *c)
 		return false;
 	}
 	sock_nodelay(fd);
-	c->conn = net_adopt(b->net, fd, &client_handler, c);
+	c->conn = net_adopt_transport(b->net, fd, b->tls ? tls_client_factory(b->tls) : NULL,
+				      &client_handler, c);
 	if (!c->conn) {
 		close(fd);
 		bench_fail(b, &b->checks.closed, "cannot watch fd %d (backend limit?)", fd);

@@ -20,6 +20,7 @@
 #include "bench.h"
 #include "loop/signal.h"
 #include "net/net.h"
+#include "tls/tls.h"
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/list.h"
@@ -297,6 +298,16 @@ int driver_run(const struct bench_opts *o, struct bench_result *r)
 	}
 	struct net_config nc = {.max_clients = SIZE_MAX, .sendq = SENDQ, .drain_ms = 1000};
 	b.net = net_create(b.loop, &b.log, &nc);
+	if (o->tls) {
+		struct tls_client_config tc = {.insecure = true};
+		b.tls = tls_client_create(&tc, err, sizeof(err));
+		if (!b.tls) {
+			snprintf(r->error, sizeof(r->error), "%s", err);
+			net_destroy(b.net);
+			loop_destroy(b.loop);
+			return 2;
+		}
+	}
 	build(&b, o, r);
 	int rc = run_loop(&b);
 	if (rc < 0)
@@ -304,6 +315,7 @@ int driver_run(const struct bench_opts *o, struct bench_result *r)
 	verify(&b);
 	bool reached = r->completed;
 	teardown(&b);
+	tls_client_destroy(b.tls);
 	loop_destroy(b.loop);
 	if (!reached)
 		return 2;

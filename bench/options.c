@@ -25,6 +25,8 @@ void options_usage(FILE *out)
 	      "  --duration S              measured seconds (default 5)\n"
 	      "  --warmup S                published but unmeasured seconds first (default 1)\n"
 	      "  --settle S                idle seconds after setup, before warmup (default 0.2)\n"
+	      "  --tls                     connect over TLS (PROTO+tls listener, redis tls-port);\n"
+	      "                            the certificate is not verified: a load generator\n"
 	      "  --server-pid PID          sample the server's CPU and RSS from /proc (one pid)\n"
 	      "  --backend NAME            the generator's loop backend (default epoll)\n"
 	      "  --label TEXT              copied into the report\n"
@@ -111,6 +113,7 @@ enum {
 	O_PROTO = 256, O_HOST, O_PORT, O_CLIENTS, O_ROOMS, O_PUBS, O_RATE, O_WINDOW,
 	O_SIZE, O_DURATION, O_WARMUP, O_SETTLE, O_PID, O_BACKEND, O_LABEL, O_JSON, O_HELP,
 	O_SETUP_WINDOW,
+	O_TLS,
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +133,7 @@ static const struct option long_opts[] = {
 	{"backend", required_argument, NULL, O_BACKEND},
 	{"label", required_argument, NULL, O_LABEL},
 	{"json", no_argument, NULL, O_JSON},
+	{"tls", no_argument, NULL, O_TLS},
 	{"help", no_argument, NULL, O_HELP},
 	{"setup-window", required_argument, NULL, O_SETUP_WINDOW},
 	{NULL, 0, NULL, 0},
@@ -187,6 +191,7 @@ static bool apply(struct bench_opts *o, int opt, const char *v)
 	case O_LABEL: o->label = v; return true;
 	case O_JSON: o->json = true; return true;
 	case O_SETUP_WINDOW: return parse_u32(v, 1, 65536, &o->setup_window);
+	case O_TLS: o->tls = true; return true;
 	default: return false;
 	}
 }

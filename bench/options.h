@@ -32,6 +32,7 @@ struct bench_opts {
 	const char *backend;   /* the generator's own loop backend */
 	const char *label;     /* free text copied into the report */
 	bool json;
+	bool tls;              /* connect over TLS (the certificate is not checked) */
 };
 
 /* Fills `o` from argv. Returns 0 to run, 1 when --help was asked (usage

@@ -14,7 +14,7 @@
 # Environment: PARLEY_BUILD (default build), BENCH_OUT (default
 # $PARLEY_BUILD/bench), BENCH_BACKENDS (default "epoll poll select"),
 # BENCH_DURATION (measured seconds, default 4), BENCH_SCENARIOS (default
-# "a1 a4 b c d e"), REDIS_SERVER (default redis-server), BENCH_QUIET_WAIT
+# "a1 a4 b c d e a1-tls d-tls"), REDIS_SERVER (default redis-server), BENCH_QUIET_WAIT
 # (seconds to wait for an idle machine first, default 120), BENCH_BUDGET.
 #
 # IRC (`make bench-irc`, BENCH_SCENARIOS="irc-a1 irc-a4 irc-c irc-d"): the
@@ -29,7 +29,7 @@ BUILD=${PARLEY_BUILD:-build}
 OUT=${BENCH_OUT:-$BUILD/bench}
 BACKENDS=${BENCH_BACKENDS:-epoll poll select}
 DURATION=${BENCH_DURATION:-4}
-SCENARIOS=${BENCH_SCENARIOS:-a1 a4 b c d e}
+SCENARIOS=${BENCH_SCENARIOS:-a1 a4 b c d e a1-tls d-tls}
 REDIS=${REDIS_SERVER:-redis-server}
 INSPIRCD=${INSPIRCD:-inspircd}
 NGIRCD=${NGIRCD:-ngircd}
@@ -87,6 +87,30 @@ ARGS[irc-c]="${ARGS[c]}"
 WHAT[irc-c]="IRC many channels: 1000 clients in 100 channels of 10, 5000 msg/s"
 ARGS[irc-d]="--clients 2000 --rooms 20 --publishers 0 --duration 4"
 WHAT[irc-d]="IRC: 2000 idle registered connections in 20 channels: RSS per connection"
+# The -tls scenarios are the same over TLS: parleyd's chat+tls listener and
+# redis-server's tls-port, both with a certificate made for the run.
+ARGS[a1-tls]="${ARGS[a1]} --tls"
+WHAT[a1-tls]="${WHAT[a1]}, over TLS"
+ARGS[d-tls]="${ARGS[d]} --tls"
+WHAT[d-tls]="10,000 idle registered TLS connections: RSS per connection, idle CPU"
+
+# A private CA and a certificate for 127.0.0.1, made once per run.
+TLS_DIR=$OUT/tls
+make_certs() {
+	mkdir -p "$TLS_DIR"
+	(cd "$TLS_DIR" &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-keyout ca.key -out ca.pem -days 2 -subj /CN=bench-ca &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-keyout server.key -out server.csr -subj /CN=localhost &&
+		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > server.ext &&
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-days 2 -out server.pem -extfile server.ext) >"$TLS_DIR/openssl.log" 2>&1 ||
+		{ echo "run.sh: cannot make test certificates (see $TLS_DIR/openssl.log)" >&2; exit 2; }
+}
+case " $SCENARIOS " in *-tls*) command -v openssl >/dev/null ||
+	{ echo "run.sh: openssl is needed for the -tls scenarios" >&2; exit 2; }
+	make_certs ;; esac
 
 SERVER_PID=
 stop_server() {
@@ -157,10 +181,18 @@ write_ngircd_conf() {
 	EOF
 }
 
-# start_server TARGET PORT: parleyd-<backend>, parleyd-irc, redis, inspircd
-# or ngircd; sets SERVER_PID.
+# start_server TARGET PORT [tls]: parleyd-<backend>, parleyd-irc, redis,
+# inspircd or ngircd, parleyd and redis plain or over TLS; sets SERVER_PID.
 start_server() {
-	local target=$1 port=$2 log=$OUT/$1.log
+	local target=$1 port=$2 tls=${3:-} log=$OUT/$1.log
+	local redis_port=(--port "$port") listen="chat:127.0.0.1:$port" tls_args=()
+	if [ -n "$tls" ]; then
+		redis_port=(--port 0 --tls-port "$port" --tls-cert-file "$TLS_DIR/server.pem"
+			--tls-key-file "$TLS_DIR/server.key" --tls-ca-cert-file "$TLS_DIR/ca.pem"
+			--tls-auth-clients no)
+		listen="chat+tls:127.0.0.1:$port"
+		tls_args=(--tls-cert "$TLS_DIR/server.pem" --tls-key "$TLS_DIR/server.key")
+	fi
 	if [ "$target" = inspircd ]; then
 		write_inspircd_conf "$port"
 		"${SERVER_PIN[@]}" "$INSPIRCD" --nofork --runasroot --config="$OUT/inspircd.conf" \
@@ -173,11 +205,11 @@ start_server() {
 		"${SERVER_PIN[@]}" "$PARLEYD" --listen "irc:127.0.0.1:$port" \
 			--max-clients 10100 --log-level warn </dev/null >"$log" 2>&1 &
 	elif [ "$target" = redis ]; then
-		"${SERVER_PIN[@]}" "$REDIS" --port "$port" --bind 127.0.0.1 --save '' \
+		"${SERVER_PIN[@]}" "$REDIS" "${redis_port[@]}" --bind 127.0.0.1 --save '' \
 			--appendonly no --maxclients 10100 --daemonize no \
 			--loglevel warning >"$log" 2>&1 &
 	else
-		"${SERVER_PIN[@]}" "$PARLEYD" --listen "chat:127.0.0.1:$port" \
+		"${SERVER_PIN[@]}" "$PARLEYD" --listen "$listen" "${tls_args[@]}" \
 			--backend "${target#parleyd-}" --max-clients 10100 \
 			--log-level warn </dev/null >"$log" 2>&1 &
 	fi
@@ -187,7 +219,7 @@ start_server() {
 
 # run_one SCENARIO TARGET: one measured run appended to $RESULTS.
 run_one() {
-	local sc=$1 target=$2 proto=chat attempt line
+	local sc=$1 target=$2 proto=chat attempt line tls=
 	[ "$target" = redis ] && proto=redis
 	case $sc in irc-*) proto=irc ;; esac
 	# Setup is not measured, but it must finish: ngIRCd accepts a few
@@ -196,10 +228,11 @@ run_one() {
 	# (InspIRCd completes registrations once a second: it needs the burst.)
 	local setup=()
 	[ "$target" = ngircd ] && setup=(--setup-window 8)
+	case "$sc" in *-tls) tls=tls ;; esac
 	for attempt in 1 2; do
 		local port
 		port=$(free_port)
-		start_server "$target" "$port" || return 1
+		start_server "$target" "$port" "$tls" || return 1
 		line=$("${BENCH_PIN[@]}" "$BENCH" --proto "$proto" --port "$port" \
 			--server-pid "$SERVER_PID" --duration "$DURATION" ${ARGS[$sc]} "${setup[@]}" \
 			--label "$sc $target" --json) || true
@@ -235,7 +268,7 @@ targets_for() {
 	echo redis
 	for b in $BACKENDS; do
 		# select cannot watch descriptors >= FD_SETSIZE (1024).
-		if [ "$b" = select ] && [ "$sc" = d ]; then continue; fi
+		if [ "$b" = select ] && [ "${sc%-tls}" = d ]; then continue; fi
 		echo "parleyd-$b"
 	done
 }

@@ -21,9 +21,11 @@ TARGETS = {
     "a4": [("us1k", "<=", 0.5), ("dps", ">=", 1.5)],
     "b": [("p99", "<=", 1.0)],
     "c": [("us1k", "<=", 0.7)],
+    "a1-tls": [("us1k", "<=", 0.7)],
 }
 ABSOLUTE = {"b": ("p99", "<", 1000.0, "p99 < 1 ms"),
-            "d": ("rss", "<=", 512.0, "RSS/conn <= 512 B")}
+            "d": ("rss", "<=", 512.0, "RSS/conn <= 512 B"),
+            "d-tls": ("rss", "<=", 8192.0, "RSS/conn <= 8 KiB")}
 # Other processes above this share of a core disturb a run (parley-bench's
 # own threshold, bench/report.c).
 DISTURBED_PCT = 15.0

@@ -193,7 +193,9 @@ static void on_signal(void *data, int signo)
 static bool setup(struct filter *f, int fd)
 {
 	static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
-	struct session_config sc = {f->opt->proto, f->opt->max_line, f->opt->max_frame};
+	struct session_config sc = {f->opt->proto,   f->opt->max_line, f->opt->max_frame,
+				    f->opt->tls,     f->opt->host,     f->opt->ca_file,
+				    f->opt->insecure};
 	f->s = session_create(f->loop, &sc, &session_events, f);
 	if (!session_start(f->s, fd)) {
 		fail(f, 1, "cannot watch the connection");

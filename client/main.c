@@ -12,6 +12,7 @@
 #include "options.h"
 #include "tty.h"
 #include "loop/loop.h"
+#include "tls/tls.h"
 
 enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -47,9 +48,28 @@ static int parse(int argc, char **argv, struct options *opt)
 	return -1;
 }
 
+/* A trust store that cannot be read is a usage error, said before
+ * connecting (the session loads its own copy). */
+static bool tls_usable(const struct options *opt)
+{
+	if (!opt->tls)
+		return true;
+	struct tls_client_config tc = {opt->ca_file, opt->host, opt->insecure};
+	char err[512];
+	struct tls_client *c = tls_client_create(&tc, err, sizeof(err));
+	if (!c) {
+		fprintf(stderr, "parley: %s\n", err);
+		return false;
+	}
+	tls_client_destroy(c);
+	return true;
+}
+
 static int run(struct loop *loop, const struct options *opt)
 {
 	char err[256];
+	if (!tls_usable(opt))
+		return EXIT_USAGE;
 	int fd = connect_tcp(loop, opt->host, opt->port, opt->connect_ms, err, sizeof(err));
 	if (fd < 0) {
 		fprintf(stderr, "parley: %s\n", err);

@@ -16,6 +16,9 @@ enum {
 	OPT_MAX_LINE,
 	OPT_MAX_FRAME,
 	OPT_CONNECT_TIMEOUT,
+	OPT_TLS,
+	OPT_CA,
+	OPT_INSECURE,
 };
 
 static const struct option long_options[] = {
@@ -29,13 +32,16 @@ static const struct option long_options[] = {
 	{"max-line", required_argument, NULL, OPT_MAX_LINE},
 	{"max-frame", required_argument, NULL, OPT_MAX_FRAME},
 	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+	{"tls", no_argument, NULL, OPT_TLS},
+	{"ca", required_argument, NULL, OPT_CA},
+	{"insecure", no_argument, NULL, OPT_INSECURE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
 
 void options_usage(FILE *out)
 {
-	fputs("usage: parley [--proto chat|relay|frame] [-u NAME] [-j #ROOM] [OPTIONS] HOST PORT\n"
+	fputs("usage: parley [--proto chat|relay|frame] [--tls] [-u NAME] [-j #ROOM] [OPTIONS] HOST PORT\n"
 	      "       parley [OPTIONS] HOST:PORT      (try 'parley --help')\n",
 	      out);
 }
@@ -62,6 +68,13 @@ void options_help(FILE *out)
 	      "  --max-frame BYTES         largest incoming frame; a larger one ends the\n"
 	      "                            session with an error (default 1048576)\n"
 	      "  --connect-timeout MS      give up connecting after MS ms (default 10000)\n"
+	      "  --tls                     speak TLS (a PROTO+tls listener); the server's\n"
+	      "                            certificate must be valid for HOST and signed\n"
+	      "                            by a CA the system trusts\n"
+	      "  --ca FILE                 with --tls: trust the CA certificates in FILE\n"
+	      "                            (PEM) instead of the system's\n"
+	      "  --insecure                with --tls: accept any certificate (encrypts,\n"
+	      "                            but does not prove who the server is)\n"
 	      "  -h, --help                show this help and exit\n"
 	      "\n"
 	      "HOST may be a name, an IPv4 address or an IPv6 address ([::1]:7000 in the\n"
@@ -173,6 +186,15 @@ static bool apply_option(struct options *o, int opt, const char *arg, char *err,
 	case OPT_NO_TIMESTAMPS:
 		o->no_timestamps = true;
 		return true;
+	case OPT_TLS:
+		o->tls = true;
+		return true;
+	case OPT_CA:
+		o->ca_file = arg;
+		return true;
+	case OPT_INSECURE:
+		o->insecure = true;
+		return true;
 	default:
 		return apply_number(o, opt, arg, err, errlen);
 	}
@@ -258,6 +280,10 @@ enum opt_result options_parse(int argc, char **argv, struct options *o, char *er
 		}
 		if (!apply_option(o, opt, optarg, err, errlen))
 			return OPT_USAGE;
+	}
+	if (!o->tls && (o->ca_file || o->insecure)) {
+		snprintf(err, errlen, "%s only applies with --tls", o->ca_file ? "--ca" : "--insecure");
+		return OPT_USAGE;
 	}
 	if (o->proto != PROTO_CHAT && (o->user[0] || o->room[0])) {
 		snprintf(err, errlen, "-u and -j only apply to --proto chat");

@@ -32,6 +32,9 @@ struct options {
 	uint64_t connect_ms;      /* give up connecting after this long */
 	size_t max_line;          /* longest incoming line accepted */
 	size_t max_frame;         /* largest incoming frame accepted */
+	bool tls;                 /* --tls */
+	const char *ca_file;      /* --ca FILE, or NULL: the system's trust store */
+	bool insecure;            /* --insecure: no certificate or name check */
 };
 
 enum opt_result {

@@ -10,6 +10,7 @@
 #include "chat.h"
 #include "escape.h"
 #include "net/net.h"
+#include "tls/tls.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -25,12 +26,13 @@ enum end_kind {
 
 /* How a connection the server did not close cleanly was lost, read once
  * from the net layer's close reason. */
-enum loss_kind { LOSS_FAILED, LOSS_RESET, LOSS_TIMEOUT, LOSS_KINDS };
+enum loss_kind { LOSS_FAILED, LOSS_RESET, LOSS_TIMEOUT, LOSS_TLS, LOSS_KINDS };
 
 static const char *const loss_texts[LOSS_KINDS] = {
 	[LOSS_FAILED] = "connection to the server failed",
 	[LOSS_RESET] = "connection reset by the server",
 	[LOSS_TIMEOUT] = "connection timed out",
+	[LOSS_TLS] = "TLS failed",
 };
 
 static enum loss_kind loss_from_reason(enum conn_close_reason reason)
@@ -40,6 +42,8 @@ static enum loss_kind loss_from_reason(enum conn_close_reason reason)
 		return LOSS_RESET;
 	case CONN_CLOSE_TIMEOUT:
 		return LOSS_TIMEOUT;
+	case CONN_CLOSE_TLS_ERROR:
+		return LOSS_TLS;
 	default:
 		return LOSS_FAILED;
 	}
@@ -49,6 +53,7 @@ enum { LAST_ERROR_MAX = 200, DRAIN_MS = 2000 };
 
 struct session {
 	struct net *net;
+	struct tls_client *tls;   /* NULL: plain */
 	struct conn *conn;        /* NULL before start and after teardown */
 	const struct session_events *ev;
 	void *ctx;
@@ -181,6 +186,11 @@ struct session *session_create(struct loop *loop, const struct session_config *c
 	s->ctx = ctx;
 	s->proto = cfg->proto;
 	s->cfg = *cfg;
+	if (cfg->tls) {
+		struct tls_client_config tc = {cfg->ca_file, cfg->host, cfg->insecure};
+		char err[256];
+		s->tls = tls_client_create(&tc, err, sizeof(err)); /* checked by main */
+	}
 	return s;
 }
 
@@ -190,6 +200,7 @@ void session_destroy(struct session *s)
 		return;
 	s->destroying = true;
 	net_destroy(s->net);
+	tls_client_destroy(s->tls);
 	buf_release(&s->scratch);
 	free(s);
 }
@@ -204,7 +215,12 @@ bool session_start(struct session *s, int fd)
 	s->oversize = 0;
 	s->quit_sent = false;
 	s->last_error[0] = '\0';
-	s->conn = net_adopt(s->net, fd, &handler, NULL);
+	if (s->cfg.tls && !s->tls) {
+		close(fd);
+		return false;
+	}
+	s->conn = net_adopt_transport(s->net, fd, s->tls ? tls_client_factory(s->tls) : NULL,
+				      &handler, NULL);
 	if (!s->conn) {
 		close(fd);
 		return false;
@@ -311,6 +327,10 @@ int session_verdict(const struct session *s, bool input_done, char *msg, size_t 
 	}
 	if (s->last_error[0]) {
 		snprintf(msg, msglen, "server closed the connection: %s", s->last_error);
+		return 1;
+	}
+	if (s->end == END_PEER_LOST && s->loss == LOSS_TLS) {
+		snprintf(msg, msglen, "%s: %s", loss_texts[s->loss], tls_client_error(s->tls));
 		return 1;
 	}
 	if (s->end == END_PEER_LOST && !s->quit_sent) {

@@ -31,6 +31,10 @@ struct session_config {
 	enum proto proto;
 	size_t max_line;  /* longest incoming line; longer ones are skipped */
 	size_t max_frame; /* largest incoming frame; a larger one is fatal */
+	bool tls;         /* speak TLS, verifying `host` unless `insecure` */
+	const char *host;
+	const char *ca_file; /* trusted CAs (PEM), or NULL for the system's */
+	bool insecure;
 };
 
 /* Creates a session on `loop` that reports to `ev` with `ctx`. */
@@ -40,7 +44,8 @@ struct session *session_create(struct loop *loop, const struct session_config *c
 /* Closes the connection if still open (no events are sent) and frees. */
 void session_destroy(struct session *s);
 
-/* Takes over the connected socket `fd`; false (fd closed) on failure. A
+/* Takes over the connected socket `fd` (over TLS if configured); false
+ * (fd closed) on failure. A
  * session whose connection has ended (on_end was called) may start again
  * with a new socket: the verdict then concerns the new connection. */
 bool session_start(struct session *s, int fd);

@@ -197,7 +197,9 @@ static void on_session_end(void *ctx)
  * screen's, so a notice it causes is written in the same loop pass. */
 void tty_link_init(struct tty *t)
 {
-	struct session_config sc = {t->opt->proto, t->opt->max_line, t->opt->max_frame};
+	struct session_config sc = {t->opt->proto,   t->opt->max_line, t->opt->max_frame,
+				    t->opt->tls,     t->opt->host,     t->opt->ca_file,
+				    t->opt->insecure};
 	t->s = session_create(t->loop, &sc, &session_events, t);
 	loop_timer_init(&t->retry, on_retry);
 	joinview_init(&t->jv);

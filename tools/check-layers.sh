@@ -5,8 +5,9 @@
 #   util    -> libc only           loop  -> util        net   -> loop, util
 #   codec   -> util                hub   -> util, store/store.h (only)
 #   store   -> util                dialect -> hub, codec, net, loop, util
-#   cluster -> hub, loop, util     server -> everything
-#   client/, bench/ -> loop, net, codec, util (+ their own directory)
+#   cluster -> hub, loop, util     tls   -> net, loop, util
+#   server -> everything
+#   client/, bench/ -> loop, net, codec, tls, util (+ their own directory)
 #
 # plus: net/net_private.h is for src/net/ alone. A module may always include
 # its own headers. Quoted includes are resolved the way the compiler does with
@@ -34,9 +35,10 @@ BEGIN {
 	allowed["store"]   = "store util"
 	allowed["dialect"] = "dialect hub codec net loop util"
 	allowed["cluster"] = "cluster hub loop util"
-	allowed["server"]  = "util loop net codec hub store dialect cluster server"
-	allowed["client"]  = "client loop net codec util"
-	allowed["bench"]   = "bench loop net codec util"
+	allowed["tls"]     = "tls net loop util"
+	allowed["server"]  = "util loop net codec hub store dialect cluster tls server"
+	allowed["client"]  = "client loop net codec tls util"
+	allowed["bench"]   = "bench loop net codec tls util"
 	for (m in allowed) known[m] = 1
 	bad = 0
 }

@@ -1,4 +1,6 @@
-/* conn: per-connection reading, queued writing and deferred closing. */
+/* conn: per-connection reading, queued writing and deferred closing. Bytes
+ * cross the socket only through the connection's transport (transport.h),
+ * whose per-direction waits decide the watched events. */
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,10 +18,18 @@ static void on_conn_io(void *data, int fd, unsigned events);
 static void on_conn_timer(struct loop_timer *timer);
 
 struct conn *conn_create(struct net *net, int fd, const struct peer *peer,
-			 const struct conn_handler *handler)
+			 const struct conn_handler *handler,
+			 const struct transport_factory *transport)
 {
 	struct conn *c = xcalloc(1, sizeof(*c));
-	if (loop_watch(net->loop, fd, LOOP_READ, on_conn_io, c) < 0) {
+	c->tr = transport ? transport->open(transport->ctx, fd, net->next_id)
+			  : transport_plain();
+	if (!c->tr) {
+		free(c);
+		return NULL;
+	}
+	if (loop_watch(net->loop, fd, c->tr->read_wait, on_conn_io, c) < 0) {
+		transport_close(c->tr, -1);
 		free(c);
 		return NULL;
 	}
@@ -34,6 +44,11 @@ struct conn *conn_create(struct net *net, int fd, const struct peer *peer,
 	loop_timer_init(&c->timer, on_conn_timer);
 	list_insert_tail(&net->conns, &c->link);
 	net->stats.active++;
+	if (transport_handshaking(c->tr) && net->cfg.handshake_ms) {
+		/* A handler that sets its own timeout takes the timer over. */
+		loop_timer_arm(net->loop, &c->timer, net->cfg.handshake_ms);
+		c->flags |= CONN_HANDSHAKE_TIMER;
+	}
 	return c;
 }
 
@@ -45,6 +60,7 @@ uint64_t conn_id(const struct conn *c) { return c->id; }
 int conn_fd(const struct conn *c) { return c->fd; }
 const struct peer *conn_peer(const struct conn *c) { return &c->peer; }
 const struct log *conn_log(const struct conn *c) { return c->net->log; }
+const char *conn_transport_name(const struct conn *c) { return c->tr->ops->name; }
 int conn_closing(const struct conn *c) { return c->state != CONN_OPEN; }
 enum conn_close_reason conn_close_reason(const struct conn *c) { return c->close_reason; }
 
@@ -63,6 +79,8 @@ static const char *const reason_names[CONN_CLOSE_REASON_COUNT] = {
 	[CONN_CLOSE_SHUTDOWN] = "shutdown",
 	[CONN_CLOSE_PING_TIMEOUT] = "ping-timeout",
 	[CONN_CLOSE_BAD_PASSWORD] = "bad-password",
+	[CONN_CLOSE_TLS_ERROR] = "tls-error",
+	[CONN_CLOSE_HANDSHAKE_TIMEOUT] = "handshake-timeout",
 };
 
 const char *conn_close_reason_name(enum conn_close_reason reason)
@@ -74,13 +92,20 @@ const char *conn_close_reason_name(enum conn_close_reason reason)
 
 /* ---- interest ---- */
 
+static bool reading(const struct conn *c)
+{
+	return c->state == CONN_OPEN && !(c->flags & CONN_EOF);
+}
+
+/* Watches what the transport waits for in each direction in use: for the
+ * plain transport, readable for input and writable for blocked output. */
 static void update_mask(struct conn *c)
 {
 	unsigned mask = 0;
-	if (c->state == CONN_OPEN && !(c->flags & CONN_EOF))
-		mask |= LOOP_READ;
+	if (reading(c))
+		mask |= c->tr->read_wait;
 	if (c->flags & CONN_WRITE_ARMED)
-		mask |= LOOP_WRITE;
+		mask |= c->tr->write_wait;
 	/* Changing the interest of a watched fd cannot fail on our backends
 	 * except for resource exhaustion; we then close rather than spin. */
 	if (loop_set_mask(c->net->loop, c->fd, mask) < 0)
@@ -149,6 +174,7 @@ void conn_teardown(struct conn *c)
 	list_remove(&c->link);
 	loop_timer_disarm(c->net->loop, &c->timer);
 	loop_unwatch(c->net->loop, c->fd);
+	transport_close(c->tr, c->fd);
 	close(c->fd);
 	outq_clear(&c->out);
 	buf_release(&c->in);
@@ -206,6 +232,8 @@ static enum conn_close_reason errno_reason(int err)
 		return CONN_CLOSE_RESET;
 	case ETIMEDOUT:
 		return CONN_CLOSE_TIMEOUT;
+	case EPROTO:
+		return CONN_CLOSE_TLS_ERROR;
 	default:
 		return CONN_CLOSE_IO_ERROR;
 	}
@@ -218,9 +246,15 @@ void conn_flush(struct conn *c)
 	if (list_linked(&c->pending))
 		list_remove(&c->pending);
 	uint64_t written = 0;
-	int rc = outq_flush(&c->out, c->fd, c->net->out_scratch, NET_READ_CHUNK, &written);
+	uint8_t read_wait = c->tr->read_wait, write_wait = c->tr->write_wait;
+	int rc = outq_flush(&c->out, c->tr, c->fd, c->net->out_scratch, NET_READ_CHUNK,
+			    &written);
 	c->bytes_out += written;
 	c->net->stats.bytes_out += written;
+	/* A transport can change what either direction waits for (TLS: a
+	 * handshake message to read first) while the flags stay as they are. */
+	if (c->tr->read_wait != read_wait || c->tr->write_wait != write_wait)
+		update_mask(c);
 	if (rc == -EAGAIN) {
 		set_write_armed(c, 1);
 		return;
@@ -270,38 +304,82 @@ static void handle_eof(struct conn *c)
 		conn_close_after_flush(c, CONN_CLOSE_EOF);
 }
 
-static void conn_read(struct conn *c)
+/* The transport's setup finished: the deadline that covered it is over,
+ * unless the handler has taken the timer for a deadline of its own. */
+static void check_handshake_done(struct conn *c)
+{
+	if (!(c->flags & CONN_HANDSHAKE_TIMER) || transport_handshaking(c->tr))
+		return;
+	c->flags &= (uint8_t)~CONN_HANDSHAKE_TIMER;
+	loop_timer_disarm(c->net->loop, &c->timer);
+}
+
+/* A TLS handshake record (type 22, version 3.x) as the first bytes on a
+ * plain connection: a client that meant a TLS port. Said once and closed,
+ * rather than fed to a line protocol that would wait for a line end. */
+static bool tls_on_plain(struct conn *c, const char *data, size_t n)
+{
+	if (c->bytes_in != (uint64_t)n || c->tr != transport_plain() || n < 3 ||
+	    data[0] != 0x16 || data[1] != 0x03 || (unsigned char)data[2] > 0x04)
+		return false;
+	char peer[PEER_STRLEN];
+	peer_format(&c->peer, peer);
+	log_event(c->net->log, LOG_WARN, "TLS_ON_PLAIN", "conn=%llu fd=%d peer=%s",
+		  (unsigned long long)c->id, c->fd, peer);
+	conn_close(c, CONN_CLOSE_TLS_ERROR);
+	return true;
+}
+
+/* One read; false when nothing more can be read now. */
+static bool read_once(struct conn *c)
 {
 	char *scratch = c->net->scratch;
 	const struct trace *trace = c->net->cfg.trace;
-	trace_readable(trace, c->fd);
-	ssize_t n = read(c->fd, scratch, NET_READ_CHUNK);
+	uint8_t read_wait = c->tr->read_wait, write_wait = c->tr->write_wait;
+	ssize_t n = transport_read(c->tr, c->fd, scratch, NET_READ_CHUNK);
+	if (c->tr->read_wait != read_wait || c->tr->write_wait != write_wait)
+		update_mask(c);
 	if (n < 0) {
-		int err = errno;
-		if (err == ECONNRESET)
+		if (n == -ECONNRESET)
 			trace_peer_closed(trace, c->fd);
-		if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR)
-			conn_close(c, errno_reason(err));
-		return;
+		if (n != -EAGAIN)
+			conn_close(c, errno_reason((int)-n));
+		return false;
 	}
 	if (n == 0) {
 		trace_peer_closed(trace, c->fd);
 		handle_eof(c);
-		return;
+		return false;
 	}
 	trace_received(trace, (size_t)n, c->fd);
 	c->bytes_in += (uint64_t)n;
 	c->net->stats.bytes_in += (uint64_t)n;
+	if (c->bytes_in == (uint64_t)n && tls_on_plain(c, scratch, (size_t)n))
+		return false;
 	handle_input(c, scratch, (size_t)n);
+	return true;
+}
+
+/* Reads once, then again while the transport holds bytes it has already
+ * taken from the socket (a TLS record larger than what was asked for):
+ * the socket will not report them readable. */
+static void conn_read(struct conn *c)
+{
+	trace_readable(c->net->cfg.trace, c->fd);
+	while (read_once(c) && reading(c) && transport_pending(c->tr) > 0)
+		;
+	if (c->flags & CONN_HANDSHAKE_TIMER)
+		check_handshake_done(c);
 }
 
 static void on_conn_io(void *data, int fd, unsigned events)
 {
 	struct conn *c = data;
 	(void)fd;
-	if ((events & LOOP_WRITE) && c->state != CONN_DOOMED)
+	if ((c->flags & CONN_WRITE_ARMED) && (events & c->tr->write_wait) &&
+	    c->state != CONN_DOOMED)
 		conn_flush(c);
-	if ((events & LOOP_READ) && c->state == CONN_OPEN && !(c->flags & CONN_EOF))
+	if (reading(c) && (events & c->tr->read_wait))
 		conn_read(c);
 }
 
@@ -311,6 +389,7 @@ void conn_set_timeout(struct conn *c, uint64_t ms)
 {
 	if (c->state == CONN_DOOMED)
 		return;
+	c->flags &= (uint8_t)~CONN_HANDSHAKE_TIMER;
 	if (ms)
 		loop_timer_arm(c->net->loop, &c->timer, ms);
 	else
@@ -320,9 +399,17 @@ void conn_set_timeout(struct conn *c, uint64_t ms)
 static void on_conn_timer(struct loop_timer *timer)
 {
 	struct conn *c = container_of(timer, struct conn, timer);
-	if (c->state == CONN_DRAINING)
+	if (c->state == CONN_DRAINING) {
 		conn_close(c, c->close_reason);
-	else if (c->handler->on_timeout)
+	} else if (transport_handshaking(c->tr)) {
+		/* Whoever armed the timer, nothing can be said to a peer that
+		 * never finished the handshake. */
+		char peer[PEER_STRLEN];
+		peer_format(&c->peer, peer);
+		log_event(c->net->log, LOG_WARN, "HANDSHAKE_TIMEOUT", "conn=%llu fd=%d peer=%s",
+			  (unsigned long long)c->id, c->fd, peer);
+		conn_close(c, CONN_CLOSE_HANDSHAKE_TIMEOUT);
+	} else if (c->handler->on_timeout)
 		c->handler->on_timeout(c);
 	else
 		conn_close(c, CONN_CLOSE_TIMEOUT);
@@ -340,6 +427,7 @@ void conn_get_info(const struct conn *c, struct conn_info *out)
 	out->bytes_out = c->bytes_out;
 	out->age_ms = loop_now_ms(c->net->loop) - c->created_ms;
 	out->queued = outq_bytes(&c->out);
+	out->transport = c->tr->ops->name;
 }
 
 void conn_describe(const struct conn *c, char *out, size_t outlen)
@@ -347,4 +435,9 @@ void conn_describe(const struct conn *c, char *out, size_t outlen)
 	out[0] = '\0';
 	if (c->handler->describe && c->state != CONN_DOOMED)
 		c->handler->describe(c, out, outlen);
+	if (c->tr->ops->describe) {
+		size_t used = strlen(out);
+		if (used < outlen)
+			c->tr->ops->describe(c->tr, out + used, outlen - used);
+	}
 }

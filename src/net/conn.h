@@ -57,6 +57,8 @@ enum conn_close_reason {
 	CONN_CLOSE_SHUTDOWN,         /* "shutdown": the server is stopping */
 	CONN_CLOSE_PING_TIMEOUT,     /* "ping-timeout": no answer to a keepalive */
 	CONN_CLOSE_BAD_PASSWORD,     /* "bad-password": a server password refused */
+	CONN_CLOSE_TLS_ERROR,        /* "tls-error": the peer broke the TLS protocol */
+	CONN_CLOSE_HANDSHAKE_TIMEOUT, /* "handshake-timeout": TLS setup never finished */
 	CONN_CLOSE_REASON_COUNT
 };
 
@@ -97,5 +99,7 @@ uint64_t conn_id(const struct conn *c);
 int conn_fd(const struct conn *c);
 const struct peer *conn_peer(const struct conn *c);
 const struct log *conn_log(const struct conn *c);
+/* The transport's name: "plain" or "tls". */
+const char *conn_transport_name(const struct conn *c);
 
 #endif

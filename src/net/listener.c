@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "net/net_private.h"
@@ -35,18 +34,22 @@ static void on_pause_over(struct loop_timer *timer)
 
 /* Sends the listener's refusal text (best effort), then closes. Unread
  * input is drained first so that close() sends FIN, not RST, and the client
- * gets to read the refusal. */
+ * gets to read the refusal. This runs before any transport exists: a TLS
+ * listener's refusal would need a whole handshake, so it sends no text and
+ * the client sees the connection close. */
 static void reject(struct listener *l, int fd, const struct peer *peer, const char *reason)
 {
 	struct net *net = l->net;
-	const char *text = l->cfg.reject_text;
+	struct transport *plain = transport_plain();
+	const char *text = l->cfg.transport ? NULL : l->cfg.reject_text;
 	if (text) {
-		ssize_t n = send(fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT);
+		struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
+		ssize_t n = transport_write(plain, fd, &iov, 1);
 		if (n > 0)
 			net->stats.bytes_out += (uint64_t)n;
 	}
 	char sink[4096];
-	for (int i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+	for (int i = 0; i < 16 && transport_read(plain, fd, sink, sizeof(sink)) > 0; i++)
 		;
 	char where[PEER_STRLEN];
 	peer_format(peer, where);
@@ -69,7 +72,7 @@ static void admit(struct listener *l, int fd, const struct peer *peer)
 		return;
 	}
 	sock_nodelay(fd);
-	struct conn *c = conn_create(net, fd, peer, l->cfg.handler);
+	struct conn *c = conn_create(net, fd, peer, l->cfg.handler, l->cfg.transport);
 	if (!c) {
 		reject(l, fd, peer, "watch-failed");
 		return;

@@ -85,13 +85,19 @@ void net_destroy(struct net *net)
 
 struct conn *net_adopt(struct net *net, int fd, const struct conn_handler *handler, void *data)
 {
+	return net_adopt_transport(net, fd, NULL, handler, data);
+}
+
+struct conn *net_adopt_transport(struct net *net, int fd, const struct transport_factory *transport,
+				 const struct conn_handler *handler, void *data)
+{
 	struct peer peer;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	memset(&peer, 0, sizeof(peer));
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
 		peer_from_sockaddr((struct sockaddr *)&ss, &peer);
-	struct conn *c = conn_create(net, fd, &peer, handler);
+	struct conn *c = conn_create(net, fd, &peer, handler, transport);
 	if (!c)
 		return NULL;
 	if (handler->on_open)

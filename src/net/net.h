@@ -12,6 +12,7 @@
 
 #include "net/addr.h"
 #include "net/conn.h"
+#include "net/transport.h"
 
 struct loop;
 struct log;
@@ -25,6 +26,7 @@ struct net_config {
 	size_t max_clients; /* over all listeners, registered or not */
 	size_t sendq;       /* per-connection queued-output limit in bytes */
 	uint64_t drain_ms;  /* longest wait for output before a closing conn goes */
+	uint64_t handshake_ms; /* longest transport setup (TLS handshake); 0 = none */
 };
 
 struct listener_config {
@@ -32,7 +34,9 @@ struct listener_config {
 	struct hostport where;
 	const struct conn_handler *handler; /* for accepted connections */
 	void *handler_data;                 /* passed to on_open */
-	const char *reject_text;            /* sent before closing at capacity, or NULL */
+	const char *reject_text;            /* sent before closing at capacity, or NULL;
+					       never over TLS (no handshake is done) */
+	const struct transport_factory *transport; /* NULL: plain */
 };
 
 struct net_stats {
@@ -60,6 +64,10 @@ struct listener *net_listen(struct net *net, const struct listener_config *cfg,
 struct conn *net_adopt(struct net *net, int fd, const struct conn_handler *handler,
 		       void *data);
 
+/* net_adopt() over the transport `transport` makes (NULL: plain). */
+struct conn *net_adopt_transport(struct net *net, int fd, const struct transport_factory *transport,
+				 const struct conn_handler *handler, void *data);
+
 /* The bound address of a listener (useful with port 0). */
 const struct peer *listener_address(const struct listener *l);
 
@@ -84,6 +92,7 @@ struct conn_info {
 	uint64_t bytes_in, bytes_out;
 	uint64_t age_ms;
 	size_t queued;
+	const char *transport; /* "plain" or "tls" */
 };
 void conn_get_info(const struct conn *c, struct conn_info *out);
 

@@ -6,6 +6,7 @@
 #include "loop/loop.h"
 #include "net/net.h"
 #include "net/outq.h"
+#include "net/transport.h"
 #include "util/buf.h"
 #include "util/list.h"
 
@@ -18,6 +19,7 @@ enum conn_state {
 enum {
 	CONN_WRITE_ARMED = 1u << 0, /* LOOP_WRITE interest is on */
 	CONN_EOF = 1u << 1,         /* peer sent FIN */
+	CONN_HANDSHAKE_TIMER = 1u << 2, /* the timer is the transport's setup deadline */
 };
 
 /* Invariants: `pending` is in net->doomed iff state is CONN_DOOMED;
@@ -31,6 +33,7 @@ struct conn {
 	void *session;
 	struct buf in;      /* unconsumed input; allocated only while partial */
 	struct outq out;
+	struct transport *tr; /* how bytes cross the socket */
 	struct loop_timer timer;
 	struct peer peer;
 	uint8_t state;
@@ -72,7 +75,8 @@ enum { NET_READ_CHUNK = 64 * 1024 };
 
 /* conn.c */
 struct conn *conn_create(struct net *net, int fd, const struct peer *peer,
-			 const struct conn_handler *handler);
+			 const struct conn_handler *handler,
+			 const struct transport_factory *transport);
 void conn_flush(struct conn *c);
 void conn_teardown(struct conn *c);
 

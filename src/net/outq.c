@@ -5,9 +5,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "net/transport.h"
 #include "util/alloc.h"
 #include "util/msg.h"
 
@@ -75,10 +75,14 @@ static void advance(struct outq *q, size_t n)
 	}
 }
 
-/* Builds the iovec batch for the next sendmsg. Runs of messages shorter
+/* Builds the iovec batch for the next transport write. Runs of messages shorter
  * than COALESCE_MAX are copied into the scratch buffer and sent as one
  * segment: the kernel's per-segment copy setup costs far more than copying
- * a chat line, so this is cheaper even though the bytes are copied twice. */
+ * a chat line, so this is cheaper even though the bytes are copied twice.
+ * An encrypting transport gains too: one large segment becomes full-size
+ * records instead of one record per line. The batch is a pure function of
+ * the queue, so a retry after a short write starts with the same bytes in
+ * a first segment at least as long, as a transport may require. */
 static int gather(const struct outq *q, struct iovec *iov, char *scratch, size_t scratch_len)
 {
 	int n = 0;
@@ -109,22 +113,17 @@ static int gather(const struct outq *q, struct iovec *iov, char *scratch, size_t
 	return n;
 }
 
-int outq_flush(struct outq *q, int fd, char *scratch, size_t scratch_len, uint64_t *written)
+int outq_flush(struct outq *q, struct transport *t, int fd, char *scratch, size_t scratch_len,
+	       uint64_t *written)
 {
 	struct iovec iov[OUTQ_BATCH];
 	while (q->bytes > 0) {
 		int niov = gather(q, iov, scratch, scratch_len);
-		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
-		/* send() spares the kernel importing an iovec array: the common
-		 * case once small messages are coalesced. */
-		ssize_t n = niov == 1 ? send(fd, iov[0].iov_base, iov[0].iov_len,
-					     MSG_NOSIGNAL | MSG_DONTWAIT)
-				      : sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return (errno == EAGAIN || errno == EWOULDBLOCK) ? -EAGAIN : -errno;
-		}
+		ssize_t n = transport_write(t, fd, iov, niov);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return -EAGAIN;
 		*written += (uint64_t)n;
 		advance(q, (size_t)n);
 	}

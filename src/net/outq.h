@@ -1,7 +1,7 @@
 /* outq: a connection's output queue — a ring of references to shared,
  * immutable messages plus the offset already written of the first one.
  * Nothing is copied per recipient; flushing gathers the queue into one
- * sendmsg(2) iovec batch. The ring is allocated on first use and freed when
+ * iovec batch handed to the connection's transport. The ring is allocated on first use and freed when
  * the queue empties, so an idle connection's queue is 32 bytes.
  * `bytes` is the number --sendq bounds: queued bytes not yet written. */
 #ifndef PARLEY_NET_OUTQ_H
@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 struct msg;
+struct transport;
 
 struct outq {
 	struct msg **ring; /* NULL when empty */
@@ -28,13 +29,14 @@ struct outq {
 /* Appends a reference to `m` (the caller keeps its own reference). */
 void outq_push(struct outq *q, struct msg *m);
 
-/* Writes as much as the socket takes. Small messages are copied into
+/* Writes as much as the transport `t` takes on `fd`. Small messages are copied into
  * `scratch` (shared, `scratch_len` bytes) so the kernel sees a few large
  * segments instead of many tiny ones; large ones go out from their own
  * storage. Returns 0 when the queue is empty, -EAGAIN when the socket is
  * full with data left, or another negative errno on a write error. Adds the
  * bytes written to *written. */
-int outq_flush(struct outq *q, int fd, char *scratch, size_t scratch_len, uint64_t *written);
+int outq_flush(struct outq *q, struct transport *t, int fd, char *scratch, size_t scratch_len,
+	       uint64_t *written);
 
 /* Drops every queued reference and frees the ring. */
 void outq_clear(struct outq *q);

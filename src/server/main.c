@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	server_fini(&server);
 	if (!ok) {
 		fprintf(stderr, "parleyd: %s\n", err);
-		return 1;
+		return server.bad_config ? 2 : 1;
 	}
 	return rc < 0 ? 1 : 0;
 }

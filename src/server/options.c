@@ -34,6 +34,8 @@ enum {
 	OPT_IRC_PASSWORD,
 	OPT_MOTD,
 	OPT_PING_INTERVAL,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +58,8 @@ static const struct option long_options[] = {
 	{"irc-password", required_argument, NULL, OPT_IRC_PASSWORD},
 	{"motd", required_argument, NULL, OPT_MOTD},
 	{"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
+	{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+	{"tls-key", required_argument, NULL, OPT_TLS_KEY},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -73,7 +77,11 @@ void options_usage(FILE *out)
 		"  --listen PROTO:[ADDR:]PORT add a listener (repeatable); PROTO is one of\n"
 		"                             %s; ADDR may be IPv4, [IPv6] or\n"
 		"                             a name; port 0 picks a free port. --listen\n"
-		"                             replaces the default listener.\n"
+		"                             replaces the default listener. PROTO+tls\n"
+		"                             (e.g. chat+tls) serves it over TLS.\n"
+		"  --tls-cert FILE            PEM certificate (chain allowed, leaf first)\n"
+		"                             for +tls listeners; re-read on SIGHUP\n"
+		"  --tls-key FILE             PEM private key for --tls-cert; re-read on SIGHUP\n"
 		"\n"
 		"Options:\n"
 		"  --backend NAME             I/O multiplexer: %s (default epoll)\n"
@@ -89,8 +97,9 @@ void options_usage(FILE *out)
 		"                             room, an age (30d, 12h, 90m), or both as\n"
 		"                             LINES,AGE; 0 = no limit (default 10000)\n"
 		"  --min-password BYTES       shortest password REGISTER accepts (default 8)\n"
-		"  --register-timeout SECS    close chat clients that never send USERNAME\n"
-		"                             and IRC clients that never register\n"
+		"  --register-timeout SECS    close chat clients that never send USERNAME,\n"
+		"                             IRC clients that never register and TLS\n"
+		"                             clients that never finish the handshake\n"
 		"                             (default 60, 0 = never)\n"
 		"\n"
 		"IRC listeners (--listen irc:[ADDR:]PORT, conventionally 6667):\n"
@@ -114,7 +123,7 @@ void options_usage(FILE *out)
 		"\n"
 		"Console (stdin): STATS prints counters and connections, HELP lists commands.\n"
 		"SIGINT/SIGTERM shut down gracefully; a second signal exits at once.\n"
-		"SIGHUP is logged (RELOAD) and reloads what can be reloaded (nothing yet);\n"
+		"SIGHUP is logged (RELOAD) and re-reads the TLS certificate and key;\n"
 		"SIGUSR1/SIGUSR2 are logged and ignored.\n",
 		OPTIONS_DEFAULT_PORT, proto_list(protos, sizeof(protos)),
 		loop_backend_list(backends, sizeof(backends)));
@@ -137,8 +146,8 @@ static void set_defaults(struct options *o)
 	o->log_level = LOG_INFO;
 }
 
-static bool add_listener(struct options *o, const struct proto *proto, const char *where,
-			 char *err, size_t errlen)
+static bool add_listener(struct options *o, const struct proto *proto, bool tls,
+			 const char *where, char *err, size_t errlen)
 {
 	if (o->nlisten == OPTIONS_MAX_LISTENERS) {
 		snprintf(err, errlen, "too many listeners (at most %d)", OPTIONS_MAX_LISTENERS);
@@ -146,6 +155,7 @@ static bool add_listener(struct options *o, const struct proto *proto, const cha
 	}
 	struct listen_option *l = &o->listen[o->nlisten];
 	l->proto = proto;
+	l->tls = tls;
 	if (!addr_parse_hostport(where, &l->where, err, errlen))
 		return false;
 	o->nlisten++;
@@ -160,12 +170,14 @@ static bool parse_listen(struct options *o, const char *spec, char *err, size_t 
 		return false;
 	}
 	char why[160];
-	const struct proto *proto = proto_parse(spec, (size_t)(colon - spec), why, sizeof(why));
+	bool tls;
+	const struct proto *proto =
+		proto_parse(spec, (size_t)(colon - spec), &tls, why, sizeof(why));
 	if (!proto) {
 		snprintf(err, errlen, "bad --listen '%s': %s", spec, why);
 		return false;
 	}
-	return add_listener(o, proto, colon + 1, err, errlen);
+	return add_listener(o, proto, tls, colon + 1, err, errlen);
 }
 
 static bool parse_number(const char *flag, const char *text, unsigned long min,
@@ -269,7 +281,7 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 	size_t n;
 	switch (opt) {
 	case 'p':
-		return add_listener(o, proto_default(), arg, err, errlen);
+		return add_listener(o, proto_default(), false, arg, err, errlen);
 	case OPT_LISTEN:
 		return parse_listen(o, arg, err, errlen);
 	case OPT_BACKEND:
@@ -323,6 +335,12 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 			return false;
 		o->ping_interval_s = n;
 		return true;
+	case OPT_TLS_CERT:
+		o->tls_cert = arg;
+		return true;
+	case OPT_TLS_KEY:
+		o->tls_key = arg;
+		return true;
 	case OPT_LOG_LEVEL:
 		if (log_level_parse(arg, &o->log_level))
 			return true;
@@ -336,8 +354,29 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 
 /* One unit the server may have to send must fit in --sendq, or a client
  * that reads could be judged a slow consumer for a single legal unit. */
+static bool validate_tls(const struct options *o, char *err, size_t errlen)
+{
+	const struct listen_option *tls = NULL;
+	for (size_t i = 0; i < o->nlisten && !tls; i++)
+		if (o->listen[i].tls)
+			tls = &o->listen[i];
+	if (tls && (!o->tls_cert || !o->tls_key)) {
+		snprintf(err, errlen, "a %s+tls listener needs --tls-cert FILE and --tls-key FILE",
+			 proto_name(tls->proto));
+		return false;
+	}
+	if (!tls && (o->tls_cert || o->tls_key)) {
+		snprintf(err, errlen, "%s given but no listener uses TLS (--listen PROTO+tls:PORT)",
+			 o->tls_cert ? "--tls-cert" : "--tls-key");
+		return false;
+	}
+	return true;
+}
+
 bool options_validate(const struct options *o, char *err, size_t errlen)
 {
+	if (!validate_tls(o, err, errlen))
+		return false;
 	for (size_t i = 0; i < o->nlisten; i++) {
 		struct proto_unit u =
 			proto_largest_unit(o->listen[i].proto, o->max_line, o->max_frame);
@@ -375,12 +414,12 @@ enum options_result options_parse(int argc, char **argv, struct options *out, ch
 			return OPTIONS_BAD;
 	}
 	for (int i = optind; i < argc; i++)
-		if (!add_listener(out, proto_default(), argv[i], err, errlen))
+		if (!add_listener(out, proto_default(), false, argv[i], err, errlen))
 			return OPTIONS_BAD;
 	if (out->nlisten == 0) {
 		char port[8];
 		snprintf(port, sizeof(port), "%d", OPTIONS_DEFAULT_PORT);
-		add_listener(out, proto_default(), port, err, errlen);
+		add_listener(out, proto_default(), false, port, err, errlen);
 	}
 	default_server_name(out);
 	return options_validate(out, err, errlen) ? OPTIONS_RUN : OPTIONS_BAD;

@@ -17,6 +17,7 @@ struct proto;
 struct listen_option {
 	const struct proto *proto; /* a row of the table in server/wiring.h */
 	struct hostport where;
+	bool tls; /* PROTO+tls */
 };
 
 struct options {
@@ -41,6 +42,8 @@ struct options {
 	char host_name[256];     /* storage for the default --server-name */
 	enum log_level log_level;
 	bool trace; /* --trace: event-loop steps on stdout */
+	const char *tls_cert; /* --tls-cert, or NULL */
+	const char *tls_key;  /* --tls-key, or NULL */
 };
 
 enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_BAD };
@@ -50,7 +53,8 @@ enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_BAD };
 enum options_result options_parse(int argc, char **argv, struct options *out, char *err,
 				  size_t errlen);
 
-/* Checks that the options work together: the largest unit each configured
+/* Checks that the options work together: a +tls listener comes with
+ * --tls-cert and --tls-key (and they with one), and the largest unit each configured
  * listener can send (a --max-line chat or relay line, a --max-frame frame,
  * each with its framing) fits in --sendq. False with the reason, naming
  * the options and the smallest --sendq that would do, in `err`. */

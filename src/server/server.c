@@ -108,9 +108,14 @@ static void begin_shutdown(struct server *s, int signo)
 
 void server_reload(struct server *s)
 {
-	/* Nothing is read from disk yet; TLS certificates and a configuration
-	 * file will be re-read here. Connections are never touched. */
-	(void)s;
+	if (!s->tls)
+		return;
+	char err[512];
+	if (tls_server_reload(s->tls, err, sizeof(err)))
+		log_event(&s->log, LOG_INFO, "TLS_RELOADED", "cert=%s key=%s", s->opt.tls_cert,
+			  s->opt.tls_key);
+	else
+		log_event(&s->log, LOG_ERROR, "RELOAD_FAILED", "error=\"%s\" keeping=previous", err);
 }
 
 static void on_signal(void *data, int signo)
@@ -238,6 +243,15 @@ bool server_init(struct server *s, const struct options *opt, char *err, size_t 
 	s->opt = *opt;
 	s->log = (struct log){.level = opt->log_level, .fd = STDERR_FILENO};
 	s->started_ms = clock_mono_ms();
+	/* First, so that a bad certificate stops startup before anything
+	 * is opened or logged. */
+	if (opt->tls_cert) {
+		s->tls = tls_server_create(opt->tls_cert, opt->tls_key, &s->log, err, errlen);
+		if (!s->tls) {
+			s->bad_config = true;
+			return false;
+		}
+	}
 	s->loop = loop_create(opt->backend, err, errlen);
 	if (!s->loop)
 		return false;
@@ -252,7 +266,8 @@ bool server_init(struct server *s, const struct options *opt, char *err, size_t 
 	}
 	for (size_t i = 0; i < opt->nlisten; i++) {
 		const struct listen_option *lo = &opt->listen[i];
-		if (!wiring_listen(&s->wiring, lo->proto, &lo->where, err, errlen))
+		const struct transport_factory *tr = lo->tls ? tls_server_factory(s->tls) : NULL;
+		if (!wiring_listen(&s->wiring, lo->proto, &lo->where, tr, err, errlen))
 			return false;
 	}
 	s->console = console_open(s->loop, STDIN_FILENO, &s->log, on_console_line, s);
@@ -271,8 +286,11 @@ int server_run(struct server *s)
 
 void server_fini(struct server *s)
 {
-	if (!s->loop)
+	if (!s->loop) {
+		tls_server_destroy(s->tls);
+		s->tls = NULL;
 		return;
+	}
 	console_close(s->console);
 	/* Closing unblocks the signals: one still pending, or sent during the
 	 * teardown below, would then take its default action and kill us. Only
@@ -287,6 +305,8 @@ void server_fini(struct server *s)
 	if (s->wiring.hub)
 		wiring_fini(&s->wiring);
 	close_store(s);
+	tls_server_destroy(s->tls);
+	s->tls = NULL;
 	loop_timer_disarm(s->loop, &s->grace);
 	loop_destroy(s->loop);
 	log_event(&s->log, LOG_INFO, "SHUTDOWN",

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "loop/loop.h"
+#include "tls/tls.h"
 #include "server/options.h"
 #include "server/wiring.h"
 #include "util/log.h"
@@ -24,22 +25,26 @@ struct server {
 	struct wiring wiring; /* hub, dialects, connections, listeners */
 	struct loop_signals *signals;
 	struct console *console;
+	struct tls_server *tls; /* certificate for +tls listeners, or NULL */
 	struct loop_timer grace; /* bounds the shutdown flush */
 	uint64_t started_ms;
 	bool shutting_down;
 	bool forced;
+	bool bad_config; /* server_init failed on the configuration (exit 2) */
 };
 
 /* Builds everything and opens every listener. Returns false with a reason
- * in `err`; server_fini() must be called either way. */
+ * in `err` (and bad_config set if the configuration is at fault, e.g. an
+ * unusable TLS certificate); server_fini() must be called either way. */
 bool server_init(struct server *s, const struct options *opt, char *err, size_t errlen);
 
 /* Serves until a signal has shut the server down. Returns 0, or -errno if
  * the event loop failed. */
 int server_run(struct server *s);
 
-/* Re-reads what can change without a restart (run on SIGHUP). Nothing yet:
- * the hook where certificates and a configuration file will be reloaded.
+/* Re-reads what can change without a restart (run on SIGHUP): the TLS
+ * certificate and key. New handshakes use the new pair; a pair that does
+ * not load is logged (RELOAD_FAILED) and the old one stays in service.
  * Never disturbs connections or listeners. */
 void server_reload(struct server *s);
 

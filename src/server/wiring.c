@@ -120,22 +120,43 @@ const struct proto *proto_find(const char *word, size_t len)
 	return NULL;
 }
 
-const struct proto *proto_parse(const char *spec, size_t len, char *err, size_t errlen)
+/* Each "+MOD" after the name; only "+tls" exists, at most once. */
+static bool parse_modifiers(const char *mods, size_t len, bool *tls, char *err, size_t errlen)
+{
+	while (len > 0) {
+		const char *next = memchr(mods + 1, '+', len - 1);
+		size_t n = next ? (size_t)(next - mods) : len;
+		if (!str_equals(mods, n, "+tls")) {
+			snprintf(err, errlen, "unsupported listener modifier '%.*s' (only +tls)",
+				 (int)n, mods);
+			return false;
+		}
+		if (*tls) {
+			snprintf(err, errlen, "listener modifier '+tls' given twice");
+			return false;
+		}
+		*tls = true;
+		mods += n;
+		len -= n;
+	}
+	return true;
+}
+
+const struct proto *proto_parse(const char *spec, size_t len, bool *tls, char *err,
+				size_t errlen)
 {
 	const char *plus = memchr(spec, '+', len);
 	size_t word = plus ? (size_t)(plus - spec) : len;
 	const struct proto *p = proto_find(spec, word);
 	char names[PROTO_LIST_MAX];
+	*tls = false;
 	if (!p) {
 		snprintf(err, errlen, "unknown protocol '%.*s' (choose from %s)", (int)word, spec,
 			 proto_list(names, sizeof(names)));
 		return NULL;
 	}
-	if (plus) {
-		snprintf(err, errlen, "unsupported listener modifier '%.*s'", (int)(len - word),
-			 plus);
+	if (!parse_modifiers(spec + word, len - word, tls, err, errlen))
 		return NULL;
-	}
 	return p;
 }
 
@@ -219,6 +240,7 @@ void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 		.max_clients = cfg->max_clients,
 		.sendq = cfg->sendq,
 		.drain_ms = cfg->drain_ms,
+		.handshake_ms = cfg->register_timeout_ms,
 	};
 	w->net = net_create(loop, log, &net_cfg);
 }
@@ -237,15 +259,18 @@ struct endpoint *wiring_add(struct wiring *w, const struct proto *proto)
 }
 
 bool wiring_listen(struct wiring *w, const struct proto *proto, const struct hostport *where,
-		   char *err, size_t errlen)
+		   const struct transport_factory *transport, char *err, size_t errlen)
 {
 	struct endpoint *ep = wiring_add(w, proto);
+	snprintf(ep->label, sizeof(ep->label), "%s%s%s", proto->name, transport ? "+" : "",
+		 transport ? transport->name : "");
 	struct listener_config cfg = {
-		.proto = proto->name,
+		.proto = ep->label,
 		.where = *where,
 		.handler = proto->handler,
 		.handler_data = ep->state,
 		.reject_text = proto->reject_text,
+		.transport = transport,
 	};
 	return net_listen(w->net, &cfg, err, errlen) != NULL;
 }

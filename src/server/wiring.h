@@ -15,6 +15,7 @@
 
 struct conn;
 struct loop;
+struct transport_factory;
 struct log;
 struct trace;
 
@@ -26,10 +27,12 @@ enum { PROTO_LIST_MAX = 64 };
 /* The protocol named by `word` (`len` bytes, e.g. "relay"), or NULL. */
 const struct proto *proto_find(const char *word, size_t len);
 
-/* Parses the protocol part of a --listen spec, "PROTO" or "PROTO+MOD..."
- * (no modifiers exist yet: each is refused by name). NULL with a reason in
- * `err` when unknown. */
-const struct proto *proto_parse(const char *spec, size_t len, char *err, size_t errlen);
+/* Parses the protocol part of a --listen spec, "PROTO" or "PROTO+MOD...".
+ * The one modifier is "+tls" (sets *tls); any other, or a repeat, is
+ * refused by name. NULL with a reason in `err` when unknown. Every row can
+ * be served over TLS: a new row gets "NAME+tls" for free. */
+const struct proto *proto_parse(const char *spec, size_t len, bool *tls, char *err,
+				size_t errlen);
 
 /* The row's --listen word. */
 const char *proto_name(const struct proto *p);
@@ -60,7 +63,7 @@ struct wiring_config {
 	size_t history;
 	const struct store *store; /* history and accounts, or NULL (memory only) */
 	size_t min_password;
-	uint64_t register_timeout_ms; /* 0 = never */
+	uint64_t register_timeout_ms; /* 0 = never; also bounds TLS handshakes */
 	uint64_t drain_ms;
 	const struct trace *trace; /* or NULL */
 	/* IRC listeners (all share one IRC dialect, made with the first). */
@@ -76,6 +79,7 @@ struct wiring_config {
 struct endpoint {
 	const struct proto *proto;
 	void *state;
+	char label[32]; /* the listener's log label: "chat", "chat+tls" */
 };
 
 struct wiring {
@@ -101,10 +105,11 @@ void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 /* A new instance of `proto`, not yet listening anywhere. */
 struct endpoint *wiring_add(struct wiring *w, const struct proto *proto);
 
-/* A new instance of `proto` listening on `where`. False with a reason in
- * `err` if the socket cannot be opened. */
+/* A new instance of `proto` listening on `where`, its connections over the
+ * transport `transport` makes (NULL: plain). False with a reason in `err`
+ * if the socket cannot be opened. */
 bool wiring_listen(struct wiring *w, const struct proto *proto, const struct hostport *where,
-		   char *err, size_t errlen);
+		   const struct transport_factory *transport, char *err, size_t errlen);
 
 /* Serves a connected socket `fd` as if `ep` had accepted it. NULL (fd left
  * open) on failure. */

@@ -2,6 +2,12 @@
 
 - `backend` fixture: every test that takes it runs once per I/O backend
   (epoll, poll, select), so each behaviour is checked on each of them.
+- `transport` fixture: a test (or module, with pytest.mark.usefixtures)
+  that takes it runs once in plain text and once over TLS; over TLS the
+  harness serves every listener as PROTO+tls and every client speaks TLS
+  (see harness.TLS). `pki` is the session's test CA and certificates.
+  A test marked `plain_only` (it half-closes a socket, or drives a plain
+  tool such as nc) is collected for the plain run only.
 - Fails the session at once if $PARLEY_BUILD/parleyd has not been built.
 - Closes every client socket a test left open.
 - `irc_kind`/`irc_server` fixtures for the IRC suite (see irc_harness.py).
@@ -26,6 +32,15 @@ def pytest_configure(config):
                             "behaviour, skipped against a reference IRC server")
     config.addinivalue_line("markers", "diverges(kind, why): the reference IRC "
                             "server `kind` departs from the specs in this test")
+    config.addinivalue_line("markers", "plain_only: run only with the plain transport")
+
+
+def pytest_collection_modifyitems(config, items):
+    def over_tls_but_plain_only(item):
+        callspec = getattr(item, "callspec", None)
+        return (callspec is not None and callspec.params.get("transport") == "tls"
+                and item.get_closest_marker("plain_only") is not None)
+    items[:] = [item for item in items if not over_tls_but_plain_only(item)]
 
 
 def pytest_sessionstart(session):
@@ -36,6 +51,19 @@ def pytest_sessionstart(session):
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     return request.param
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    import tlsutil
+    return tlsutil.make_pki(str(tmp_path_factory.mktemp("pki")))
+
+
+@pytest.fixture(params=("plain", "tls"))
+def transport(request, pki):
+    harness.TLS.pki = pki if request.param == "tls" else None
+    yield request.param
+    harness.TLS.pki = None
 
 
 @pytest.fixture(autouse=True)

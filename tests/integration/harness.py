@@ -46,6 +46,14 @@ socket. conftest.py closes every client after each test.
     FrameClient send_frame(payload), recv_frame(timeout) -> bytes, expect_frame(payload),
                 plus the Client methods (send_raw, expect_silence, expect_closed, ...)
 
+TLS (tlsutil.py makes the certificates)
+    TLS.pki: None for plain runs; a tlsutil.Pki while conftest's `transport`
+        fixture runs a test over TLS. Then Server turns every "PROTO:..."
+        listener into "PROTO+tls:..." with --tls-cert/--tls-key, .port(proto)
+        finds the +tls listener, and every Client wraps its socket in TLS
+        (trusting the test CA, verifying "localhost") unless made with
+        tls=False. Client(..., tls=True) asks for TLS explicitly.
+
 Helpers
     run_parleyd(args, timeout) -> subprocess.CompletedProcess (for CLI tests)
     wait_until(predicate, timeout, what), frame(payload) -> bytes, free_port(),
@@ -55,6 +63,7 @@ Helpers
 import os
 import re
 import select
+import ssl
 import signal
 import socket
 import struct
@@ -76,6 +85,19 @@ STATS_HEADER = "=== SERVER STATS ==="
 STATS_FOOTER = "========================"
 
 OPEN_CLIENTS = []  # every client made; conftest closes them after each test
+
+
+class _TlsSetting:
+    pki = None  # a tlsutil.Pki while a test runs over TLS
+
+
+TLS = _TlsSetting()
+
+
+def _tls_listen(spec):
+    """"chat:127.0.0.1:0" -> "chat+tls:127.0.0.1:0" (unchanged if already +tls)."""
+    proto, rest = spec.split(":", 1)
+    return spec if "+tls" in proto else f"{proto}+tls:{rest}"
 
 
 # ---------------------------------------------------------------- helpers
@@ -195,8 +217,11 @@ class Server:
     def __init__(self, listen=("chat:127.0.0.1:0",), backend="epoll", args=(),
                  stdin="pipe", wrapper=(), ready_timeout=None, max_fds=None, expect_exit=0):
         self.command = [*wrapper, PARLEYD]
+        self.tls = TLS.pki
         for spec in listen:
-            self.command += ["--listen", spec]
+            self.command += ["--listen", _tls_listen(spec) if self.tls else spec]
+        if self.tls and listen:
+            self.command += ["--tls-cert", self.tls.cert, "--tls-key", self.tls.key]
         if backend:
             self.command += ["--backend", backend]
         self.command += [str(a) for a in args]
@@ -305,6 +330,8 @@ class Server:
     # -- listeners and logs
 
     def ports(self, proto):
+        if self.tls and "+" not in proto:
+            proto += "+tls"
         return [port for p, _, port in self.listeners if p == proto]
 
     def port(self, proto="chat"):
@@ -390,7 +417,7 @@ def _find_stats_block(lines):
 class Client:
     """A TCP connection with an input buffer and deadline-bounded reads."""
 
-    def __init__(self, port, host="127.0.0.1", rcvbuf=None):
+    def __init__(self, port, host="127.0.0.1", rcvbuf=None, tls=None, tls_context=None):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         if rcvbuf:
@@ -398,6 +425,11 @@ class Client:
         self.sock.settimeout(DEADLINE)
         self.sock.connect((host, port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.tls = TLS.pki is not None if tls is None else tls
+        if self.tls:
+            import tlsutil
+            ctx = tls_context or tlsutil.client_context(TLS.pki)
+            self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
         self.buf = bytearray()
         self.eof = False
         self.received = 0  # bytes read from the socket so far
@@ -436,20 +468,39 @@ class Client:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return False
-        poller = select.poll()
-        poller.register(self.sock, select.POLLIN)
-        if not poller.poll(remaining * 1000):
-            return False
-        try:
-            data = self.sock.recv(1 << 16)
-        except ConnectionResetError:
-            data = b""
+        if self.tls:
+            data = self._tls_recv(remaining)
+            if data is None:
+                return False
+        else:
+            poller = select.poll()
+            poller.register(self.sock, select.POLLIN)
+            if not poller.poll(remaining * 1000):
+                return False
+            try:
+                data = self.sock.recv(1 << 16)
+            except ConnectionResetError:
+                data = b""
         if not data:
             self.eof = True
             return False
         self.buf += data
         self.received += len(data)
         return True
+
+    def _tls_recv(self, remaining):
+        """One TLS read waiting at most `remaining` s: bytes, b"" at the end,
+        None on timeout. The session waits itself: a readable socket may
+        carry only a handshake message (a session ticket), no data."""
+        self.sock.settimeout(remaining)
+        try:
+            return self.sock.recv(1 << 16)
+        except (socket.timeout, TimeoutError):
+            return None
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+            return b""
+        finally:
+            self.sock.settimeout(DEADLINE)
 
     def _read_until(self, have, timeout, what):
         """Fills the buffer until have() returns a byte count n; pops and returns n bytes."""

@@ -14,6 +14,9 @@ import pytest
 
 from harness import ChatClient, Server, wait_until
 
+# Everything here runs in plain text and again over TLS (conftest `transport`).
+pytestmark = pytest.mark.usefixtures("transport")
+
 MAX_NAME = 32
 
 
@@ -548,6 +551,7 @@ def test_unterminated_last_line_is_dropped(server):
     bob.expect_no_pending()
 
 
+@pytest.mark.plain_only  # half-closes, or uses a plain tool
 def test_half_close_still_gets_every_reply(server):
     c = connect(server)
     c.send_raw(b"USERNAME alice\nJOIN #g\nMSG hi\nROOMS\nUSERS\n")
@@ -557,6 +561,7 @@ def test_half_close_still_gets_every_reply(server):
     c.expect_closed()
 
 
+@pytest.mark.plain_only  # half-closes, or uses a plain tool
 def test_half_close_drops_unterminated_tail(server):
     c = connect(server)
     c.send_raw(b"USERNAME alice\nROOMS")

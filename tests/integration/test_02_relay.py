@@ -12,6 +12,9 @@ import pytest
 
 from harness import ChatClient, LineClient, Server
 
+# Everything here runs in plain text and again over TLS (conftest `transport`).
+pytestmark = pytest.mark.usefixtures("transport")
+
 MAX_LINE = 32
 
 
@@ -107,6 +110,7 @@ def test_rest_of_over_long_line_is_discarded(server):
     assert b.recv_raw_line() == b"more\n"
 
 
+@pytest.mark.plain_only  # half-closes, or uses a plain tool
 def test_unterminated_last_line_is_dropped(server):
     a, b = clients(server, 2)
     mark = server.log_mark()

@@ -21,6 +21,9 @@ import pytest
 
 from harness import DEADLINE, FrameClient, Server, free_port, frame, wait_until
 
+# Everything here runs in plain text and again over TLS (conftest `transport`).
+pytestmark = pytest.mark.usefixtures("transport")
+
 MAX_FRAME = 1024
 
 
@@ -138,6 +141,7 @@ def test_frames_from_several_senders_keep_per_sender_order(server):
         assert [f for f in got if f.startswith(b"b")] == [b"b%d" % i for i in range(20)]
 
 
+@pytest.mark.plain_only  # half-closes, or uses a plain tool
 def test_unterminated_frame_at_eof_is_dropped(server):
     a, b = clients(server, 2)
     mark = server.log_mark()
@@ -262,6 +266,7 @@ def test_typed_line_over_max_frame_is_dropped_and_typing_goes_on(server):
     assert server.count_log(r" DISCONNECT ", since=mark) == 0
 
 
+@pytest.mark.plain_only  # half-closes, or uses a plain tool
 def test_typist_eof_flushes_its_echo(server):
     typist, framer = clients(server, 2)
     mark = server.log_mark()
@@ -365,6 +370,7 @@ wait
     assert log.count(" ACCEPT ") == 10, log
 
 
+@pytest.mark.plain_only  # half-closes, or uses a plain tool
 def test_seed_step3_typed_lines_appear_in_the_other_terminal(backend):
     assert shutil.which("nc"), "nc (netcat-openbsd) is needed; see tools/install-deps.sh"
     with Server(listen=["frame:127.0.0.1:0"], backend=backend) as srv:

@@ -57,7 +57,7 @@ def test_unknown_flag_or_missing_value_is_one_line_and_a_hint(args, first):
 
 @pytest.mark.parametrize("spec,why", [
     ("gopher:127.0.0.1:0", "unknown protocol 'gopher' (choose from chat, irc, relay, frame)"),
-    ("chat+tls:127.0.0.1:0", "unsupported listener modifier '+tls'"),
+    ("chat+gzip:127.0.0.1:0", "unsupported listener modifier '+gzip'"),
     ("relay", "expected PROTO:[ADDR:]PORT"),
 ])
 def test_bad_listen_names_the_problem(spec, why):

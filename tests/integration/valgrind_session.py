@@ -5,18 +5,24 @@ every path that allocates: chat (register, join, messages, private messages,
 room moves, errors, history, quit, abrupt disconnects), relay and frame
 traffic (incl. oversize), a slow-consumer disconnect, a capacity reject, the
 inputs tests/fuzz found bugs with, a registration timeout, the console
-(STATS, HELP, unknown input), then SIGTERM with clients still connected. Exits 0 only if every step behaved and parleyd exited 0.
+(STATS, HELP, unknown input), TLS sessions (chat and frame over TLS, a
+certificate reload, plain text on a TLS port, a handshake abandoned half
+way), then SIGTERM with clients still connected, one of them over TLS. Exits 0 only if every step behaved and parleyd exited 0.
 
 Usage: valgrind_session.py [--backend NAME] -- valgrind [options...]
 """
 
 import argparse
+import os
 import signal
 import sys
+import tempfile
 
-from harness import ChatClient, FrameClient, LineClient, Server, wait_until
+import tlsutil
+from harness import ChatClient, Client, FrameClient, LineClient, Server, wait_until
 
-LISTEN = ["chat:127.0.0.1:0", "relay:127.0.0.1:0", "frame:127.0.0.1:0"]
+LISTEN = ["chat:127.0.0.1:0", "relay:127.0.0.1:0", "frame:127.0.0.1:0",
+          "chat+tls:127.0.0.1:0", "frame+tls:127.0.0.1:0"]
 MAX_CLIENTS = 16
 ARGS = ["--sendq", "65536", "--history", "5", "--max-line", "256", "--max-frame", "4096",
         "--max-clients", str(MAX_CLIENTS), "--register-timeout", "2"]
@@ -175,14 +181,50 @@ def console(srv):
     assert stats.fields["total_accept"] > 10, stats.lines
 
 
+def tls_session(srv, pki):
+    """Returns a TLS chat client left connected for the shutdown path."""
+    ctx = tlsutil.client_context(pki)
+    port = srv.port("chat+tls")
+    carol = ChatClient(port, name="carol", room="#t", tls=True, tls_context=ctx)
+    dave = ChatClient(port, name="dave", room="#t", tls=True, tls_context=ctx)
+    carol.expect("JOIN #t dave")
+    dave.send("MSG over tls")
+    for c in (carol, dave):
+        c.expect("ROOM #t dave over tls")
+    dave.send("QUIT")
+    a = FrameClient(srv.port("frame+tls"), tls=True, tls_context=ctx)
+    b = FrameClient(srv.port("frame+tls"), tls=True, tls_context=ctx)
+    srv.wait_accepted(a, b)
+    payload = os.urandom(3000)
+    a.send_frame(payload)
+    b.expect_frame(payload)
+    a.close()
+    b.reset()
+    mark = srv.log_mark()
+    srv.send_signal(signal.SIGHUP)
+    srv.wait_log(r" TLS_RELOADED ", since=mark)
+    plain = LineClient(port, tls=False)
+    plain.send("USERNAME mallory")
+    plain.expect_closed()
+    half = Client(port, tls=False)
+    half.send_raw(bytes([0x16, 0x03, 0x01, 0x00, 0x80]) + b"\x01" * 20)
+    srv.wait_accepted(half)
+    half.close()
+    srv.wait_log(r" TLS_ERROR ", since=mark, count=2)
+    return carol
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", default="epoll")
     parser.add_argument("wrapper", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     wrapper = [w for w in args.wrapper if w != "--"]
-    with Server(listen=LISTEN, backend=args.backend, args=ARGS, wrapper=wrapper,
-                ready_timeout=60) as srv:
+    pki_dir = tempfile.TemporaryDirectory()
+    pki = tlsutil.make_pki(pki_dir.name)
+    tls_args = ["--tls-cert", pki.cert, "--tls-key", pki.key]
+    with pki_dir, Server(listen=LISTEN, backend=args.backend, args=ARGS + tls_args,
+                         wrapper=wrapper, ready_timeout=60) as srv:
         step("chat")
         chat_users = chat_session(srv)  # kept connected until SIGTERM
         step("chat departures")
@@ -201,10 +243,12 @@ def main():
         register_timeout(srv)
         step("console")
         console(srv)
+        step("tls")
+        tls_client = tls_session(srv, pki)
         step("SIGTERM")
         code = srv.stop(signal.SIGTERM, timeout=60)
         print(f"[valgrind] parleyd exit status {code}", flush=True)
-        for c in (*chat_users, relay_client, *frame_clients):
+        for c in (*chat_users, relay_client, *frame_clients, tls_client):
             c.close()
     return 0
 

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "net/outq.h"
+#include "net/transport.h"
 #include "testutil.h"
 #include "util/msg.h"
 
@@ -85,7 +86,7 @@ static void test_empty(void **state)
 	make_pair(&p, 0);
 	struct outq q = OUTQ_INIT;
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
+	assert_int_equal(outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 	assert_int_equal(written, 0);
 	assert_null(q.ring);
 	assert_int_equal(outq_bytes(&q), 0);
@@ -113,7 +114,7 @@ static void test_order_and_refs(void **state)
 	assert_int_equal(c->refs, 2);
 
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
+	assert_int_equal(outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 	assert_int_equal(written, 22);
 	assert_int_equal(outq_bytes(&q), 0);
 	assert_null(q.ring); /* released when empty */
@@ -148,7 +149,7 @@ static void test_zero_length_messages(void **state)
 	assert_int_equal(outq_bytes(&q), 1);
 	assert_int_equal(e->refs, 4);
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
+	assert_int_equal(outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 	assert_int_equal(written, 1);
 	assert_int_equal(e->refs, 1);
 	assert_int_equal(x->refs, 1);
@@ -157,7 +158,7 @@ static void test_zero_length_messages(void **state)
 	/* A queue holding only empty messages flushes to nothing. */
 	outq_push(&q, e);
 	outq_push(&q, e);
-	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
+	assert_int_equal(outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 	assert_int_equal(written, 1);
 	assert_int_equal(e->refs, 1);
 	assert_null(q.ring);
@@ -183,7 +184,7 @@ static void test_more_than_one_batch(void **state)
 	}
 	assert_true(q.cap >= N);
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
+	assert_int_equal(outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 	assert_int_equal(written, N);
 	static char got[N + 16];
 	size_t have = 0;
@@ -224,7 +225,7 @@ static void test_partial_write(void **state)
 	}
 	const size_t total = (size_t)N * LEN;
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), -EAGAIN);
+	assert_int_equal(outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written), -EAGAIN);
 	assert_true(written > 0);
 	assert_true(written < total);
 	assert_int_equal(outq_bytes(&q), total - written);
@@ -238,7 +239,7 @@ static void test_partial_write(void **state)
 
 	/* Still full: another flush writes nothing and changes nothing. */
 	uint64_t again = written;
-	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &again), -EAGAIN);
+	assert_int_equal(outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &again), -EAGAIN);
 	assert_int_equal(again, written);
 
 	/* The peer reads; flushing resumes mid-message until done. */
@@ -248,7 +249,7 @@ static void test_partial_write(void **state)
 	int rc;
 	do {
 		drain(p.r, got, &have, total + 1);
-		rc = outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written);
+		rc = outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written);
 		assert_true(rc == 0 || rc == -EAGAIN);
 		assert_int_equal(outq_bytes(&q), total - written);
 		assert_int_equal(queued_bytes(&q), outq_bytes(&q));
@@ -299,7 +300,7 @@ static void test_random_pump(void **state)
 		if (action < 5 && pushed < N) {
 			outq_push(&q, ms[pushed++]);
 		} else if (action < 8) {
-			int rc = outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written);
+			int rc = outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written);
 			assert_true(rc == 0 || rc == -EAGAIN);
 			if (rc == -EAGAIN && q.offset != 0)
 				mid_message_stops++;
@@ -311,7 +312,7 @@ static void test_random_pump(void **state)
 		assert_int_equal(queued_bytes(&q), outq_bytes(&q));
 		if (pushed == N && outq_bytes(&q) == 0 && q.count > 0) {
 			/* only empty messages left: a flush releases them */
-			assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
+			assert_int_equal(outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written), 0);
 		}
 	}
 	drain(p.r, got, &have, total + 1);
@@ -344,7 +345,7 @@ static void test_clear(void **state)
 		assert_int_equal(ms[i]->refs, 3);
 	}
 	uint64_t written = 0;
-	assert_int_equal(outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written), -EAGAIN);
+	assert_int_equal(outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written), -EAGAIN);
 	assert_true(q.offset > 0 || written % LEN == 0);
 	outq_clear(&q);
 	assert_null(q.ring);
@@ -380,7 +381,7 @@ static void test_write_error(void **state)
 	struct msg *m = msg_copy("lost", 4);
 	outq_push(&q, m);
 	uint64_t written = 0;
-	int rc = outq_flush(&q, p.w, flush_scratch, sizeof(flush_scratch), &written);
+	int rc = outq_flush(&q, transport_plain(), p.w, flush_scratch, sizeof(flush_scratch), &written);
 	assert_int_equal(rc, -EPIPE);
 	assert_int_equal(written, 0);
 	assert_int_equal(outq_bytes(&q), 4);
@@ -392,7 +393,7 @@ static void test_write_error(void **state)
 	/* A bad descriptor is reported too. */
 	m = msg_copy("x", 1);
 	outq_push(&q, m);
-	assert_int_equal(outq_flush(&q, -1, flush_scratch, sizeof(flush_scratch), &written), -EBADF);
+	assert_int_equal(outq_flush(&q, transport_plain(), -1, flush_scratch, sizeof(flush_scratch), &written), -EBADF);
 	outq_clear(&q);
 	msg_unref(m);
 	close_pair(&p);
@@ -427,7 +428,7 @@ static void test_coalescing_mixed_sizes(void **state)
 	size_t have = 0;
 	uint64_t written = 0;
 	int rc;
-	while ((rc = outq_flush(&q, p.w, small_scratch, sizeof(small_scratch), &written)) == -EAGAIN)
+	while ((rc = outq_flush(&q, transport_plain(), p.w, small_scratch, sizeof(small_scratch), &written)) == -EAGAIN)
 		drain(p.r, got, &have, sizeof(got));
 	assert_int_equal(rc, 0);
 	drain(p.r, got, &have, sizeof(got));
