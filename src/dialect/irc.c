@@ -34,6 +34,13 @@ static const struct irc_cap cap_list[CAP_COUNT] = {
 	[CAP_USERHOST_IN_NAMES] = {"userhost-in-names", NULL, false},
 	[CAP_INVITE_NOTIFY] = {"invite-notify", NULL, false},
 	[CAP_SETNAME] = {"setname", NULL, false},
+	/* Only with a store (accounts and history): */
+	[CAP_ACCOUNT_TAG] = {"account-tag", NULL, false},
+	[CAP_ACCOUNT_NOTIFY] = {"account-notify", NULL, false},
+	[CAP_EXTENDED_JOIN] = {"extended-join", NULL, false},
+	[CAP_SASL] = {"sasl", "PLAIN", false},
+	[CAP_ACCOUNT_REGISTRATION] = {"draft/account-registration", NULL, false},
+	[CAP_CHATHISTORY] = {"draft/chathistory", NULL, false},
 };
 
 static char *dup_or_null(const char *s)
@@ -82,7 +89,10 @@ struct irc *irc_create(struct hub *hub, const struct irc_config *cfg)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(irc->created, sizeof(irc->created), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	irc->caps = (struct irc_cap_table){cap_list, CAP_COUNT};
+	irc->caps = (struct irc_cap_table){
+		cap_list, hub_accounts_enabled(hub) ? CAP_COUNT : CAP_BASIC_COUNT};
+	irc->logins = login_limit_create();
+	irc->min_password = cfg->min_password ? cfg->min_password : 8;
 	return irc;
 }
 
@@ -97,6 +107,7 @@ void irc_destroy(struct irc *irc)
 	free(irc->network);
 	free(irc->password);
 	free(irc->motd);
+	login_limit_destroy(irc->logins);
 	free(irc);
 }
 
@@ -159,9 +170,9 @@ static void close_link(struct irc_session *s, const char *why,
 
 /* ---- registration ---- */
 
-static void try_register(struct irc_session *s)
+void irc_try_register(struct irc_session *s)
 {
-	if (s->user || s->cap_open || !s->nick[0] || !s->got_user)
+	if (s->user || s->cap_open || !s->nick[0] || !s->got_user || s->ticket)
 		return;
 	if (!s->pass_ok) {
 		irc_numeric(s, "464", ":Password incorrect");
@@ -169,7 +180,13 @@ static void try_register(struct irc_session *s)
 		return;
 	}
 	struct hub_user *user;
-	switch (hub_register(s->irc->hub, s->nick, strlen(s->nick), &irc_sink, s, &user)) {
+	size_t nlen = strlen(s->nick);
+	/* SASL before registration: the account's own name may be taken. */
+	enum hub_result r = s->account[0] && str_equals_nocase(s->nick, nlen, s->account)
+				    ? hub_register_account(s->irc->hub, s->nick, nlen, &irc_sink, s,
+							   &user)
+				    : hub_register(s->irc->hub, s->nick, nlen, &irc_sink, s, &user);
+	switch (r) {
 	case HUB_OK:
 		break;
 	case HUB_NAME_TAKEN:
@@ -195,10 +212,10 @@ static void try_register(struct irc_session *s)
 	irc_welcome(s);
 }
 
-static bool nick_ok(const char *nick, size_t len)
+bool irc_nick_ok(const char *nick, size_t len)
 {
 	return irc_nick_valid(nick, len, HUB_NAME_MAX, IRC_NICK_STRICT) &&
-	       hub_name_valid(nick, len);
+	       hub_name_valid(nick, len) && !irc_is_nickserv((struct irc_slice){nick, len});
 }
 
 static void cmd_nick(struct irc_session *s, const struct irc_msg *m)
@@ -208,7 +225,7 @@ static void cmd_nick(struct irc_session *s, const struct irc_msg *m)
 		return;
 	}
 	struct irc_slice want = m->params[0];
-	if (!nick_ok(want.p, want.len)) {
+	if (!irc_nick_ok(want.p, want.len)) {
 		irc_numeric(s, "432", "%.*s :Erroneous nickname", (int)want.len, want.p);
 		return;
 	}
@@ -221,7 +238,7 @@ static void cmd_nick(struct irc_session *s, const struct irc_msg *m)
 		}
 		memcpy(s->nick, want.p, want.len);
 		s->nick[want.len] = '\0';
-		try_register(s);
+		irc_try_register(s);
 		return;
 	}
 	if (want.len == hub_user_name_len(s->user) &&
@@ -278,7 +295,7 @@ static void cmd_user(struct irc_session *s, const struct irc_msg *m)
 	copy_ident(s->username, m->params[0]);
 	copy_slice(s->realname, IRC_REAL_MAX, m->params[3]);
 	s->got_user = true;
-	try_register(s);
+	irc_try_register(s);
 }
 
 static void cmd_pass(struct irc_session *s, const struct irc_msg *m)
@@ -343,7 +360,7 @@ static void cmd_cap(struct irc_session *s, const struct irc_msg *m)
 		}
 	} else if (str_equals_nocase(sub.p, sub.len, "END")) {
 		s->cap_open = false;
-		try_register(s);
+		irc_try_register(s);
 	} else {
 		irc_numeric(s, "410", "%.*s :Invalid CAP command", (int)sub.len, sub.p);
 	}
@@ -413,6 +430,10 @@ static const struct command_spec commands[] = {
 	{"LUSERS", true, irc_cmd_lusers},
 	{"MOTD", true, irc_cmd_motd},
 	{"SETNAME", true, irc_cmd_setname},
+	{"AUTHENTICATE", false, irc_cmd_authenticate},
+	{"REGISTER", false, irc_cmd_register},
+	{"VERIFY", false, irc_cmd_verify},
+	{"CHATHISTORY", true, irc_cmd_chathistory},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -426,6 +447,11 @@ static void unknown_command(struct irc_session *s, struct irc_slice word)
 
 static void run_command(struct irc_session *s, const struct irc_msg *m)
 {
+	if (s->user && m->nparams >= 2 && irc_msg_is(m, "PRIVMSG") &&
+	    irc_is_nickserv(m->params[0])) {
+		irc_nickserv(s, m->params[1]);
+		return;
+	}
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(m->cmd, commands[i].name) != 0)
 			continue;
@@ -558,6 +584,7 @@ static void irc_close(struct conn *c)
 	const char *reason =
 		why != CONN_CLOSE_NONE ? conn_close_reason_name(why) : "Connection closed";
 	irc_quit(s, reason, strlen(reason));
+	irc_account_forget(s);
 	for (size_t i = 0; i < s->nheld; i++)
 		msg_unref(s->held[i]);
 	free(s->held);

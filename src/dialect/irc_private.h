@@ -11,6 +11,8 @@
 #include "dialect/irc_caps.h"
 #include "dialect/irc_mode.h"
 #include "dialect/irc_msg.h"
+#include "dialect/irc_sasl.h"
+#include "dialect/login_limit.h"
 #include "hub/hub.h"
 
 struct msg;
@@ -39,6 +41,13 @@ enum irc_cap_bit {
 	CAP_USERHOST_IN_NAMES,
 	CAP_INVITE_NOTIFY,
 	CAP_SETNAME,
+	CAP_BASIC_COUNT, /* the caps above work without a store */
+	CAP_ACCOUNT_TAG = CAP_BASIC_COUNT,
+	CAP_ACCOUNT_NOTIFY,
+	CAP_EXTENDED_JOIN,
+	CAP_SASL,
+	CAP_ACCOUNT_REGISTRATION,
+	CAP_CHATHISTORY,
 	CAP_COUNT,
 };
 
@@ -59,7 +68,10 @@ struct irc {
 	struct irc_slice relay_tags;
 	/* Renderings of the event being delivered, per tag variant; reset
 	 * when a fresh event (empty render slot) arrives. */
-	struct msg *variants[4];
+	struct msg *variants[16];
+	struct login_limit *logins; /* SASL and NickServ password tries */
+	size_t min_password;        /* bytes, for self-registration */
+	uint64_t notify_mark;       /* de-duplicates account-notify fan-out */
 };
 
 /* Per channel, hung on the hub room (hub_room_set_ext). */
@@ -93,6 +105,16 @@ struct irc_session {
 	size_t label_len;
 	struct msg **held; /* grows; freed when the session goes */
 	size_t nheld, held_cap;
+	/* Accounts (irc_account.c): the account logged in to ("" if none),
+	 * one password check at a time (`ticket`, its kind and name), and the
+	 * SASL payload while an AUTHENTICATE exchange runs. */
+	char account[HUB_NAME_MAX + 1];
+	uint64_t ticket;
+	int pending;
+	char pending_name[HUB_NAME_MAX + 1];
+	struct irc_sasl_buf *sasl;
+	struct login_attempts attempts;
+	uint64_t mark, batches;
 };
 
 extern const struct hub_sink irc_sink;
@@ -113,6 +135,19 @@ irc_command_fn irc_cmd_join, irc_cmd_part, irc_cmd_names, irc_cmd_topic, irc_cmd
 irc_command_fn irc_cmd_privmsg, irc_cmd_notice, irc_cmd_tagmsg, irc_cmd_who, irc_cmd_whois,
 	irc_cmd_away, irc_cmd_ison, irc_cmd_userhost, irc_cmd_lusers, irc_cmd_motd,
 	irc_cmd_setname;
+/* irc_account.c, irc_history.c */
+irc_command_fn irc_cmd_authenticate, irc_cmd_register, irc_cmd_verify, irc_cmd_chathistory;
+
+/* irc.c: registration, run again when a pending SASL check ends. */
+void irc_try_register(struct irc_session *s);
+bool irc_nick_ok(const char *nick, size_t len);
+
+/* irc_account.c */
+bool irc_is_nickserv(struct irc_slice target);
+void irc_nickserv(struct irc_session *s, struct irc_slice text);
+void irc_account_forget(struct irc_session *s); /* the session is going */
+/* The account `u` is logged in to, or NULL (any protocol). */
+const char *irc_account_of(const struct hub_user *u);
 
 /* irc_channel.c */
 void irc_chan_release(void *chan);
@@ -156,6 +191,12 @@ void irc_label_end(struct irc_session *s);
 void irc_send_message(struct irc_session *to, const struct hub_user *from,
 		      const char *cmd, const char *target, const char *text, size_t len,
 		      struct irc_slice client_tags, uint64_t id, uint64_t time_ms);
+
+/* One stored line inside a history batch (`batch` may be NULL). */
+void irc_send_history_line(struct irc_session *s, const char *batch,
+			   const struct store_line *line);
+/* The JOIN line for `u` joining `room`, extended-join if negotiated. */
+void irc_join_line(struct irc_session *s, const struct hub_user *u, const char *room);
 
 void irc_welcome(struct irc_session *s);
 void irc_lusers(struct irc_session *s);
