@@ -116,37 +116,39 @@ static void run_query(struct irc_session *s, const struct irc_ch_request *r)
 
 /* ---- TARGETS ---- */
 
+/* A target and its newest line in the window (ids break time ties). */
 struct target_seen {
 	char name[HUB_NAME_MAX + HUB_ROOM_MAX + 2];
-	uint64_t time_ms;
+	uint64_t time_ms, id;
 };
 
-struct newest {
-	uint64_t time_ms;
-};
-
-static void keep_time(void *ctx, const struct store_line *line)
+static void keep_newest(void *ctx, const struct store_line *line)
 {
-	struct newest *n = ctx;
-	if (line->time_ms > n->time_ms)
-		n->time_ms = line->time_ms;
+	struct target_seen *t = ctx;
+	if (line->id > t->id) {
+		t->id = line->id;
+		t->time_ms = line->time_ms;
+	}
 }
 
-static int by_time(const void *a, const void *b)
+static int oldest_first(const void *a, const void *b)
 {
 	const struct target_seen *x = a, *y = b;
-	return x->time_ms < y->time_ms ? -1 : x->time_ms > y->time_ms;
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static void add_target(struct target_seen **v, size_t *n, size_t *cap, const char *name,
-		       uint64_t time_ms)
+		       const struct target_seen *t)
 {
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
 		*v = xrealloc(*v, *cap * sizeof(**v));
 	}
+	(*v)[*n] = *t;
 	snprintf((*v)[*n].name, sizeof((*v)[*n].name), "%s", name);
-	(*v)[(*n)++].time_ms = time_ms;
+	(*n)++;
 }
 
 /* The channels `s` is in and the users online it has private lines with,
@@ -167,19 +169,19 @@ static void run_targets(struct irc_session *s, const struct irc_ch_request *r)
 	for (struct hub_member *m = hub_first_membership(s->user); m;
 	     m = hub_next_membership(m)) {
 		const struct hub_room *room = hub_member_room(m);
-		struct newest t = {0};
-		if (hub_history(hub, hub_room_name(room), hub_room_name_len(room), &q, keep_time,
+		struct target_seen t = {.id = 0};
+		if (hub_history(hub, hub_room_name(room), hub_room_name_len(room), &q, keep_newest,
 				&t) > 0)
-			add_target(&v, &n, &cap, hub_room_name(room), t.time_ms);
+			add_target(&v, &n, &cap, hub_room_name(room), &t);
 	}
 	for (struct hub_user *u = hub_first_user(hub); u; u = hub_next_user(hub, u)) {
-		struct newest t = {0};
+		struct target_seen t = {.id = 0};
 		if (hub_private_history(hub, s->user, hub_user_name(u), hub_user_name_len(u), &q,
-					keep_time, &t) > 0)
-			add_target(&v, &n, &cap, hub_user_name(u), t.time_ms);
+					keep_newest, &t) > 0)
+			add_target(&v, &n, &cap, hub_user_name(u), &t);
 	}
 	if (n)
-		qsort(v, n, sizeof(*v), by_time);
+		qsort(v, n, sizeof(*v), oldest_first);
 	if (n > r->q.limit)
 		n = r->q.limit;
 	char ref[24];
