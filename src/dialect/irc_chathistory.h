@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "dialect/irc_msg.h"
-#include "store/store.h"
+#include "hub/hub.h" /* struct store_query, through the hub's contract */
 
 enum irc_ch_sub { IRC_CH_QUERY, IRC_CH_TARGETS };
 

@@ -198,7 +198,12 @@ void irc_label_end(struct irc_session *s)
 			while (p < end) {
 				const char *nl = memchr(p, '\n', (size_t)(end - p));
 				size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-				send_tagged(s, btag, p, l);
+				/* A line of a nested batch (CHATHISTORY) names only
+				 * its own batch; that batch's BATCH lines name ours. */
+				if (l > 7 && memcmp(p, "@batch=", 7) == 0)
+					send_copy(s, p, l);
+				else
+					send_tagged(s, btag, p, l);
 				p += l;
 			}
 		}

@@ -14,7 +14,7 @@ import pytest
 
 from harness import Server
 from irc_helpers import (HISTORY_CAPS, body, chathistory, data_server, fail_line,
-                         sasl_client)
+                         sasl_client, tags_of)
 from test_39_irc_smoke import SERVER, IrcClient
 
 N = 30
@@ -251,3 +251,20 @@ def test_targets_lists_channels_with_activity_oldest_first(backend, tmp_path):
         rows, _ = chathistory(a, "TARGETS timestamp=2000-01-01T00:00:00Z "
                                  "timestamp=2999-01-01T00:00:00Z 1")
         assert [r[4].split()[3] for r in rows] == ["#two"]
+
+
+def test_labeled_request_nests_the_history_batch(hist):
+    srv, _ = hist
+    c = IrcClient(srv.port("irc"), "labeled", HISTORY_CAPS + ("labeled-response",))
+    c.send("@label=q1 CHATHISTORY LATEST #h * 2")
+    opened = c.until(lambda l: " BATCH +" in l)
+    outer = re.search(r"BATCH \+(\S+) labeled-response$", opened)
+    assert outer and tags_of(opened).get("label") == "q1", opened
+    inner_open = c.recv_line()
+    assert tags_of(inner_open) == {"batch": outer.group(1)}, inner_open
+    inner = re.search(r"BATCH \+(\S+) chathistory #h$", inner_open).group(1)
+    for i in (N - 2, N - 1):
+        line = c.recv_line()
+        assert tags_of(line)["batch"] == inner and line.endswith(f"PRIVMSG #h :line {i}")
+    assert c.recv_line() == f"@batch={outer.group(1)} :{SERVER} BATCH -{inner}"
+    assert c.recv_line() == f":{SERVER} BATCH -{outer.group(1)}"
