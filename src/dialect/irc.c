@@ -34,6 +34,13 @@ static const struct irc_cap cap_list[CAP_COUNT] = {
 	[CAP_USERHOST_IN_NAMES] = {"userhost-in-names", NULL, false},
 	[CAP_INVITE_NOTIFY] = {"invite-notify", NULL, false},
 	[CAP_SETNAME] = {"setname", NULL, false},
+	/* Only with a store (accounts and history): */
+	[CAP_ACCOUNT_TAG] = {"account-tag", NULL, false},
+	[CAP_ACCOUNT_NOTIFY] = {"account-notify", NULL, false},
+	[CAP_EXTENDED_JOIN] = {"extended-join", NULL, false},
+	[CAP_SASL] = {"sasl", "PLAIN", false},
+	[CAP_ACCOUNT_REGISTRATION] = {"draft/account-registration", NULL, false},
+	[CAP_CHATHISTORY] = {"draft/chathistory", NULL, false},
 };
 
 static char *dup_or_null(const char *s)
@@ -82,7 +89,10 @@ struct irc *irc_create(struct hub *hub, const struct irc_config *cfg)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(irc->created, sizeof(irc->created), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	irc->caps = (struct irc_cap_table){cap_list, CAP_COUNT};
+	irc->caps = (struct irc_cap_table){
+		cap_list, hub_accounts_enabled(hub) ? CAP_COUNT : CAP_BASIC_COUNT};
+	irc->logins = login_limit_create();
+	irc->min_password = cfg->min_password ? cfg->min_password : 8;
 	return irc;
 }
 
@@ -98,6 +108,7 @@ void irc_destroy(struct irc *irc)
 	free(irc->network);
 	free(irc->password);
 	free(irc->motd);
+	login_limit_destroy(irc->logins);
 	free(irc);
 }
 
@@ -116,7 +127,7 @@ const char *irc_me(const struct irc_session *s)
 /* The peer's address as IRC shows hosts; an IPv6 form starting with ':'
  * gets a leading 0 so it never reads as a trailing parameter. Formatted
  * when needed (rarely) rather than kept in every session. */
-static const char *session_host(const struct irc_session *s, char out[IRC_HOST_MAX + 1])
+const char *irc_session_host(const struct irc_session *s, char out[IRC_HOST_MAX + 1])
 {
 	const struct peer *p = conn_peer(s->conn);
 	char ip[INET6_ADDRSTRLEN] = "unknown";
@@ -156,16 +167,16 @@ static void close_link(struct irc_session *s, const char *why,
 		       enum conn_close_reason log_reason)
 {
 	char host[IRC_HOST_MAX + 1];
-	irc_raw_line(s, "ERROR :Closing Link: %s (%s)", session_host(s, host), why);
+	irc_raw_line(s, "ERROR :Closing Link: %s (%s)", irc_session_host(s, host), why);
 	irc_quit(s, why, strlen(why));
 	conn_close_after_flush(s->conn, log_reason);
 }
 
 /* ---- registration ---- */
 
-static void try_register(struct irc_session *s)
+void irc_try_register(struct irc_session *s)
 {
-	if (s->user || s->cap_open || !s->nick[0] || !s->got_user)
+	if (s->user || s->cap_open || !s->nick[0] || !s->got_user || irc_account_busy(s))
 		return;
 	if (!s->pass_ok) {
 		irc_numeric(s, "464", ":Password incorrect");
@@ -173,7 +184,14 @@ static void try_register(struct irc_session *s)
 		return;
 	}
 	struct hub_user *user;
-	switch (hub_register(s->irc->hub, s->nick, strlen(s->nick), &irc_sink, s, &user)) {
+	size_t nlen = strlen(s->nick);
+	/* SASL before registration: the account's own name may be taken. */
+	enum hub_result r = irc_session_account(s)[0] &&
+			       str_equals_nocase(s->nick, nlen, irc_session_account(s))
+				    ? hub_register_account(s->irc->hub, s->nick, nlen, &irc_sink, s,
+							   &user)
+				    : hub_register(s->irc->hub, s->nick, nlen, &irc_sink, s, &user);
+	switch (r) {
 	case HUB_OK:
 		break;
 	case HUB_NAME_TAKEN:
@@ -192,7 +210,7 @@ static void try_register(struct irc_session *s)
 	s->user = user;
 	char origin[HUB_ORIGIN_MAX + 1];
 	char host[IRC_HOST_MAX + 1];
-	int n = snprintf(origin, sizeof(origin), "%s@%s", s->username, session_host(s, host));
+	int n = snprintf(origin, sizeof(origin), "%s@%s", s->username, irc_session_host(s, host));
 	hub_set_origin(user, origin, (size_t)n < sizeof(origin) ? (size_t)n : sizeof(origin) - 1);
 	s->signon_ms = clock_wall_ms();
 	s->last_msg_ms = clock_mono_ms();
@@ -200,10 +218,10 @@ static void try_register(struct irc_session *s)
 	irc_welcome(s);
 }
 
-static bool nick_ok(const char *nick, size_t len)
+bool irc_nick_ok(const char *nick, size_t len)
 {
 	return irc_nick_valid(nick, len, HUB_NAME_MAX, IRC_NICK_STRICT) &&
-	       hub_name_valid(nick, len);
+	       hub_name_valid(nick, len) && !irc_is_nickserv((struct irc_slice){nick, len});
 }
 
 static void cmd_nick(struct irc_session *s, const struct irc_msg *m)
@@ -213,7 +231,7 @@ static void cmd_nick(struct irc_session *s, const struct irc_msg *m)
 		return;
 	}
 	struct irc_slice want = m->params[0];
-	if (!nick_ok(want.p, want.len)) {
+	if (!irc_nick_ok(want.p, want.len)) {
 		irc_numeric(s, "432", "%.*s :Erroneous nickname", (int)want.len, want.p);
 		return;
 	}
@@ -226,7 +244,7 @@ static void cmd_nick(struct irc_session *s, const struct irc_msg *m)
 		}
 		memcpy(s->nick, want.p, want.len);
 		s->nick[want.len] = '\0';
-		try_register(s);
+		irc_try_register(s);
 		return;
 	}
 	if (want.len == hub_user_name_len(s->user) &&
@@ -248,12 +266,19 @@ static void cmd_nick(struct irc_session *s, const struct irc_msg *m)
 	}
 }
 
-static void copy_slice(char *dst, size_t cap, struct irc_slice src)
+const char *irc_realname(const struct irc_session *s)
 {
-	size_t n = src.len < cap ? src.len : cap;
-	n = irc_text_chunk(src.p, n, n); /* never end inside a character */
-	memcpy(dst, src.p, n);
-	dst[n] = '\0';
+	return s->realname ? s->realname : "";
+}
+
+void irc_set_realname(struct irc_session *s, const char *text, size_t len)
+{
+	size_t n = len < IRC_REAL_MAX ? len : IRC_REAL_MAX;
+	n = irc_text_chunk(text, n, n); /* never end inside a character */
+	free(s->realname);
+	s->realname = xmalloc(n + 1);
+	memcpy(s->realname, text, n);
+	s->realname[n] = '\0';
 }
 
 /* An ident holds no spaces, '@' or control bytes: keep what is safe. */
@@ -281,9 +306,9 @@ static void cmd_user(struct irc_session *s, const struct irc_msg *m)
 		return;
 	}
 	copy_ident(s->username, m->params[0]);
-	copy_slice(s->realname, IRC_REAL_MAX, m->params[3]);
+	irc_set_realname(s, m->params[3].p, m->params[3].len);
 	s->got_user = true;
-	try_register(s);
+	irc_try_register(s);
 }
 
 static void cmd_pass(struct irc_session *s, const struct irc_msg *m)
@@ -348,7 +373,7 @@ static void cmd_cap(struct irc_session *s, const struct irc_msg *m)
 		}
 	} else if (str_equals_nocase(sub.p, sub.len, "END")) {
 		s->cap_open = false;
-		try_register(s);
+		irc_try_register(s);
 	} else {
 		irc_numeric(s, "410", "%.*s :Invalid CAP command", (int)sub.len, sub.p);
 	}
@@ -381,7 +406,7 @@ static void cmd_quit(struct irc_session *s, const struct irc_msg *m)
 	size_t len = (size_t)n < sizeof(reason) ? (size_t)n : sizeof(reason) - 1;
 	len = irc_text_chunk(reason, len, len);
 	char host[IRC_HOST_MAX + 1];
-	irc_raw_line(s, "ERROR :Closing Link: %s (%.*s)", session_host(s, host), (int)len,
+	irc_raw_line(s, "ERROR :Closing Link: %s (%.*s)", irc_session_host(s, host), (int)len,
 		     reason);
 	irc_quit(s, reason, len);
 	conn_close_after_flush(s->conn, CONN_CLOSE_QUIT);
@@ -420,6 +445,10 @@ static const struct command_spec commands[] = {
 	{"LUSERS", true, irc_cmd_lusers},
 	{"MOTD", true, irc_cmd_motd},
 	{"SETNAME", true, irc_cmd_setname},
+	{"AUTHENTICATE", false, irc_cmd_authenticate},
+	{"REGISTER", false, irc_cmd_register},
+	{"VERIFY", false, irc_cmd_verify},
+	{"CHATHISTORY", true, irc_cmd_chathistory},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -433,6 +462,11 @@ static void unknown_command(struct irc_session *s, struct irc_slice word)
 
 static void run_command(struct irc_session *s, const struct irc_msg *m)
 {
+	if (s->user && m->nparams >= 2 && irc_msg_is(m, "PRIVMSG") &&
+	    irc_is_nickserv(m->params[0])) {
+		irc_nickserv(s, m->params[1]);
+		return;
+	}
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(m->cmd, commands[i].name) != 0)
 			continue;
@@ -546,7 +580,7 @@ static void irc_shutdown(struct conn *c)
 {
 	struct irc_session *s = conn_session(c);
 	char host[IRC_HOST_MAX + 1];
-	irc_raw_line(s, "ERROR :Closing Link: %s (Server shutting down)", session_host(s, host));
+	irc_raw_line(s, "ERROR :Closing Link: %s (Server shutting down)", irc_session_host(s, host));
 }
 
 static void irc_describe(const struct conn *c, char *out, size_t outlen)
@@ -566,6 +600,8 @@ static void irc_close(struct conn *c)
 	const char *reason =
 		why != CONN_CLOSE_NONE ? conn_close_reason_name(why) : "Connection closed";
 	irc_quit(s, reason, strlen(reason));
+	irc_account_forget(s);
+	free(s->realname);
 	free(s);
 }
 

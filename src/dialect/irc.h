@@ -21,6 +21,7 @@ struct irc_config {
 	const char *motd_path;        /* MOTD file, or NULL for 422 */
 	uint64_t ping_interval_ms;    /* idle time before PING, and the wait for PONG */
 	uint64_t register_timeout_ms; /* 0 = never */
+	size_t min_password;          /* self-registration (REGISTER, NickServ) */
 };
 
 /* The handler for IRC listeners; pass a `struct irc *` as handler_data. */

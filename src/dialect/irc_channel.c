@@ -225,7 +225,7 @@ static void join_one(struct irc_session *s, struct irc_slice name, struct irc_sl
 	if (hub_join(irc->hub, s->user, name.p, name.len, &room) != HUB_OK)
 		return;
 	invited(irc, room, s->user, true);
-	irc_user_line(s, s->user, "JOIN %s", hub_room_name(room));
+	irc_join_line(s, s->user, hub_room_name(room));
 	send_topic(s, room, false);
 	irc_names_reply(s, room);
 }

@@ -11,6 +11,8 @@
 #include "dialect/irc_caps.h"
 #include "dialect/irc_mode.h"
 #include "dialect/irc_msg.h"
+#include "dialect/irc_sasl.h"
+#include "dialect/login_limit.h"
 #include "hub/hub.h"
 
 struct msg;
@@ -40,6 +42,13 @@ enum irc_cap_bit {
 	CAP_USERHOST_IN_NAMES,
 	CAP_INVITE_NOTIFY,
 	CAP_SETNAME,
+	CAP_BASIC_COUNT, /* the caps above work without a store */
+	CAP_ACCOUNT_TAG = CAP_BASIC_COUNT,
+	CAP_ACCOUNT_NOTIFY,
+	CAP_EXTENDED_JOIN,
+	CAP_SASL,
+	CAP_ACCOUNT_REGISTRATION,
+	CAP_CHATHISTORY,
 	CAP_COUNT,
 };
 
@@ -60,7 +69,10 @@ struct irc {
 	struct irc_slice relay_tags;
 	/* Renderings of the event being delivered, per tag variant; reset
 	 * when a fresh event (empty render slot) arrives. */
-	struct msg *variants[4];
+	struct msg *variants[16];
+	struct login_limit *logins; /* SASL and NickServ password tries */
+	size_t min_password;        /* bytes, for self-registration */
+	uint64_t notify_mark;       /* de-duplicates account-notify fan-out */
 	/* labeled-response: the replies of the one labeled command running
 	 * now (commands run one at a time), held here rather than in every
 	 * session, which keeps an idle session small. */
@@ -93,10 +105,26 @@ struct irc_session {
 	struct hub_user *user; /* NULL until registered and after QUIT */
 	char nick[HUB_NAME_MAX + 1]; /* from NICK, before registration */
 	char username[IRC_USER_MAX + 1];
-	char realname[IRC_REAL_MAX + 1];
+	char *realname; /* from USER / SETNAME, exact size; NULL if none */
 	uint32_t caps;
 	uint64_t signon_ms, last_msg_ms; /* wall, mono */
 	bool pass_ok, cap_open, got_user, invisible, ping_sent, discarding;
+	/* Accounts (irc_account.c): made on a session's first account command
+	 * (most never send one, and an idle session should stay small). */
+	struct irc_auth *auth;
+	uint64_t mark, batches;
+};
+
+/* The account logged in to ("" if none), one password check at a time
+ * (`ticket`, its kind and name), the SASL payload while an AUTHENTICATE
+ * exchange runs, and the failed tries. */
+struct irc_auth {
+	char account[HUB_NAME_MAX + 1];
+	uint64_t ticket;
+	int pending;
+	char pending_name[HUB_NAME_MAX + 1];
+	struct irc_sasl_buf *sasl;
+	struct login_attempts attempts;
 };
 
 extern const struct hub_sink irc_sink;
@@ -108,6 +136,14 @@ struct irc_session *irc_session_of(const struct hub_user *u);
 const char *irc_me(const struct irc_session *s);
 
 /* ---- irc.c ---- */
+
+/* The peer's address as IRC shows hosts, written into `out`. */
+const char *irc_session_host(const struct irc_session *s, char out[IRC_HOST_MAX + 1]);
+
+/* The realname ("" if none); set replaces it with text[0..len), cut to
+ * IRC_REAL_MAX bytes at a character boundary. */
+const char *irc_realname(const struct irc_session *s);
+void irc_set_realname(struct irc_session *s, const char *text, size_t len);
 void irc_quit(struct irc_session *s, const char *reason, size_t len);
 
 /* ---- command handlers (irc_channel.c, irc_query.c) ---- */
@@ -117,6 +153,21 @@ irc_command_fn irc_cmd_join, irc_cmd_part, irc_cmd_names, irc_cmd_topic, irc_cmd
 irc_command_fn irc_cmd_privmsg, irc_cmd_notice, irc_cmd_tagmsg, irc_cmd_who, irc_cmd_whois,
 	irc_cmd_away, irc_cmd_ison, irc_cmd_userhost, irc_cmd_lusers, irc_cmd_motd,
 	irc_cmd_setname;
+/* irc_account.c, irc_history.c */
+irc_command_fn irc_cmd_authenticate, irc_cmd_register, irc_cmd_verify, irc_cmd_chathistory;
+
+/* irc.c: registration, run again when a pending SASL check ends. */
+void irc_try_register(struct irc_session *s);
+bool irc_nick_ok(const char *nick, size_t len);
+
+/* irc_account.c */
+bool irc_is_nickserv(struct irc_slice target);
+void irc_nickserv(struct irc_session *s, struct irc_slice text);
+void irc_account_forget(struct irc_session *s); /* the session is going */
+bool irc_account_busy(const struct irc_session *s); /* a password check runs */
+const char *irc_session_account(const struct irc_session *s); /* "" if none */
+/* The account `u` is logged in to, or NULL (any protocol). */
+const char *irc_account_of(const struct hub_user *u);
 
 /* irc_channel.c */
 void irc_chan_release(void *chan);
@@ -160,6 +211,12 @@ void irc_label_end(struct irc_session *s);
 void irc_send_message(struct irc_session *to, const struct hub_user *from,
 		      const char *cmd, const char *target, const char *text, size_t len,
 		      struct irc_slice client_tags, uint64_t id, uint64_t time_ms);
+
+/* One stored line inside a history batch (`batch` may be NULL). */
+void irc_send_history_line(struct irc_session *s, const char *batch,
+			   const struct store_line *line);
+/* The JOIN line for `u` joining `room`, extended-join if negotiated. */
+void irc_join_line(struct irc_session *s, const struct hub_user *u, const char *room);
 
 void irc_welcome(struct irc_session *s);
 void irc_lusers(struct irc_session *s);

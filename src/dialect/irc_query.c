@@ -36,7 +36,7 @@ static void split_userhost(const struct irc *irc, const struct hub_user *u, char
 static const char *realname_of(const struct hub_user *u)
 {
 	const struct irc_session *o = irc_session_of(u);
-	return o && o->realname[0] ? o->realname : hub_user_name(u);
+	return o && irc_realname(o)[0] ? irc_realname(o) : hub_user_name(u);
 }
 
 /* ---- speaking ---- */
@@ -441,13 +441,12 @@ void irc_cmd_setname(struct irc_session *s, const struct irc_msg *m)
 		irc_server_line(s, "FAIL SETNAME INVALID_REALNAME :Realname is too long");
 		return;
 	}
-	memcpy(s->realname, name.p, name.len);
-	s->realname[name.len] = '\0';
+	irc_set_realname(s, name.p, name.len);
 	/* The hub keeps no realname: tell IRC users sharing a room ourselves. */
 	struct hub *hub = s->irc->hub;
 	for (const struct hub_user *u = hub_first_user(hub); u; u = hub_next_user(hub, u)) {
 		struct irc_session *o = irc_session_of(u);
 		if (o && HAS_CAP(o, CAP_SETNAME) && (o == s || shares_room(u, s->user)))
-			irc_user_line(o, s->user, "SETNAME :%s", s->realname);
+			irc_user_line(o, s->user, "SETNAME :%s", irc_realname(s));
 	}
 }

@@ -201,7 +201,12 @@ void irc_label_end(struct irc_session *s)
 			while (p < end) {
 				const char *nl = memchr(p, '\n', (size_t)(end - p));
 				size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-				send_tagged(s, btag, p, l);
+				/* A line of a nested batch (CHATHISTORY) names only
+				 * its own batch; that batch's BATCH lines name ours. */
+				if (l > 7 && memcmp(p, "@batch=", 7) == 0)
+					send_copy(s, p, l);
+				else
+					send_tagged(s, btag, p, l);
 				p += l;
 			}
 		}
@@ -224,11 +229,17 @@ static void format_time(uint64_t ms, char out[32])
 
 struct tag_set {
 	bool time, msgid, client;
+	const char *batch;   /* batch=<ref>, or NULL */
+	const char *account; /* account=<name> (account-tag), or NULL */
 };
 
 static void write_tags(struct irc_writer *w, const struct tag_set *t, uint64_t id,
 		       uint64_t time_ms, struct irc_slice client)
 {
+	if (t->batch)
+		irc_writer_tag(w, "batch", t->batch, strlen(t->batch));
+	if (t->account)
+		irc_writer_tag(w, "account", t->account, strlen(t->account));
 	if (t->time) {
 		char when[32];
 		format_time(time_ms ? time_ms : clock_wall_ms(), when);
@@ -395,6 +406,13 @@ static struct msg *render_other(struct irc_session *s, const struct hub_event *e
 	case HUB_EV_JOIN:
 		lp.cmd = "JOIN";
 		lp.mid[0] = room;
+		if (HAS_CAP(s, CAP_EXTENDED_JOIN) && ev->user) {
+			const char *acct = irc_account_of(ev->user);
+			const struct irc_session *js = irc_session_of(ev->user);
+			lp.mid[1] = CSTR(acct ? acct : "*");
+			lp.has_last = true;
+			text = js ? CSTR(irc_realname(js)) : SLICE(ev->from, ev->from_len);
+		}
 		break;
 	case HUB_EV_LEAVE:
 		lp.cmd = "PART";
@@ -451,15 +469,20 @@ static struct msg *render_other(struct irc_session *s, const struct hub_event *e
 	return render_text(&lp, text.p, text.len, tags, 0, 0, none);
 }
 
-/* The tag variant a recipient needs: bit 0 server-time, bit 1 message-tags. */
+/* The variant a recipient needs: bit 0 server-time, bit 1 message-tags,
+ * bit 2 account-tag, bit 3 extended-join. */
 static unsigned variant_of(const struct irc_session *s)
 {
-	return (HAS_CAP(s, CAP_SERVER_TIME) ? 1u : 0u) | (HAS_CAP(s, CAP_MESSAGE_TAGS) ? 2u : 0u);
+	return (HAS_CAP(s, CAP_SERVER_TIME) ? 1u : 0u) | (HAS_CAP(s, CAP_MESSAGE_TAGS) ? 2u : 0u) |
+	       (HAS_CAP(s, CAP_ACCOUNT_TAG) ? 4u : 0u) | (HAS_CAP(s, CAP_EXTENDED_JOIN) ? 8u : 0u);
 }
 
-static struct tag_set tags_for(unsigned variant)
+static struct tag_set tags_for(unsigned variant, const struct hub_user *from)
 {
-	return (struct tag_set){.time = variant & 1, .msgid = variant & 2, .client = variant & 2};
+	return (struct tag_set){.time = variant & 1,
+				.msgid = variant & 2,
+				.client = variant & 2,
+				.account = variant & 4 ? irc_account_of(from) : NULL};
 }
 
 static struct msg *render_event(struct irc_session *s, const struct hub_event *ev,
@@ -468,7 +491,7 @@ static struct msg *render_event(struct irc_session *s, const struct hub_event *e
 	char source[HUB_NAME_MAX * 2 + HUB_ORIGIN_MAX + 120];
 	source_of(s->irc, ev->from, ev->from_len, ev->origin, ev->origin_len, source,
 		  sizeof(source));
-	struct tag_set tags = tags_for(variant);
+	struct tag_set tags = tags_for(variant, ev->user);
 	struct line_parts lp = {.source = source, .cmd = "PRIVMSG", .has_last = true};
 	if (ev->kind == HUB_EV_SAY) {
 		lp.mid[0] = SLICE(ev->room, ev->room_len);
@@ -498,7 +521,7 @@ static void irc_deliver(void *ctx, struct hub_event *ev)
 		return;
 	if (!ev->rendered[irc->slot]) {
 		/* A fresh event: earlier variants belong to the last one. */
-		for (size_t i = 0; i < 4; i++) {
+		for (size_t i = 0; i < 16; i++) {
 			if (irc->variants[i])
 				msg_unref(irc->variants[i]);
 			irc->variants[i] = NULL;
@@ -536,7 +559,7 @@ void irc_send_message(struct irc_session *to, const struct hub_user *from, const
 	const char *origin = hub_user_origin(from, &olen);
 	source_of(to->irc, hub_user_name(from), hub_user_name_len(from), origin, olen, source,
 		  sizeof(source));
-	struct tag_set tags = tags_for(variant_of(to));
+	struct tag_set tags = tags_for(variant_of(to), from);
 	struct line_parts lp = {.source = source, .cmd = cmd, .has_last = len > 0 ||
 							       strcmp(cmd, "TAGMSG") != 0};
 	lp.mid[0] = CSTR(target);
@@ -545,6 +568,38 @@ void irc_send_message(struct irc_session *to, const struct hub_user *from, const
 		irc_send(to, m);
 		msg_unref(m);
 	}
+}
+
+void irc_send_history_line(struct irc_session *s, const char *batch,
+			   const struct store_line *line)
+{
+	char source[HUB_NAME_MAX * 2 + HUB_ORIGIN_MAX + 120];
+	size_t fl = line->from_len > HUB_NAME_MAX ? HUB_NAME_MAX : line->from_len;
+	size_t ol = line->origin_len > HUB_ORIGIN_MAX ? HUB_ORIGIN_MAX : line->origin_len;
+	source_of(s->irc, line->from, fl, line->origin, ol, source, sizeof(source));
+	struct tag_set tags = tags_for(variant_of(s) & 3u, NULL);
+	tags.batch = batch;
+	struct line_parts lp = {.source = source, .cmd = "PRIVMSG", .has_last = true};
+	lp.mid[0] = SLICE(line->room, line->room_len);
+	struct irc_slice none = {0};
+	struct msg *m = render_text(&lp, line->text, line->text_len, &tags, line->id,
+				    line->time_ms, none);
+	if (m) {
+		irc_send(s, m);
+		msg_unref(m);
+	}
+}
+
+void irc_join_line(struct irc_session *s, const struct hub_user *u, const char *room)
+{
+	if (!HAS_CAP(s, CAP_EXTENDED_JOIN)) {
+		irc_user_line(s, u, "JOIN %s", room);
+		return;
+	}
+	const char *acct = irc_account_of(u);
+	const struct irc_session *js = irc_session_of(u);
+	irc_user_line(s, u, "JOIN %s %s :%s", room, acct ? acct : "*",
+		      js ? irc_realname(js) : hub_user_name(u));
 }
 
 /* ---- the welcome burst ---- */
@@ -606,6 +661,11 @@ void irc_welcome(struct irc_session *s)
 		    " UTF8ONLY :are supported by this server",
 		    irc->network, HUB_NAME_MAX, IRC_MAXTARGETS, IRC_MAXTARGETS, IRC_MAXTARGETS,
 		    HUB_TOPIC_MAX, IRC_USER_MAX);
+	if (hub_accounts_enabled(irc->hub))
+		irc_numeric(s, "005",
+			    "CHATHISTORY=%d MSGREFTYPES=msgid,timestamp :are supported by this"
+			    " server",
+			    STORE_HISTORY_MAX);
 	irc_lusers(s);
 	irc_motd(s);
 }

@@ -202,6 +202,12 @@ void hub_unregister(struct hub *hub, struct hub_user *user, const char *reason, 
  * user sharing a room with it get one NICK. */
 enum hub_result hub_rename(struct hub *hub, struct hub_user *user, const char *name, size_t len);
 
+/* As hub_rename, for a user who has proved it owns the account `name`
+ * (as hub_register_account): it may take that registered name, and is
+ * logged in to it afterwards. */
+enum hub_result hub_rename_account(struct hub *hub, struct hub_user *user, const char *name,
+				   size_t len);
+
 /* Sets (len > 0) or clears the away text; users sharing a room get one AWAY. */
 void hub_set_away(struct hub *hub, struct hub_user *user, const char *text, size_t len);
 

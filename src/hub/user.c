@@ -106,7 +106,25 @@ void hub_unregister(struct hub *hub, struct hub_user *user, const char *reason, 
 	free(user);
 }
 
+static enum hub_result rename_user(struct hub *hub, struct hub_user *user, const char *name,
+				   size_t len, bool owner);
+
 enum hub_result hub_rename(struct hub *hub, struct hub_user *user, const char *name, size_t len)
+{
+	return rename_user(hub, user, name, len, false);
+}
+
+enum hub_result hub_rename_account(struct hub *hub, struct hub_user *user, const char *name,
+				   size_t len)
+{
+	enum hub_result r = rename_user(hub, user, name, len, true);
+	if (r == HUB_OK)
+		user->logged_in = true;
+	return r;
+}
+
+static enum hub_result rename_user(struct hub *hub, struct hub_user *user, const char *name,
+				   size_t len, bool owner)
 {
 	if (!hub_name_valid(name, len))
 		return HUB_NAME_INVALID;
@@ -118,7 +136,7 @@ enum hub_result hub_rename(struct hub *hub, struct hub_user *user, const char *n
 	/* A change of case keeps the name; any other needs it to be free of
 	 * accounts, as on registration. */
 	const struct store *st = hub->cfg.store;
-	if (!holder && st && st->ops->account_exists(st->impl, name, len))
+	if (!owner && !holder && st && st->ops->account_exists(st->impl, name, len))
 		return HUB_NAME_REGISTERED;
 	char old[HUB_NAME_MAX + 1];
 	size_t old_len = user->name_len;

@@ -48,6 +48,7 @@ static void *attach_irc(struct wiring *w)
 			.motd_path = w->cfg.motd_path,
 			.ping_interval_ms = w->cfg.ping_interval_ms,
 			.register_timeout_ms = w->cfg.register_timeout_ms,
+			.min_password = w->cfg.min_password,
 		};
 		w->irc = irc_create(w->hub, &cfg);
 	}

@@ -417,8 +417,10 @@ static int read_scope(struct sql_store *s, const char *scope, size_t len,
 	if (q->anchor == STORE_LATEST)
 		t = 0;
 	int rc = run_candidates(s->q_before[t], scope, len, s->seen_committed, key, q->limit, &g);
+	/* "From" includes the anchor itself: one more keeps `limit` after it. */
 	if (rc == SQLITE_OK && q->anchor != STORE_LATEST)
-		rc = run_candidates(s->q_from[t], scope, len, s->seen_committed, key, q->limit, &g);
+		rc = run_candidates(s->q_from[t], scope, len, s->seen_committed, key,
+				    q->limit + 1, &g);
 	if (rc != SQLITE_OK)
 		log_event(s->cfg.log, LOG_WARN, "STORE_READ_FAILED", "error=\"%s\"",
 			  sqlite3_errstr(rc));
