@@ -69,19 +69,47 @@ void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event
 	event_release(ev);
 }
 
+static void member_free(struct hub_member *m)
+{
+	list_remove(&m->room_link);
+	list_remove(&m->user_link);
+	m->user->nrooms--;
+	m->room->size--;
+	if (!m->user->proxy)
+		m->room->nlocal--;
+	free(m);
+}
+
+/* A room whose last local member goes is of no more interest to this node:
+ * the bus is told and the proxies still in it go quietly with it. */
+static void room_lose_interest(struct hub *hub, struct hub_room *room)
+{
+	const struct hub_bus *bus = hub->cfg.bus;
+	if (bus)
+		bus->ops->interest(bus->impl, room, false);
+	while (!list_empty(&room->members))
+		member_free(list_entry(room->members.next, struct hub_member, room_link));
+}
+
 /* Returns false when the room went with its last member. */
 static bool member_detach(struct hub *hub, struct hub_member *m)
 {
 	struct hub_room *room = m->room;
-	list_remove(&m->room_link);
-	list_remove(&m->user_link);
-	m->user->nrooms--;
-	room->size--;
-	free(m);
+	bool was_local = !m->user->proxy;
+	member_free(m);
+	if (was_local && room->nlocal == 0 && room->size > 0)
+		room_lose_interest(hub, room);
 	if (room->size > 0)
 		return true;
 	room_destroy(hub, room);
 	return false;
+}
+
+void hub_proxy_forget(struct hub *hub, struct hub_user *proxy, struct hub_room *room)
+{
+	struct hub_member *m = proxy->proxy ? hub_membership(proxy, room) : NULL;
+	if (m)
+		member_detach(hub, m);
 }
 
 void member_unlink(struct hub *hub, struct hub_member *m)
@@ -113,6 +141,11 @@ enum hub_result hub_join(struct hub *hub, struct hub_user *user, const char *nam
 	list_insert_tail(&user->rooms, &m->user_link);
 	room->size++;
 	user->nrooms++;
+	if (!user->proxy && ++room->nlocal == 1 && hub->cfg.bus)
+		hub->cfg.bus->ops->interest(hub->cfg.bus->impl, room, true);
+	ev.room = room->name;
+	ev.room_len = room->name_len;
+	bus_publish(hub, &ev);
 	if (out)
 		*out = room;
 	return HUB_OK;
@@ -124,10 +157,17 @@ enum hub_result hub_leave(struct hub *hub, struct hub_user *user, struct hub_roo
 	struct hub_member *m = hub_membership(user, room);
 	if (!m)
 		return HUB_NOT_IN_ROOM;
+	struct hub_event ev = {
+		.kind = HUB_EV_LEAVE,
+		.room = room->name,
+		.room_len = room->name_len,
+		.text = reason,
+		.text_len = len,
+	};
+	event_from(&ev, user);
+	bus_publish(hub, &ev);
 	if (!member_detach(hub, m))
 		return HUB_OK;
-	struct hub_event ev = {.kind = HUB_EV_LEAVE, .text = reason, .text_len = len};
-	event_from(&ev, user);
 	room_deliver(hub, room, &ev, NULL);
 	return HUB_OK;
 }
@@ -147,6 +187,7 @@ enum hub_result hub_kick(struct hub *hub, struct hub_user *by, struct hub_room *
 	};
 	event_from(&ev, by);
 	room_deliver(hub, room, &ev, NULL);
+	bus_publish(hub, &ev);
 	member_unlink(hub, m);
 	return HUB_OK;
 }
@@ -170,6 +211,7 @@ void hub_set_topic(struct hub *hub, struct hub_user *by, struct hub_room *room,
 	struct hub_event ev = {.kind = HUB_EV_TOPIC, .text = room->topic, .text_len = len};
 	event_from(&ev, by);
 	room_deliver(hub, room, &ev, NULL);
+	bus_publish(hub, &ev);
 }
 
 static bool modes_equal(const struct hub_room_modes *a, const struct hub_room_modes *b)
@@ -189,6 +231,7 @@ void hub_set_modes(struct hub *hub, struct hub_user *by, struct hub_room *room,
 	struct hub_event ev = {.kind = HUB_EV_MODE, .modes_old = &old, .modes_new = &room->modes};
 	event_from(&ev, by);
 	room_deliver(hub, room, &ev, NULL);
+	bus_publish(hub, &ev);
 }
 
 enum hub_result hub_set_member_flags(struct hub *hub, struct hub_user *by,
@@ -210,6 +253,7 @@ enum hub_result hub_set_member_flags(struct hub *hub, struct hub_user *by,
 	m->flags = flags;
 	event_from(&ev, by);
 	room_deliver(hub, room, &ev, NULL);
+	bus_publish(hub, &ev);
 	return HUB_OK;
 }
 
@@ -242,24 +286,53 @@ static void room_record(const struct hub *hub, struct hub_room *room, const stru
 	}
 }
 
+static void say_now(struct hub *hub, struct hub_room *room, struct hub_event *ev)
+{
+	if (hub->cfg.store)
+		store_room_line(hub, ev);
+	else
+		room_record(hub, room, ev);
+	room_deliver(hub, room, ev, NULL);
+}
+
+void hub_bus_say(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t time_ms,
+		 const char *from, size_t from_len, const char *origin, size_t origin_len,
+		 const char *text, size_t len)
+{
+	struct hub_event ev = {
+		.kind = HUB_EV_SAY,
+		.id = id,
+		.time_ms = time_ms,
+		.user = map_get(hub->users_by_name, from, from_len),
+		.room = room->name,
+		.room_len = room->name_len,
+		.from = from,
+		.from_len = from_len,
+		.origin = origin,
+		.origin_len = origin_len,
+		.text = text,
+		.text_len = len,
+	};
+	say_now(hub, room, &ev);
+}
+
 enum hub_result hub_say(struct hub *hub, struct hub_user *user, struct hub_room *room,
 			const char *text, size_t len)
 {
 	struct hub_event ev = {
 		.kind = HUB_EV_SAY,
-		.id = hub_new_id(hub),
-		.time_ms = hub_now(hub),
 		.room = room->name,
 		.room_len = room->name_len,
 		.text = text,
 		.text_len = len,
 	};
 	event_from(&ev, user);
-	if (hub->cfg.store)
-		store_room_line(hub, &ev);
-	else
-		room_record(hub, room, &ev);
-	room_deliver(hub, room, &ev, NULL);
+	const struct hub_bus *bus = hub->cfg.bus;
+	if (bus && !user->proxy && bus->ops->say(bus->impl, &ev))
+		return HUB_OK;
+	ev.id = hub_new_id(hub);
+	ev.time_ms = hub_now(hub);
+	say_now(hub, room, &ev);
 	return HUB_OK;
 }
 
