@@ -35,6 +35,8 @@ LDFLAGS += $(SANFLAGS)
 # The store (src/store/): SQLite for the data directory, libsodium for
 # password hashes, a writer thread off the data path.
 STORE_LIBS = -lsqlite3 -lsodium -lpthread
+# The cluster (src/cluster/): hiredis for Redis, linked wherever the store is.
+STORE_LIBS += -lhiredis
 
 # ---- source sets, by layer ----
 UTIL_SRC    = $(wildcard src/util/*.c)
@@ -42,6 +44,7 @@ LOOP_SRC    = $(wildcard src/loop/*.c)
 NET_SRC     = $(wildcard src/net/*.c)
 CODEC_SRC   = $(wildcard src/codec/*.c)
 HUB_SRC     = $(wildcard src/hub/*.c)
+CLUSTER_SRC = $(wildcard src/cluster/*.c)
 STORE_SRC   = $(wildcard src/store/*.c)
 DIALECT_SRC = $(wildcard src/dialect/*.c)
 SERVER_SRC  = $(wildcard src/server/*.c)
@@ -51,7 +54,7 @@ BENCH_SRC   = $(wildcard bench/*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_OBJ    = $(call obj,$(UTIL_SRC) $(LOOP_SRC) $(NET_SRC) $(CODEC_SRC))
-CHAT_OBJ    = $(call obj,$(HUB_SRC) $(STORE_SRC) $(DIALECT_SRC))
+CHAT_OBJ    = $(call obj,$(HUB_SRC) $(STORE_SRC) $(DIALECT_SRC) $(CLUSTER_SRC))
 SERVER_OBJ  = $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC)))
 CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
 BENCH_OBJ   = $(call obj,$(BENCH_SRC))
