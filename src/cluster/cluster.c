@@ -274,7 +274,7 @@ static void go_online(struct cluster *c)
 		cluster_claim(c, u, NULL, 0);
 	for (struct hub_room *r = hub_first_room(c->hub); r; r = hub_next_room(c->hub, r)) {
 		for (struct hub_member *m = hub_first_member(r); m; m = hub_next_member(m))
-			cluster_note_member(c, hub_member_user(m), r);
+			cluster_announce_member(c, hub_member_user(m), r);
 		cluster_room_subscribe(c, r);
 	}
 	cmd_str(c, on_all_users, c, 4, (const char *[]){"EVAL", ALL_USERS_LUA, "0", c->node});

@@ -63,6 +63,9 @@ void cluster_claim(struct cluster *c, const struct hub_user *user, const char *o
 /* Records a local membership in Redis (resync and join). */
 void cluster_note_member(struct cluster *c, const struct hub_user *user,
 			 const struct hub_room *room);
+/* As cluster_note_member, and publishes the JOIN (resync). */
+void cluster_announce_member(struct cluster *c, const struct hub_user *user,
+			     const struct hub_room *room);
 /* Subscribes to a room's channel and loads its remote members. */
 void cluster_room_subscribe(struct cluster *c, const struct hub_room *room);
 /* Loads a room's remote members once its subscription is confirmed, so no

@@ -207,6 +207,26 @@ void cluster_note_member(struct cluster *c, const struct hub_user *user,
 	cluster_cmd(c, NULL, NULL, 3, argv, lens);
 }
 
+void cluster_announce_member(struct cluster *c, const struct hub_user *user,
+			     const struct hub_room *room)
+{
+	if (hub_user_is_proxy(user))
+		return;
+	cluster_note_member(c, user, room);
+	size_t olen;
+	const char *origin = hub_user_origin(user, &olen);
+	struct bus_msg m = {
+		.kind = BUS_JOIN,
+		.node = {c->node, c->node_len},
+		.room = {hub_room_name(room), hub_room_name_len(room)},
+		.from = {hub_user_name(user), hub_user_name_len(user)},
+		.origin = {origin, olen},
+	};
+	char chan[CLUSTER_KEY_MAX];
+	cluster_key(chan, "r:", hub_room_name(room), hub_room_name_len(room));
+	publish_to(c, chan, &m);
+}
+
 struct room_load {
 	struct cluster *c;
 	char room[HUB_ROOM_MAX + 1];
