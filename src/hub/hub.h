@@ -261,6 +261,15 @@ void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t
 		     const char *from, size_t from_len, const char *origin, size_t origin_len,
 		     const char *text, size_t len);
 
+/* Lines from the network's history for `room`, oldest first, read when
+ * this node became interested in it: those older than every line the room
+ * already holds join its history ring (in front) and are replayed to each
+ * local member, so the first local joiner of a room still gets its recent
+ * history. Ignored with a store (replay reads the store). Returns how many
+ * lines were taken. */
+size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
+			size_t n);
+
 /* Removes a proxy from `room` without telling anyone (state resync). */
 void hub_proxy_forget(struct hub *hub, struct hub_user *proxy, struct hub_room *room);
 

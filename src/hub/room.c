@@ -381,3 +381,77 @@ size_t hub_replay_history(struct hub *hub, struct hub_user *user, struct hub_roo
 	}
 	return room->hist_count - first;
 }
+
+/* ---- history from the network ---- */
+
+static struct hub_record *record_of(const struct store_line *line)
+{
+	size_t from_len = line->from_len > HUB_NAME_MAX ? HUB_NAME_MAX : line->from_len;
+	size_t origin_len = line->origin_len > HUB_ORIGIN_MAX ? HUB_ORIGIN_MAX : line->origin_len;
+	struct hub_record *rec = xmalloc(sizeof(*rec) + from_len + origin_len + line->text_len);
+	rec->id = line->id;
+	rec->time_ms = line->time_ms;
+	rec->from_len = (uint8_t)from_len;
+	rec->origin_len = (uint8_t)origin_len;
+	rec->text_len = (uint32_t)line->text_len;
+	memcpy(rec->data, line->from, from_len);
+	memcpy(rec->data + from_len, line->origin, origin_len);
+	memcpy(rec->data + from_len + origin_len, line->text, line->text_len);
+	return rec;
+}
+
+static void replay_record(const struct hub_room *room, struct hub_user *to,
+			  const struct hub_record *rec)
+{
+	struct hub_event ev = {
+		.kind = HUB_EV_SAY,
+		.replay = true,
+		.id = rec->id,
+		.time_ms = rec->time_ms,
+		.room = room->name,
+		.room_len = room->name_len,
+		.from = rec->data,
+		.from_len = rec->from_len,
+		.origin = rec->data + rec->from_len,
+		.origin_len = rec->origin_len,
+		.text = rec->data + rec->from_len + rec->origin_len,
+		.text_len = rec->text_len,
+	};
+	to->sink->deliver(to->ctx, &ev);
+	event_release(&ev);
+}
+
+size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
+			size_t n)
+{
+	size_t cap = hub->cfg.history;
+	if (hub->cfg.store || cap == 0 || hub->silent)
+		return 0;
+	uint64_t oldest = room->hist_count ? history_at(hub, room, 0)->id : UINT64_MAX;
+	size_t older = 0;
+	while (older < n && lines[older].id < oldest)
+		older++;
+	size_t room_left = cap - room->hist_count;
+	size_t take = older < room_left ? older : room_left;
+	if (take == 0)
+		return 0;
+	/* The ring is rebuilt: taken lines first, then what it held. */
+	struct hub_record **ring = xcalloc(cap, sizeof(*ring));
+	for (size_t i = 0; i < take; i++)
+		ring[i] = record_of(&lines[older - take + i]);
+	for (uint32_t i = 0; i < room->hist_count; i++)
+		ring[take + i] = (struct hub_record *)history_at(hub, room, i);
+	free(room->history);
+	room->history = ring;
+	room->hist_head = 0;
+	room->hist_count += (uint32_t)take;
+	struct list *pos;
+	list_for_each(pos, &room->members) {
+		struct hub_user *u = list_entry(pos, struct hub_member, room_link)->user;
+		if (u->proxy)
+			continue;
+		for (size_t i = 0; i < take; i++)
+			replay_record(room, u, ring[i]);
+	}
+	return take;
+}

@@ -255,6 +255,7 @@ static void create_cluster(struct server *s)
 		.password = s->opt.redis_password,
 		.node = s->node_name,
 		.lease_ms = s->opt.node_lease_s * 1000,
+		.history = s->opt.history,
 		.now_ms = wall_clock,
 	};
 	s->cluster = cluster_create(&cfg);

@@ -178,20 +178,30 @@ def test_chat_and_irc_users_on_three_nodes_share_a_room(redis, backend):
         wait_users(alice, "#x", ["alice"])
 
 
-def test_lines_carry_one_id_scheme_and_history_stream(redis):
-    with three_nodes(redis) as (n1, n2, _):
+def test_lines_carry_one_id_scheme_and_history_reaches_a_new_node(redis):
+    with three_nodes(redis) as (n1, n2, n3):
         alice = ChatClient(n1.port("chat"), "alice", "#h")
         bob = ChatClient(n2.port("chat"), "bob", "#h")
         wait_users(alice, "#h", ["alice", "bob"])
         for i in range(3):
             alice.send(f"MSG line{i}")
             bob.send(f"MSG other{i}")
-        for c in (alice, bob):
-            got = [chat_until(c, lambda l: l.startswith("ROOM #h")) for _ in range(6)]
-            assert len(set(got)) == 6
+        seen = [[chat_until(c, lambda l: l.startswith("ROOM #h")) for _ in range(6)]
+                for c in (alice, bob)]
+        assert seen[0] == seen[1] and len(set(seen[0])) == 6
         # Every line is in the room's stream once, numbered by one counter.
         assert redis.cli("XLEN", "parley:hist:#h") == "6"
         assert redis.cli("GET", "parley:msgid") == "6"
+        # A node with no member in the room reads it back for its first joiner.
+        carol = ChatClient(n3.port("chat"), "carol")
+        carol.send("JOIN #h")
+        replayed = [chat_until(carol, lambda l: l.startswith("ROOM #h")) for _ in range(6)]
+        assert replayed == seen[0]
+        carol.send("HISTORY #h 3")
+        lines = [chat_until(carol, lambda l: l.startswith(("HISTORY", "OK History")))
+                 for _ in range(4)]
+        assert lines[-1] == "OK History #h 3"
+        assert [l.split(" ", 5)[5] for l in lines[:3]] == [l.split(" ", 3)[3] for l in seen[0][3:]]
 
 
 # ---------------------------------------------------------------- names

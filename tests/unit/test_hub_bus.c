@@ -184,12 +184,47 @@ static void test_last_local_member_drops_interest_and_proxies(void **state)
 	env_free(e);
 }
 
+static struct store_line line(uint64_t id, const char *text)
+{
+	return (struct store_line){.id = id, .time_ms = id, .from = "bob", .from_len = 3,
+				   .text = text, .text_len = strlen(text)};
+}
+
+static void test_backfill_puts_older_network_lines_first(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	hub_bus_say(e->hub, room, 50, 50, "bob", 3, "", 0, "live", 4);
+	world_clear(&e->w);
+	/* 49 is older than the live line and taken; 50 is the live line itself. */
+	const struct store_line lines[] = {line(48, "a"), line(49, "b"), line(50, "live")};
+	assert_int_equal(hub_bus_backfill(e->hub, room, lines, 3), 2);
+	assert_int_equal(e->w.n, 2);
+	assert_true(e->w.recs[0].replay && e->w.recs[0].id == 48 && e->w.recs[1].id == 49);
+	/* The ring now reads 48, 49, 50 for the next joiner. */
+	struct hub_user *amy = local(e, 1, "amy");
+	hub_join(e->hub, amy, "#r", 2, NULL);
+	world_clear(&e->w);
+	assert_int_equal(hub_replay_history(e->hub, amy, room, SIZE_MAX, 0), 3);
+	assert_true(e->w.recs[0].id == 48 && e->w.recs[2].id == 50);
+	/* Never more than --history lines (10 here). */
+	struct store_line many[20];
+	for (int i = 0; i < 20; i++)
+		many[i] = line((uint64_t)i + 1, "x");
+	assert_int_equal(hub_bus_backfill(e->hub, room, many, 20), 7);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_local_actions_reach_the_bus_proxy_actions_do_not),
 		cmocka_unit_test(test_lines_are_delivered_when_they_come_back),
 		cmocka_unit_test(test_last_local_member_drops_interest_and_proxies),
+		cmocka_unit_test(test_backfill_puts_older_network_lines_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
