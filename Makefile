@@ -8,6 +8,7 @@
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
 #   make bench-irc  run the IRC scenarios against InspIRCd and ngIRCd
+#   make bench-cluster  parleyd nodes behind Redis vs one node
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    programs to $(PREFIX)/bin, manual pages to
 #                   $(PREFIX)/share/man/man1 and man8 (DESTDIR honoured)
@@ -73,7 +74,7 @@ UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS    = $(PARLEYD) $(if $(CLIENT_SRC),$(PARLEY)) $(if $(BENCH_SRC),$(BENCH))
 
 .PHONY: all deps run test unit integration regression valgrind check-layers \
-        san-test bench bench-irc fuzz fuzz-smoke clean install deps-test
+        san-test bench bench-cluster bench-irc fuzz fuzz-smoke clean install deps-test
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -151,6 +152,10 @@ test: deps
 
 bench: deps all
 	PARLEY_BUILD=$(BUILD) bash bench/run.sh
+
+# Cluster mode: 1 and 3 nodes behind a redis-server vs one node (docs/CLUSTER.md).
+bench-cluster: all
+	PARLEY_BUILD=$(BUILD) bash bench/run-cluster.sh
 
 # The IRC scenarios against InspIRCd, ngIRCd (and parleyd's IRC listener).
 bench-irc: deps all
