@@ -6,6 +6,8 @@
 #
 #   one-room   1 room of 300 members, 1 publisher
 #   rooms      30 rooms of 10 members, 30 publishers
+#   paced      one-room at 500 lines/s: latency without queueing, so the
+#              added p99 is the Redis hop itself
 #
 # each against one parleyd without Redis (the baseline) and clusters of 1
 # and 3 nodes. Deliveries/s and latency come from parley-bench; CPU is read
@@ -113,10 +115,12 @@ PY
 
 ONE_ROOM=(--clients 300 --rooms 1 --publishers 1)
 ROOMS=(--clients 300 --rooms 30 --publishers 30)
+PACED=(--clients 300 --rooms 1 --publishers 1 --rate 500)
 for t in "single 0" "cluster1 1" "cluster3 3"; do
 	set -- $t
 	run one-room "$1" "$2" "${ONE_ROOM[@]}"
 	run rooms "$1" "$2" "${ROOMS[@]}"
+	run paced "$1" "$2" "${PACED[@]}"
 done
 
 python3 - "$RESULTS" <<'PY'

@@ -266,6 +266,7 @@ static void go_online(struct cluster *c)
 	snprintf(chan, sizeof(chan), "parley:n:%s", c->node);
 	redisAsyncCommand(c->sub.ac, on_sub, NULL, "SUBSCRIBE parley:presence %s", chan);
 	lease_renew(c);
+	cluster_load_scripts(c);
 	publish_hello(c, "node reconnected");
 	/* Other nodes' users are reloaded from Redis: what we knew may be
 	 * stale after the gap. */

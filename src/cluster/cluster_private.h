@@ -35,6 +35,7 @@ struct cluster {
 	struct buf scratch;
 	struct cluster_stats st;
 	uint32_t guest_seq;
+	char say_sha[48]; /* SHA1 of the room-line script once loaded, or "" */
 	char node[BUS_NODE_MAX + 1];
 	size_t node_len;
 };
@@ -66,6 +67,8 @@ void cluster_note_member(struct cluster *c, const struct hub_user *user,
 /* As cluster_note_member, and publishes the JOIN (resync). */
 void cluster_announce_member(struct cluster *c, const struct hub_user *user,
 			     const struct hub_room *room);
+/* Has Redis keep the hot scripts (on each connection). */
+void cluster_load_scripts(struct cluster *c);
 /* Subscribes to a room's channel and loads its remote members. */
 void cluster_room_subscribe(struct cluster *c, const struct hub_room *room);
 /* Loads a room's remote members once its subscription is confirmed, so no

@@ -335,6 +335,25 @@ static void bus_interest(void *impl, const struct hub_room *room, bool intereste
 	cluster_subscribe(c, "UNSUBSCRIBE", chan);
 }
 
+/* The room-line script runs once per line: Redis is asked to keep it and
+ * lines name it by its SHA1 instead of sending (and hashing) its text. */
+static void on_say_loaded(struct redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct cluster *c = priv;
+	const redisReply *r = reply;
+	(void)ac;
+	if (r && r->type == REDIS_REPLY_STRING && r->len < sizeof(c->say_sha))
+		memcpy(c->say_sha, r->str, r->len + 1);
+}
+
+void cluster_load_scripts(struct cluster *c)
+{
+	c->say_sha[0] = '\0';
+	const char *argv[] = {"SCRIPT", "LOAD", SAY_LUA};
+	size_t lens[] = {6, 4, strlen(SAY_LUA)};
+	cluster_cmd(c, on_say_loaded, c, 3, argv, lens);
+}
+
 static bool bus_say(void *impl, const struct hub_event *ev)
 {
 	struct cluster *c = impl;
@@ -348,9 +367,11 @@ static bool bus_say(void *impl, const struct hub_event *ev)
 	cluster_key(stream, "hist:", ev->room, ev->room_len);
 	cluster_key(chan, "r:", ev->room, ev->room_len);
 	snprintf(keep, sizeof(keep), "%d", CLUSTER_HISTORY_KEEP);
-	const char *argv[] = {"EVAL", SAY_LUA, "3", ids, stream, chan, "S", tail, keep};
-	size_t lens[] = {4, strlen(SAY_LUA), 1, strlen(ids), strlen(stream), strlen(chan), 1, len,
-			 strlen(keep)};
+	bool sha = c->say_sha[0] != '\0';
+	const char *argv[] = {sha ? "EVALSHA" : "EVAL", sha ? c->say_sha : SAY_LUA, "3", ids,
+			      stream, chan, "S", tail, keep};
+	size_t lens[] = {sha ? 7u : 4u, strlen(argv[1]), 1, strlen(ids), strlen(stream),
+			 strlen(chan), 1, len, strlen(keep)};
 	if (!cluster_cmd(c, NULL, NULL, 9, argv, lens))
 		return false;
 	c->st.published++;
