@@ -28,8 +28,8 @@ struct hub_user {
 	char *origin; /* "ident@host", origin_len bytes; NULL if unset */
 	uint32_t nrooms;
 	uint8_t name_len, origin_len;
-	bool logged_in; /* owns the account of its name */
-	bool proxy;     /* another node's user (cluster mode) */
+	bool logged_in : 1; /* owns the account of its name */
+	bool proxy : 1;     /* another node's user (cluster mode) */
 	char name[HUB_NAME_MAX + 1]; /* NUL-terminated; changes on rename */
 };
 
