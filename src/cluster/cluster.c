@@ -4,6 +4,7 @@
  * bus seam is in publish.c, incoming messages in apply.c. */
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ static const char ALL_USERS_LUA[] =
 	"return out\n";
 
 static void connect_links(struct cluster *c);
+static void links_down(struct cluster *c, const char *why);
 
 /* ---- small helpers ---- */
 
@@ -116,6 +118,13 @@ bool cluster_cmd(struct cluster *c, void (*fn)(struct redisAsyncContext *, void 
 {
 	if (!c->online || !c->cmd.ac)
 		return false;
+	/* A Redis that accepts connections but stops reading (paused, swapped
+	 * out) would let hiredis buffer without bound: past the limit the link
+	 * is dropped and the node runs alone until a fresh one is up. */
+	if (sdslen(c->cmd.ac->c.obuf) > CLUSTER_OBUF_MAX) {
+		links_down(c, "redis is not reading (output buffer full)");
+		return false;
+	}
 	return redisAsyncCommandArgv(c->cmd.ac, fn, priv, argc, argv, lens) == REDIS_OK;
 }
 

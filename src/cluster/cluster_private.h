@@ -13,7 +13,11 @@
 
 struct redisAsyncContext;
 
-enum { CLUSTER_KEY_MAX = 160, CLUSTER_HISTORY_KEEP = 1000 };
+enum {
+	CLUSTER_KEY_MAX = 160,
+	CLUSTER_HISTORY_KEEP = 1000,          /* lines per room stream (MAXLEN ~) */
+	CLUSTER_OBUF_MAX = 64 * 1024 * 1024, /* bytes queued for Redis, at most */
+};
 
 /* Another node we have heard of; proxies point at it (their hub tag). */
 struct node_peer {

@@ -129,13 +129,19 @@ static void on_claimed(struct redisAsyncContext *ac, void *reply, void *priv)
 	if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 0 && c->hub && !c->stopping) {
 		struct hub_user *u = hub_find_user(c->hub, cl->name, strlen(cl->name));
 		if (u && !hub_user_is_proxy(u)) {
-			char guest[HUB_NAME_MAX + 1];
-			int n = snprintf(guest, sizeof(guest), "guest-%08x",
-					 (unsigned)(c->guest_seq++ * 2654435761u ^ (uint32_t)c->st.published));
 			c->st.collisions++;
-			log_event(c->cfg.log, LOG_WARN, "CLUSTER_NAME_COLLISION",
-				  "name=%s renamed=%s", cl->name, guest);
-			hub_rename(c->hub, u, guest, (size_t)n);
+			/* A generated name could itself be held: try a few. */
+			for (int tries = 0; tries < 8; tries++) {
+				char guest[HUB_NAME_MAX + 1];
+				uint32_t mix = (c->guest_seq++ + 1) * 2654435761u ^
+					       (uint32_t)c->st.published * 40503u;
+				int n = snprintf(guest, sizeof(guest), "guest-%08x", (unsigned)mix);
+				if (hub_rename(c->hub, u, guest, (size_t)n) == HUB_OK) {
+					log_event(c->cfg.log, LOG_WARN, "CLUSTER_NAME_COLLISION",
+						  "name=%s renamed=%s", cl->name, guest);
+					break;
+				}
+			}
 		}
 	}
 	free(cl);

@@ -128,6 +128,17 @@ def test_chat_and_irc_users_on_three_nodes_share_a_room(redis, backend):
             chat_until(c, lambda l: l == "JOIN #x carol")
             wait_users(c, "#x", ["alice", "bob", "carol"])
 
+        # IRC lists and queries see users of other nodes.
+        def names():
+            carol.send("NAMES #x")
+            line = carol.until(lambda l: " 353 " in l)
+            carol.until(lambda l: " 366 " in l)
+            return {n.lstrip("@+") for n in line.rsplit(":", 1)[1].split()}
+        wait_until(lambda: {"alice", "bob", "carol"} <= names(), what="NAMES on n3")
+        carol.send("WHOIS bob")
+        assert carol.until(lambda l: " 311 " in l or " 401 " in l).split()[1] == "311"
+        carol.until(lambda l: " 318 " in l)
+
         # Lines from three nodes at once reach everyone in one order.
         for i in range(5):
             alice.send(f"MSG a{i}")
