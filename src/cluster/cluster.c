@@ -309,9 +309,12 @@ static void on_link_ready(struct redisAsyncContext *ac, void *reply, void *priv)
 	else
 		c->sub_up = true;
 	if (c->cmd_up && c->sub_up && !c->online) {
-		if (c->st.reconnects++ > 0)
+		if (c->ever_online) {
+			c->st.reconnects++;
 			log_event(c->cfg.log, LOG_INFO, "CLUSTER_RECONNECTED", "redis=%s:%d",
 				  c->cfg.host, c->cfg.port);
+		}
+		c->ever_online = true;
 		go_online(c);
 	}
 }
@@ -340,6 +343,9 @@ static bool open_link(struct cluster *c, struct redis_loop *rl)
 		redisAsyncCommand(ac, on_link_ready, NULL, "AUTH %s", c->cfg.password);
 	else
 		redisAsyncCommand(ac, on_link_ready, NULL, "PING");
+	/* Named, so an operator can tell (and kill) a node's links in
+	 * CLIENT LIST. */
+	redisAsyncCommand(ac, NULL, NULL, "CLIENT SETNAME parley:%s", c->node);
 	return true;
 }
 

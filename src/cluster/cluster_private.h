@@ -31,8 +31,7 @@ struct cluster {
 	struct hub_bus bus;
 	struct hub *hub;
 	struct redis_loop cmd, sub; /* commands; subscriptions */
-	bool cmd_up, sub_up, online, stopping;
-	unsigned generation;        /* bumped per link attempt: stale replies are dropped */
+	bool cmd_up, sub_up, online, stopping, ever_online;
 	uint64_t backoff_ms;
 	struct loop_timer retry, beat;
 	struct node_peer *peers;

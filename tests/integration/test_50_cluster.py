@@ -7,7 +7,8 @@ on different nodes share a room (lines in one order everywhere, joins,
 leaves, private messages, nick changes); a name race across nodes has one
 winner; kill -9 of a node removes its users everywhere within the lease
 bound and frees its names; a Redis restart is survived; interest routing is
-proved with PUBSUB NUMSUB and a node's own counters. Absence is proven by
+proved with PUBSUB NUMSUB and a node's own counters; a node whose links
+are cut from the Redis side comes back and the others converge. Absence is proven by
 a round trip through the same path, never by sleeping.
 """
 
@@ -293,6 +294,30 @@ def test_redis_restart_local_chat_continues_and_state_converges(redis):
         bob.send("MSG back")
         chat_until(alice, lambda l: l == "ROOM #r bob back")
         assert users(bob).count("alice") == 1
+
+
+def test_a_node_cut_from_redis_rejoins_and_the_others_converge(redis):
+    with three_nodes(redis) as (n1, n2, _):
+        alice = ChatClient(n1.port("chat"), "alice", "#c")
+        bob = ChatClient(n2.port("chat"), "bob", "#c")
+        chat_until(alice, lambda l: l == "JOIN #c bob")
+        mark = n1.log_mark()
+        # Cut n1's links (named parley:n1) from the Redis side.
+        ids = [dict(kv.split("=", 1) for kv in line.split())["id"]
+               for line in redis.cli("CLIENT", "LIST").splitlines() if " name=parley:n1 " in line]
+        assert len(ids) == 2
+        for i in ids:
+            redis.cli("CLIENT", "KILL", "ID", i)
+        n1.wait_log(r"CLUSTER_OFFLINE", since=mark)
+        n1.wait_log(r"CLUSTER_RECONNECTED", since=mark)
+        # n2 saw alice go and come back; the room converges, once each.
+        chat_until(bob, lambda l: l == "LEAVE #c alice")
+        chat_until(bob, lambda l: l == "JOIN #c alice")
+        wait_users(bob, "#c", ["alice", "bob"])
+        wait_users(alice, "#c", ["alice", "bob"])
+        alice.send("MSG after the cut")
+        chat_until(bob, lambda l: l == "ROOM #c alice after the cut")
+        assert int(cluster_stats(n1)["reconnects"]) == 1
 
 
 # ---------------------------------------------------------------- routing
