@@ -382,15 +382,15 @@ static void on_lease_check(struct redisAsyncContext *ac, void *reply, void *priv
 	for (struct node_peer *p = c->peers; p; p = p->next) {
 		if (p->alive_seen)
 			continue;
-		size_t before = 0, after = 0;
+		size_t users = 0;
 		for (struct hub_user *u = hub_first_user(c->hub); u; u = hub_next_user(c->hub, u))
-			before += hub_user_is_proxy(u) && hub_user_ctx(u) == p;
-		if (before == 0)
+			users += hub_user_is_proxy(u) && hub_user_ctx(u) == p;
+		if (users == 0)
 			continue;
 		cluster_drop_proxies(c, p, "Node lost");
 		c->st.nodes_lost++;
 		log_event(c->cfg.log, LOG_WARN, "CLUSTER_NODE_LOST", "node=%s users=%zu", p->name,
-			  before - after);
+			  users);
 	}
 }
 

@@ -360,6 +360,21 @@ void cluster_load_scripts(struct cluster *c)
 	cluster_cmd(c, on_say_loaded, c, 3, argv, lens);
 }
 
+/* Redis forgets loaded scripts on SCRIPT FLUSH: load it again, and let
+ * lines go by text until then. (The line that met NOSCRIPT is lost, as
+ * any line in flight when a link fails.) */
+static void on_said(struct redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct cluster *c = priv;
+	const redisReply *r = reply;
+	(void)ac;
+	if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 &&
+	    !c->stopping && c->say_sha[0]) {
+		log_event(c->cfg.log, LOG_WARN, "CLUSTER_SCRIPT_RELOAD", "reason=NOSCRIPT");
+		cluster_load_scripts(c);
+	}
+}
+
 static bool bus_say(void *impl, const struct hub_event *ev)
 {
 	struct cluster *c = impl;
@@ -378,7 +393,7 @@ static bool bus_say(void *impl, const struct hub_event *ev)
 			      stream, chan, "S", tail, keep};
 	size_t lens[] = {sha ? 7u : 4u, strlen(argv[1]), 1, strlen(ids), strlen(stream),
 			 strlen(chan), 1, len, strlen(keep)};
-	if (!cluster_cmd(c, NULL, NULL, 9, argv, lens))
+	if (!cluster_cmd(c, on_said, c, 9, argv, lens))
 		return false;
 	c->st.published++;
 	return true;

@@ -214,6 +214,12 @@ def test_lines_carry_one_id_scheme_and_history_reaches_a_new_node(redis):
                  for _ in range(4)]
         assert lines[-1] == "OK History #h 3"
         assert [l.split(" ", 5)[5] for l in lines[:3]] == [l.split(" ", 3)[3] for l in seen[0][3:]]
+        # Redis forgetting the line script costs at most the line in flight.
+        redis.cli("SCRIPT", "FLUSH")
+        alice.send("MSG lost or not")
+        n1.wait_log(r"CLUSTER_SCRIPT_RELOAD")
+        alice.send("MSG after reload")
+        chat_until(bob, lambda l: l == "ROOM #h alice after reload")
 
 
 # ---------------------------------------------------------------- names
