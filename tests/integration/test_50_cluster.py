@@ -109,6 +109,13 @@ def wait_users(client, room, want):
                what=f"{room} to hold {want}")
 
 
+def chat_until_timeout(client, want, timeout):
+    """True once `want` arrives; raises if nothing arrives for `timeout` s."""
+    while client.recv_line(timeout=timeout) != want:
+        pass
+    return True
+
+
 def chat_until(client, pred):
     while True:
         line = client.recv_line()
@@ -347,3 +354,19 @@ def test_a_node_without_members_receives_none_of_a_rooms_traffic(redis):
         bob.expect("OK Left #busy")
         wait_until(lambda: redis.cli("PUBSUB", "NUMSUB", "parley:r:#busy").split()[1] == "1",
                    what="n2 to unsubscribe")
+        # Leaving and at once rejoining resubscribes: traffic arrives again.
+        # (Lines said before the new subscription is in place are missed by
+        # design, so bob probes until one gets through.)
+        bob.send("JOIN #busy")
+        chat_until(bob, lambda l: l.startswith("OK Joined #busy"))
+        for i in range(5):
+            alice.send("LEAVE")
+            alice.send("JOIN #busy")
+            chat_until(alice, lambda l: l.startswith("OK Joined #busy"))
+            def probe_arrives():
+                bob.send(f"MSG probe {i}")
+                try:
+                    return chat_until_timeout(alice, f"ROOM #busy bob probe {i}", 0.5)
+                except AssertionError:
+                    return False
+            wait_until(probe_arrives, what="room traffic after rejoining")
