@@ -286,6 +286,24 @@ def test_kill_9_removes_a_nodes_users_within_the_lease(redis):
         ChatClient(n2.port("chat"), "dave")
 
 
+def test_a_node_restart_frees_its_users_at_once(redis):
+    with three_nodes(redis) as (n1, n2, n3):
+        alice = ChatClient(n1.port("chat"), "alice", "#s")
+        ChatClient(n3.port("chat"), "dave", "#s")
+        chat_until(alice, lambda l: l == "JOIN #s dave")
+        stopped = time.monotonic()
+        n3.stop()
+        # A clean stop says goodbye: no waiting for the lease.
+        chat_until(alice, lambda l: l == "LEAVE #s dave")
+        assert time.monotonic() - stopped < LEASE_S
+        with node(redis, "n3") as again:
+            again.wait_log(r"CLUSTER_ONLINE")
+            dave = ChatClient(again.port("chat"), "dave", "#s")
+            chat_until(alice, lambda l: l == "JOIN #s dave")
+            wait_users(dave, "#s", ["alice", "dave"])
+            assert redis.cli("GET", "parley:name:dave") == "n3"
+
+
 def test_redis_restart_local_chat_continues_and_state_converges(redis):
     with three_nodes(redis) as (n1, n2, _):
         alice = ChatClient(n1.port("chat"), "alice", "#r")
