@@ -46,6 +46,14 @@ static const char SAY_LUA[] =
 	"redis.call('PUBLISH', KEYS[3], msg)\n"
 	"return id\n";
 
+/* KEYS: room hash, room state; ARGV: lower name. A room nobody is in any
+ * more, network-wide, loses its topic and modes, as a single server's
+ * room does. */
+static const char LEAVE_LUA[] =
+	"redis.call('HDEL', KEYS[1], ARGV[1])\n"
+	"if redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) end\n"
+	"return 1\n";
+
 /* KEYS: room channel; ARGV: this node. Records of the room's members on
  * other (live) nodes. */
 static const char ROOM_USERS_LUA[] =
@@ -109,6 +117,39 @@ static void room_hash(struct cluster *c, const char *op, const char *room, size_
 	const char *argv[] = {op, key, lname, c->node};
 	size_t lens[] = {strlen(op), strlen(key), ln, c->node_len};
 	cluster_cmd(c, NULL, NULL, op[1] == 'S' ? 4 : 3, argv, lens);
+}
+
+static void room_forget(struct cluster *c, const char *room, size_t room_len, const char *name,
+			size_t name_len)
+{
+	char key[CLUSTER_KEY_MAX], state[CLUSTER_KEY_MAX], lname[CLUSTER_KEY_MAX];
+	cluster_key(key, "room:", room, room_len);
+	cluster_key(state, "roomstate:", room, room_len);
+	size_t ln = cluster_lower(lname, name, name_len);
+	const char *argv[] = {"EVAL", LEAVE_LUA, "2", key, state, lname};
+	size_t lens[] = {4, strlen(LEAVE_LUA), 1, strlen(key), strlen(state), ln};
+	cluster_cmd(c, NULL, NULL, 6, argv, lens);
+}
+
+/* Topic and modes outlive the node that set them, for later joiners. */
+static void room_state_save(struct cluster *c, const struct hub_event *ev)
+{
+	char key[CLUSTER_KEY_MAX], num[24], modes[64];
+	cluster_key(key, "roomstate:", ev->room, ev->room_len);
+	if (ev->kind == HUB_EV_TOPIC) {
+		snprintf(num, sizeof(num), "%llu",
+			 (unsigned long long)(c->cfg.now_ms ? c->cfg.now_ms(c->cfg.now_ctx) : 0));
+		const char *argv[] = {"HSET", key, "topic", ev->text ? ev->text : "", "setter",
+				      ev->from, "topic_ms", num};
+		size_t lens[] = {4, strlen(key), 5, ev->text_len, 6, ev->from_len, 8, strlen(num)};
+		cluster_cmd(c, NULL, NULL, 8, argv, lens);
+	} else if (ev->modes_new) {
+		int n = snprintf(modes, sizeof(modes), "%u %u %s", (unsigned)ev->modes_new->flags,
+				 (unsigned)ev->modes_new->limit, ev->modes_new->key);
+		const char *argv[] = {"HSET", key, "modes", modes};
+		size_t lens[] = {4, strlen(key), 5, (size_t)n};
+		cluster_cmd(c, NULL, NULL, 4, argv, lens);
+	}
 }
 
 /* ---- names ---- */
@@ -289,8 +330,71 @@ static void on_room_history(struct redisAsyncContext *ac, void *reply, void *pri
 	free(rl);
 }
 
+static const redisReply *field(const redisReply *r, const char *name)
+{
+	for (size_t i = 0; i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING &&
+		    r->element[i + 1]->type == REDIS_REPLY_STRING &&
+		    strcmp(r->element[i]->str, name) == 0)
+			return r->element[i + 1];
+	return NULL;
+}
+
+/* "FLAGS LIMIT KEY" as room_state_save() writes it. */
+static bool modes_parse(const redisReply *v, struct hub_room_modes *out)
+{
+	char text[64];
+	if (!v || v->len >= sizeof(text))
+		return false;
+	memcpy(text, v->str, v->len);
+	text[v->len] = '\0';
+	unsigned flags, limit;
+	int used = 0;
+	if (sscanf(text, "%u %u %n", &flags, &limit, &used) != 2)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->flags = flags;
+	out->limit = limit;
+	snprintf(out->key, sizeof(out->key), "%s", text + used);
+	return true;
+}
+
+static void on_room_state(struct redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct room_load *rl = priv;
+	struct cluster *c = rl->c;
+	const redisReply *r = reply;
+	(void)ac;
+	struct hub_room *room = r && r->type == REDIS_REPLY_ARRAY && r->elements && c->hub &&
+					!c->stopping
+					? hub_find_room(c->hub, rl->room, strlen(rl->room))
+					: NULL;
+	if (room) {
+		const redisReply *topic = field(r, "topic"), *setter = field(r, "setter"),
+				 *when = field(r, "topic_ms");
+		struct hub_room_modes modes;
+		bool have_modes = modes_parse(field(r, "modes"), &modes);
+		hub_bus_room_state(c->hub, room, topic ? topic->str : "", topic ? topic->len : 0,
+				   setter ? setter->str : "", setter ? setter->len : 0,
+				   when ? strtoull(when->str, NULL, 10) : 0,
+				   have_modes ? &modes : NULL);
+	}
+	free(rl);
+}
+
 void cluster_room_load(struct cluster *c, const char *room, size_t len)
 {
+	{
+		char state[CLUSTER_KEY_MAX];
+		cluster_key(state, "roomstate:", room, len);
+		struct room_load *st = xcalloc(1, sizeof(*st));
+		st->c = c;
+		memcpy(st->room, room, len < HUB_ROOM_MAX ? len : HUB_ROOM_MAX);
+		const char *argv[] = {"HGETALL", state};
+		size_t lens[] = {7, strlen(state)};
+		if (!cluster_cmd(c, on_room_state, st, 2, argv, lens))
+			free(st);
+	}
 	if (c->cfg.history > 0) {
 		char stream[CLUSTER_KEY_MAX], count[24];
 		cluster_key(stream, "hist:", room, len);
@@ -423,7 +527,7 @@ static void publish_quit(struct cluster *c, const struct hub_event *ev)
 	const struct hub_user *u = ev->user;
 	for (struct hub_member *mb = hub_first_membership(u); mb; mb = hub_next_membership(mb)) {
 		const struct hub_room *r = hub_member_room(mb);
-		room_hash(c, "HDEL", hub_room_name(r), hub_room_name_len(r), ev->from, ev->from_len);
+		room_forget(c, hub_room_name(r), hub_room_name_len(r), ev->from, ev->from_len);
 	}
 	struct bus_msg m = msg_of(c, BUS_QUIT, ev);
 	publish_to(c, "parley:presence", &m);
@@ -461,18 +565,21 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 	case HUB_EV_KICK: {
 		const char *who = ev->kind == HUB_EV_KICK ? ev->target : ev->from;
 		size_t who_len = ev->kind == HUB_EV_KICK ? ev->target_len : ev->from_len;
-		room_hash(c, "HDEL", ev->room, ev->room_len, who, who_len);
+		room_forget(c, ev->room, ev->room_len, who, who_len);
 		room_channel(chan, ev);
 		m = msg_of(c, ev->kind == HUB_EV_KICK ? BUS_KICK : BUS_LEAVE, ev);
 		publish_to(c, chan, &m);
 		break;
 	}
 	case HUB_EV_TOPIC:
+		room_state_save(c, ev);
 		room_channel(chan, ev);
 		m = msg_of(c, BUS_TOPIC, ev);
 		publish_to(c, chan, &m);
 		break;
 	case HUB_EV_MODE:
+		if (!ev->target)
+			room_state_save(c, ev);
 		room_channel(chan, ev);
 		publish_mode(c, ev, chan);
 		break;

@@ -270,6 +270,14 @@ void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t
 size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
 			size_t n);
 
+/* Sets `room`'s topic (with its setter and time) and modes as the network
+ * keeps them, telling no one: for a room this node has just become
+ * interested in. Each part is taken only while the room's own is still
+ * unset here (a local change made meanwhile wins); `modes` may be NULL. */
+void hub_bus_room_state(struct hub *hub, struct hub_room *room, const char *topic, size_t len,
+			const char *setter, size_t setter_len, uint64_t topic_ms,
+			const struct hub_room_modes *modes);
+
 /* Removes a proxy from `room` without telling anyone (state resync). */
 void hub_proxy_forget(struct hub *hub, struct hub_user *proxy, struct hub_room *room);
 

@@ -219,6 +219,30 @@ static bool modes_equal(const struct hub_room_modes *a, const struct hub_room_mo
 	return a->flags == b->flags && a->limit == b->limit && strcmp(a->key, b->key) == 0;
 }
 
+void hub_bus_room_state(struct hub *hub, struct hub_room *room, const char *topic, size_t len,
+			const char *setter, size_t setter_len, uint64_t topic_ms,
+			const struct hub_room_modes *modes)
+{
+	(void)hub;
+	if (!room->topic && len > 0) {
+		if (len > HUB_TOPIC_MAX)
+			len = HUB_TOPIC_MAX;
+		room->topic = xmalloc(len + 1);
+		memcpy(room->topic, topic, len);
+		room->topic[len] = '\0';
+		if (setter_len > HUB_NAME_MAX)
+			setter_len = HUB_NAME_MAX;
+		memcpy(room->topic_setter, setter, setter_len);
+		room->topic_setter[setter_len] = '\0';
+		room->topic_ms = topic_ms;
+	}
+	static const struct hub_room_modes none = {0};
+	if (modes && modes_equal(&room->modes, &none)) {
+		room->modes = *modes;
+		room->modes.key[HUB_KEY_MAX] = '\0';
+	}
+}
+
 void hub_set_modes(struct hub *hub, struct hub_user *by, struct hub_room *room,
 		   const struct hub_room_modes *modes)
 {

@@ -229,6 +229,39 @@ def test_lines_carry_one_id_scheme_and_history_reaches_a_new_node(redis):
         chat_until(bob, lambda l: l == "ROOM #h alice after reload")
 
 
+def test_topic_and_modes_reach_other_nodes_and_later_joiners(redis):
+    with three_nodes(redis) as (n1, n2, n3):
+        op = IrcClient(n1.port("irc"), "op")
+        op.send("JOIN #t")
+        op.until(lambda l: " 366 " in l)
+        peer = IrcClient(n2.port("irc"), "peer")
+        peer.send("JOIN #t")
+        peer.until(lambda l: " 366 " in l)
+        op.until(lambda l: l.startswith(":peer!") and " JOIN " in l)
+        op.send("TOPIC #t :all about t")
+        op.send("MODE #t +m")
+        op.until(lambda l: " MODE #t +m" in l)
+        # Live, on a node with a member:
+        peer.until(lambda l: l.startswith(":op!") and l.endswith(" TOPIC #t :all about t"))
+        peer.until(lambda l: l.startswith(":op!") and " MODE #t +m" in l)
+        # Later, on a node that had none: read back when it subscribes.
+        late = IrcClient(n3.port("irc"), "late")
+        late.send("JOIN #t")
+        late.until(lambda l: " 366 " in l)
+        def state():
+            late.send("TOPIC #t")
+            topic = late.until(lambda l: " 332 " in l or " 331 " in l)
+            late.send("MODE #t")
+            modes = late.until(lambda l: " 324 " in l)
+            return " 332 " in topic and topic.endswith(":all about t") and "m" in modes.split()[4]
+        wait_until(state, what="topic and modes on n3")
+        # Empty everywhere, the room forgets them, as one server would.
+        for c in (op, late, peer):
+            c.send("PART #t")
+        wait_until(lambda: redis.cli("EXISTS", "parley:roomstate:#t") == "0",
+                   what="room state dropped")
+
+
 # ---------------------------------------------------------------- names
 
 def test_a_name_race_across_nodes_has_exactly_one_winner(redis):

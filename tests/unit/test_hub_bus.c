@@ -5,7 +5,8 @@
  * (hub_bus_say, with the network's id), or at once when the bus declines
  * (offline); a room's first local member raises interest and its last one
  * drops it along with the proxies still in it; proxies are listed, hold
- * their names, and are never delivered to. */
+ * their names, and are never delivered to; history and room state read
+ * back from the network fill in only what is missing, silently. */
 #include "hub_fake.h"
 
 struct fake_bus {
@@ -218,6 +219,31 @@ static void test_backfill_puts_older_network_lines_first(void **state)
 	env_free(e);
 }
 
+static void test_room_state_fills_only_what_is_unset(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	world_clear(&e->w);
+	struct hub_room_modes m = {.flags = HUB_ROOM_MODERATED, .limit = 5, .key = "k"};
+	hub_bus_room_state(e->hub, room, "net topic", 9, "bob", 3, 1234, &m);
+	size_t len;
+	assert_string_equal(hub_room_topic(room, &len), "net topic");
+	assert_string_equal(hub_room_topic_setter(room), "bob");
+	assert_int_equal(hub_room_topic_ms(room), 1234);
+	assert_int_equal(hub_room_modes(room)->limit, 5);
+	assert_int_equal(e->w.n, 0); /* nobody was told */
+	/* A local change made first wins. */
+	hub_set_topic(e->hub, alice, room, "mine", 4);
+	struct hub_room_modes other = {.flags = HUB_ROOM_SECRET};
+	hub_bus_room_state(e->hub, room, "late", 4, "bob", 3, 99, &other);
+	assert_string_equal(hub_room_topic(room, &len), "mine");
+	assert_int_equal(hub_room_modes(room)->flags, HUB_ROOM_MODERATED);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_lines_are_delivered_when_they_come_back),
 		cmocka_unit_test(test_last_local_member_drops_interest_and_proxies),
 		cmocka_unit_test(test_backfill_puts_older_network_lines_first),
+		cmocka_unit_test(test_room_state_fills_only_what_is_unset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
