@@ -8,6 +8,7 @@
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
 #   make bench-irc  run the IRC scenarios against InspIRCd and ngIRCd
+#   make bench-cluster  parleyd nodes behind Redis vs one node
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    programs to $(PREFIX)/bin, manual pages to
 #                   $(PREFIX)/share/man/man1 and man8 (DESTDIR honoured)
@@ -35,6 +36,8 @@ LDFLAGS += $(SANFLAGS)
 # The store (src/store/): SQLite for the data directory, libsodium for
 # password hashes, a writer thread off the data path.
 STORE_LIBS = -lsqlite3 -lsodium -lpthread
+# The cluster (src/cluster/): hiredis for Redis, linked wherever the store is.
+STORE_LIBS += -lhiredis
 
 # ---- source sets, by layer ----
 UTIL_SRC    = $(wildcard src/util/*.c)
@@ -42,6 +45,7 @@ LOOP_SRC    = $(wildcard src/loop/*.c)
 NET_SRC     = $(wildcard src/net/*.c)
 CODEC_SRC   = $(wildcard src/codec/*.c)
 HUB_SRC     = $(wildcard src/hub/*.c)
+CLUSTER_SRC = $(wildcard src/cluster/*.c)
 STORE_SRC   = $(wildcard src/store/*.c)
 DIALECT_SRC = $(wildcard src/dialect/*.c)
 TLS_SRC     = $(wildcard src/tls/*.c)
@@ -52,7 +56,7 @@ BENCH_SRC   = $(wildcard bench/*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_OBJ    = $(call obj,$(UTIL_SRC) $(LOOP_SRC) $(NET_SRC) $(CODEC_SRC))
-CHAT_OBJ    = $(call obj,$(HUB_SRC) $(STORE_SRC) $(DIALECT_SRC))
+CHAT_OBJ    = $(call obj,$(HUB_SRC) $(STORE_SRC) $(DIALECT_SRC) $(CLUSTER_SRC))
 TLS_OBJ     = $(call obj,$(TLS_SRC))
 SERVER_OBJ  = $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC)))
 CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
@@ -75,7 +79,7 @@ UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS    = $(PARLEYD) $(if $(CLIENT_SRC),$(PARLEY)) $(if $(BENCH_SRC),$(BENCH))
 
 .PHONY: all deps run test unit integration regression valgrind check-layers \
-        san-test bench bench-irc fuzz fuzz-smoke clean install deps-test
+        san-test bench bench-cluster bench-irc fuzz fuzz-smoke clean install deps-test
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -157,6 +161,10 @@ test: deps
 
 bench: deps all
 	PARLEY_BUILD=$(BUILD) bash bench/run.sh
+
+# Cluster mode: 1 and 3 nodes behind a redis-server vs one node (docs/CLUSTER.md).
+bench-cluster: all
+	PARLEY_BUILD=$(BUILD) bash bench/run-cluster.sh
 
 # The IRC scenarios against InspIRCd, ngIRCd (and parleyd's IRC listener).
 bench-irc: deps all

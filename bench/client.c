@@ -20,7 +20,10 @@ bool client_open(struct client *c)
 {
 	struct bench *b = c->b;
 	const struct bench_opts *o = b->o;
-	uint16_t port = o->proto == PROTO_FRAME ? o->ports[c->room] : o->ports[0];
+	/* Several chat or IRC ports are nodes of one cluster: each room's
+	 * members are dealt round-robin over them. */
+	uint16_t port = o->proto == PROTO_FRAME ? o->ports[c->room]
+						: o->ports[(c->id / o->rooms) % o->nports];
 	char err[256];
 	int fd = sock_connect(o->host, port, 1, err, sizeof(err));
 	if (fd < 0) {

@@ -115,6 +115,32 @@ struct hub_sink {
 	void (*deliver)(void *ctx, struct hub_event *ev);
 };
 
+/* The bus seam (cluster mode, see src/cluster/): the hub tells the bus what
+ * its local users do, and the bus applies what users of other nodes do
+ * through the ordinary calls below on proxy users (hub_proxy_add()). Events
+ * whose actor is a proxy are never handed back to the bus. Every function
+ * is called from inside the hub operation; none may call back into it. */
+struct hub_bus_ops {
+	/* A local user was registered: claim its name network-wide. */
+	void (*user_added)(void *impl, const struct hub_user *user);
+	/* A local user did `ev`: JOIN, LEAVE, QUIT (before its memberships
+	 * go), NICK, AWAY, TOPIC, KICK, MODE, or a PRIVMSG to a proxy. */
+	void (*publish)(void *impl, const struct hub_event *ev);
+	/* A local user said `ev` (SAY, id and time unset). True when the bus
+	 * takes it: it comes back through hub_bus_say() with its network id
+	 * and the hub delivers nothing now. False (bus offline): the hub
+	 * delivers it locally as without a bus. */
+	bool (*say)(void *impl, const struct hub_event *ev);
+	/* `room` gained its first local member (true) or is losing its last
+	 * one (false; its proxies are dropped quietly right after). */
+	void (*interest)(void *impl, const struct hub_room *room, bool interested);
+};
+
+struct hub_bus {
+	const struct hub_bus_ops *ops;
+	void *impl;
+};
+
 struct hub_config {
 	size_t history; /* room lines kept for replay on join; 0 = none */
 	/* Server time in ms since the Unix epoch for event timestamps; NULL
@@ -131,6 +157,8 @@ struct hub_config {
 	 * and history queries read it (rooms keep history when empty), and
 	 * private lines between two logged-in users are kept. */
 	const struct store *store;
+	/* Cluster mode, or NULL: a single server. */
+	const struct hub_bus *bus;
 };
 
 enum hub_result {
@@ -215,6 +243,49 @@ void hub_set_away(struct hub *hub, struct hub_user *user, const char *text, size
  * sender). */
 enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *to,
 			    size_t to_len, const char *text, size_t len);
+
+/* ---- proxies of other nodes' users (cluster mode) ---- */
+
+/* Adds a proxy for a user of another node: it holds its name, can be in
+ * rooms and be listed, but is reached through the bus, never a sink. `tag`
+ * is the bus's own (hub_user_ctx() returns it). HUB_NAME_TAKEN if held. */
+enum hub_result hub_proxy_add(struct hub *hub, const char *name, size_t len,
+			      const char *origin, size_t origin_len, void *tag,
+			      struct hub_user **out);
+
+/* True for a proxy. */
+bool hub_user_is_proxy(const struct hub_user *user);
+
+/* Delivers a room line that came back from the bus to `room`'s local
+ * members (and keeps it in the room's history ring without a store). */
+void hub_bus_say(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t time_ms,
+		 const char *from, size_t from_len, const char *origin, size_t origin_len,
+		 const char *text, size_t len);
+
+/* Delivers a private line from another node's user to local user `to`. */
+void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t time_ms,
+		     const char *from, size_t from_len, const char *origin, size_t origin_len,
+		     const char *text, size_t len);
+
+/* Lines from the network's history for `room`, oldest first, read when
+ * this node became interested in it: those older than every line the room
+ * already holds join its history ring (in front) and are replayed to each
+ * local member, so the first local joiner of a room still gets its recent
+ * history. Ignored with a store (replay reads the store). Returns how many
+ * lines were taken. */
+size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
+			size_t n);
+
+/* Sets `room`'s topic (with its setter and time) and modes as the network
+ * keeps them, telling no one: for a room this node has just become
+ * interested in. Each part is taken only while the room's own is still
+ * unset here (a local change made meanwhile wins); `modes` may be NULL. */
+void hub_bus_room_state(struct hub *hub, struct hub_room *room, const char *topic, size_t len,
+			const char *setter, size_t setter_len, uint64_t topic_ms,
+			const struct hub_room_modes *modes);
+
+/* Removes a proxy from `room` without telling anyone (state resync). */
+void hub_proxy_forget(struct hub *hub, struct hub_user *proxy, struct hub_room *room);
 
 /* ---- rooms ---- */
 

@@ -28,7 +28,8 @@ struct hub_user {
 	char *origin; /* "ident@host", origin_len bytes; NULL if unset */
 	uint32_t nrooms;
 	uint8_t name_len, origin_len;
-	bool logged_in; /* owns the account of its name */
+	bool logged_in : 1; /* owns the account of its name */
+	bool proxy : 1;     /* another node's user (cluster mode) */
 	char name[HUB_NAME_MAX + 1]; /* NUL-terminated; changes on rename */
 };
 
@@ -45,6 +46,7 @@ struct hub_room {
 	struct list hub_link; /* in hub->rooms, creation order */
 	struct list members;  /* struct hub_member.room_link, join order */
 	uint32_t size;
+	uint32_t nlocal; /* members that are not proxies */
 	struct hub_record **history; /* ring of hub->cfg.history slots, lazy */
 	uint32_t hist_head, hist_count;
 	uint64_t created_ms, topic_ms;
@@ -76,6 +78,14 @@ uint64_t hub_now(const struct hub *hub);
 uint64_t hub_new_id(struct hub *hub);
 /* Fills the acting-user fields of `ev` from `u`. */
 void event_from(struct hub_event *ev, const struct hub_user *u);
+
+/* Hands a local user's event to the bus, if any. */
+static inline void bus_publish(const struct hub *hub, const struct hub_event *ev)
+{
+	const struct hub_bus *bus = hub->cfg.bus;
+	if (bus && ev->user && !((const struct hub_user *)ev->user)->proxy)
+		bus->ops->publish(bus->impl, ev);
+}
 
 /* room.c */
 void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event *ev,

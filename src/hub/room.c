@@ -69,19 +69,47 @@ void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event
 	event_release(ev);
 }
 
+static void member_free(struct hub_member *m)
+{
+	list_remove(&m->room_link);
+	list_remove(&m->user_link);
+	m->user->nrooms--;
+	m->room->size--;
+	if (!m->user->proxy)
+		m->room->nlocal--;
+	free(m);
+}
+
+/* A room whose last local member goes is of no more interest to this node:
+ * the bus is told and the proxies still in it go quietly with it. */
+static void room_lose_interest(struct hub *hub, struct hub_room *room)
+{
+	const struct hub_bus *bus = hub->cfg.bus;
+	if (bus)
+		bus->ops->interest(bus->impl, room, false);
+	while (!list_empty(&room->members))
+		member_free(list_entry(room->members.next, struct hub_member, room_link));
+}
+
 /* Returns false when the room went with its last member. */
 static bool member_detach(struct hub *hub, struct hub_member *m)
 {
 	struct hub_room *room = m->room;
-	list_remove(&m->room_link);
-	list_remove(&m->user_link);
-	m->user->nrooms--;
-	room->size--;
-	free(m);
+	bool was_local = !m->user->proxy;
+	member_free(m);
+	if (was_local && room->nlocal == 0 && room->size > 0)
+		room_lose_interest(hub, room);
 	if (room->size > 0)
 		return true;
 	room_destroy(hub, room);
 	return false;
+}
+
+void hub_proxy_forget(struct hub *hub, struct hub_user *proxy, struct hub_room *room)
+{
+	struct hub_member *m = proxy->proxy ? hub_membership(proxy, room) : NULL;
+	if (m)
+		member_detach(hub, m);
 }
 
 void member_unlink(struct hub *hub, struct hub_member *m)
@@ -113,6 +141,11 @@ enum hub_result hub_join(struct hub *hub, struct hub_user *user, const char *nam
 	list_insert_tail(&user->rooms, &m->user_link);
 	room->size++;
 	user->nrooms++;
+	if (!user->proxy && ++room->nlocal == 1 && hub->cfg.bus)
+		hub->cfg.bus->ops->interest(hub->cfg.bus->impl, room, true);
+	ev.room = room->name;
+	ev.room_len = room->name_len;
+	bus_publish(hub, &ev);
 	if (out)
 		*out = room;
 	return HUB_OK;
@@ -124,10 +157,17 @@ enum hub_result hub_leave(struct hub *hub, struct hub_user *user, struct hub_roo
 	struct hub_member *m = hub_membership(user, room);
 	if (!m)
 		return HUB_NOT_IN_ROOM;
+	struct hub_event ev = {
+		.kind = HUB_EV_LEAVE,
+		.room = room->name,
+		.room_len = room->name_len,
+		.text = reason,
+		.text_len = len,
+	};
+	event_from(&ev, user);
+	bus_publish(hub, &ev);
 	if (!member_detach(hub, m))
 		return HUB_OK;
-	struct hub_event ev = {.kind = HUB_EV_LEAVE, .text = reason, .text_len = len};
-	event_from(&ev, user);
 	room_deliver(hub, room, &ev, NULL);
 	return HUB_OK;
 }
@@ -147,6 +187,7 @@ enum hub_result hub_kick(struct hub *hub, struct hub_user *by, struct hub_room *
 	};
 	event_from(&ev, by);
 	room_deliver(hub, room, &ev, NULL);
+	bus_publish(hub, &ev);
 	member_unlink(hub, m);
 	return HUB_OK;
 }
@@ -170,11 +211,36 @@ void hub_set_topic(struct hub *hub, struct hub_user *by, struct hub_room *room,
 	struct hub_event ev = {.kind = HUB_EV_TOPIC, .text = room->topic, .text_len = len};
 	event_from(&ev, by);
 	room_deliver(hub, room, &ev, NULL);
+	bus_publish(hub, &ev);
 }
 
 static bool modes_equal(const struct hub_room_modes *a, const struct hub_room_modes *b)
 {
 	return a->flags == b->flags && a->limit == b->limit && strcmp(a->key, b->key) == 0;
+}
+
+void hub_bus_room_state(struct hub *hub, struct hub_room *room, const char *topic, size_t len,
+			const char *setter, size_t setter_len, uint64_t topic_ms,
+			const struct hub_room_modes *modes)
+{
+	(void)hub;
+	if (!room->topic && len > 0) {
+		if (len > HUB_TOPIC_MAX)
+			len = HUB_TOPIC_MAX;
+		room->topic = xmalloc(len + 1);
+		memcpy(room->topic, topic, len);
+		room->topic[len] = '\0';
+		if (setter_len > HUB_NAME_MAX)
+			setter_len = HUB_NAME_MAX;
+		memcpy(room->topic_setter, setter, setter_len);
+		room->topic_setter[setter_len] = '\0';
+		room->topic_ms = topic_ms;
+	}
+	static const struct hub_room_modes none = {0};
+	if (modes && modes_equal(&room->modes, &none)) {
+		room->modes = *modes;
+		room->modes.key[HUB_KEY_MAX] = '\0';
+	}
 }
 
 void hub_set_modes(struct hub *hub, struct hub_user *by, struct hub_room *room,
@@ -189,6 +255,7 @@ void hub_set_modes(struct hub *hub, struct hub_user *by, struct hub_room *room,
 	struct hub_event ev = {.kind = HUB_EV_MODE, .modes_old = &old, .modes_new = &room->modes};
 	event_from(&ev, by);
 	room_deliver(hub, room, &ev, NULL);
+	bus_publish(hub, &ev);
 }
 
 enum hub_result hub_set_member_flags(struct hub *hub, struct hub_user *by,
@@ -210,6 +277,7 @@ enum hub_result hub_set_member_flags(struct hub *hub, struct hub_user *by,
 	m->flags = flags;
 	event_from(&ev, by);
 	room_deliver(hub, room, &ev, NULL);
+	bus_publish(hub, &ev);
 	return HUB_OK;
 }
 
@@ -242,24 +310,53 @@ static void room_record(const struct hub *hub, struct hub_room *room, const stru
 	}
 }
 
+static void say_now(struct hub *hub, struct hub_room *room, struct hub_event *ev)
+{
+	if (hub->cfg.store)
+		store_room_line(hub, ev);
+	else
+		room_record(hub, room, ev);
+	room_deliver(hub, room, ev, NULL);
+}
+
+void hub_bus_say(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t time_ms,
+		 const char *from, size_t from_len, const char *origin, size_t origin_len,
+		 const char *text, size_t len)
+{
+	struct hub_event ev = {
+		.kind = HUB_EV_SAY,
+		.id = id,
+		.time_ms = time_ms,
+		.user = map_get(hub->users_by_name, from, from_len),
+		.room = room->name,
+		.room_len = room->name_len,
+		.from = from,
+		.from_len = from_len,
+		.origin = origin,
+		.origin_len = origin_len,
+		.text = text,
+		.text_len = len,
+	};
+	say_now(hub, room, &ev);
+}
+
 enum hub_result hub_say(struct hub *hub, struct hub_user *user, struct hub_room *room,
 			const char *text, size_t len)
 {
 	struct hub_event ev = {
 		.kind = HUB_EV_SAY,
-		.id = hub_new_id(hub),
-		.time_ms = hub_now(hub),
 		.room = room->name,
 		.room_len = room->name_len,
 		.text = text,
 		.text_len = len,
 	};
 	event_from(&ev, user);
-	if (hub->cfg.store)
-		store_room_line(hub, &ev);
-	else
-		room_record(hub, room, &ev);
-	room_deliver(hub, room, &ev, NULL);
+	const struct hub_bus *bus = hub->cfg.bus;
+	if (bus && !user->proxy && bus->ops->say(bus->impl, &ev))
+		return HUB_OK;
+	ev.id = hub_new_id(hub);
+	ev.time_ms = hub_now(hub);
+	say_now(hub, room, &ev);
 	return HUB_OK;
 }
 
@@ -307,4 +404,78 @@ size_t hub_replay_history(struct hub *hub, struct hub_user *user, struct hub_roo
 		event_release(&ev);
 	}
 	return room->hist_count - first;
+}
+
+/* ---- history from the network ---- */
+
+static struct hub_record *record_of(const struct store_line *line)
+{
+	size_t from_len = line->from_len > HUB_NAME_MAX ? HUB_NAME_MAX : line->from_len;
+	size_t origin_len = line->origin_len > HUB_ORIGIN_MAX ? HUB_ORIGIN_MAX : line->origin_len;
+	struct hub_record *rec = xmalloc(sizeof(*rec) + from_len + origin_len + line->text_len);
+	rec->id = line->id;
+	rec->time_ms = line->time_ms;
+	rec->from_len = (uint8_t)from_len;
+	rec->origin_len = (uint8_t)origin_len;
+	rec->text_len = (uint32_t)line->text_len;
+	memcpy(rec->data, line->from, from_len);
+	memcpy(rec->data + from_len, line->origin, origin_len);
+	memcpy(rec->data + from_len + origin_len, line->text, line->text_len);
+	return rec;
+}
+
+static void replay_record(const struct hub_room *room, struct hub_user *to,
+			  const struct hub_record *rec)
+{
+	struct hub_event ev = {
+		.kind = HUB_EV_SAY,
+		.replay = true,
+		.id = rec->id,
+		.time_ms = rec->time_ms,
+		.room = room->name,
+		.room_len = room->name_len,
+		.from = rec->data,
+		.from_len = rec->from_len,
+		.origin = rec->data + rec->from_len,
+		.origin_len = rec->origin_len,
+		.text = rec->data + rec->from_len + rec->origin_len,
+		.text_len = rec->text_len,
+	};
+	to->sink->deliver(to->ctx, &ev);
+	event_release(&ev);
+}
+
+size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
+			size_t n)
+{
+	size_t cap = hub->cfg.history;
+	if (hub->cfg.store || cap == 0 || hub->silent)
+		return 0;
+	uint64_t oldest = room->hist_count ? history_at(hub, room, 0)->id : UINT64_MAX;
+	size_t older = 0;
+	while (older < n && lines[older].id < oldest)
+		older++;
+	size_t room_left = cap - room->hist_count;
+	size_t take = older < room_left ? older : room_left;
+	if (take == 0)
+		return 0;
+	/* The ring is rebuilt: taken lines first, then what it held. */
+	struct hub_record **ring = xcalloc(cap, sizeof(*ring));
+	for (size_t i = 0; i < take; i++)
+		ring[i] = record_of(&lines[older - take + i]);
+	for (uint32_t i = 0; i < room->hist_count; i++)
+		ring[take + i] = (struct hub_record *)history_at(hub, room, i);
+	free(room->history);
+	room->history = ring;
+	room->hist_head = 0;
+	room->hist_count += (uint32_t)take;
+	struct list *pos;
+	list_for_each(pos, &room->members) {
+		struct hub_user *u = list_entry(pos, struct hub_member, room_link)->user;
+		if (u->proxy)
+			continue;
+		for (size_t i = 0; i < take; i++)
+			replay_record(room, u, ring[i]);
+	}
+	return take;
 }

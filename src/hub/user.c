@@ -65,17 +65,59 @@ static enum hub_result add_user(struct hub *hub, const char *name, size_t len,
 	return HUB_OK;
 }
 
+static enum hub_result add_local_user(struct hub *hub, const char *name, size_t len,
+				      const struct hub_sink *sink, void *ctx,
+				      struct hub_user **out, bool logged_in)
+{
+	enum hub_result r = add_user(hub, name, len, sink, ctx, out, logged_in);
+	const struct hub_bus *bus = hub->cfg.bus;
+	if (r == HUB_OK && bus)
+		bus->ops->user_added(bus->impl, *out);
+	return r;
+}
+
+/* Proxies are reached through the bus: room fan-out passes them by. */
+static void proxy_deliver(void *ctx, struct hub_event *ev)
+{
+	(void)ctx;
+	(void)ev;
+}
+
+static const struct hub_sink proxy_sink = {proxy_deliver};
+
+enum hub_result hub_proxy_add(struct hub *hub, const char *name, size_t len,
+			      const char *origin, size_t origin_len, void *tag,
+			      struct hub_user **out)
+{
+	if (!hub_name_valid(name, len))
+		return HUB_NAME_INVALID;
+	if (map_get(hub->users_by_name, name, len))
+		return HUB_NAME_TAKEN;
+	/* The owning node checked accounts; a proxy is never refused for one. */
+	enum hub_result r = add_user(hub, name, len, &proxy_sink, tag, out, true);
+	if (r == HUB_OK) {
+		(*out)->proxy = true;
+		hub_set_origin(*out, origin, origin_len);
+	}
+	return r;
+}
+
+bool hub_user_is_proxy(const struct hub_user *user)
+{
+	return user->proxy;
+}
+
 enum hub_result hub_register(struct hub *hub, const char *name, size_t len,
 			     const struct hub_sink *sink, void *ctx, struct hub_user **out)
 {
-	return add_user(hub, name, len, sink, ctx, out, false);
+	return add_local_user(hub, name, len, sink, ctx, out, false);
 }
 
 enum hub_result hub_register_account(struct hub *hub, const char *name, size_t len,
 				     const struct hub_sink *sink, void *ctx,
 				     struct hub_user **out)
 {
-	return add_user(hub, name, len, sink, ctx, out, true);
+	return add_local_user(hub, name, len, sink, ctx, out, true);
 }
 
 void hub_set_origin(struct hub_user *user, const char *origin, size_t len)
@@ -95,6 +137,7 @@ void hub_unregister(struct hub *hub, struct hub_user *user, const char *reason, 
 {
 	struct hub_event ev = {.kind = HUB_EV_QUIT, .text = reason, .text_len = len};
 	event_from(&ev, user);
+	bus_publish(hub, &ev);
 	deliver_to_neighbours(hub, user, &ev, false);
 	while (!list_empty(&user->rooms))
 		member_unlink(hub, list_entry(user->rooms.next, struct hub_member, user_link));
@@ -136,7 +179,8 @@ static enum hub_result rename_user(struct hub *hub, struct hub_user *user, const
 	/* A change of case keeps the name; any other needs it to be free of
 	 * accounts, as on registration. */
 	const struct store *st = hub->cfg.store;
-	if (!owner && !holder && st && st->ops->account_exists(st->impl, name, len))
+	if (!owner && !holder && !user->proxy && st &&
+	    st->ops->account_exists(st->impl, name, len))
 		return HUB_NAME_REGISTERED;
 	char old[HUB_NAME_MAX + 1];
 	size_t old_len = user->name_len;
@@ -150,6 +194,7 @@ static enum hub_result rename_user(struct hub *hub, struct hub_user *user, const
 	event_from(&ev, user);
 	ev.from = old;
 	ev.from_len = old_len;
+	bus_publish(hub, &ev);
 	deliver_to_neighbours(hub, user, &ev, true);
 	return HUB_OK;
 }
@@ -169,6 +214,7 @@ void hub_set_away(struct hub *hub, struct hub_user *user, const char *text, size
 	}
 	struct hub_event ev = {.kind = HUB_EV_AWAY, .text = user->away, .text_len = len};
 	event_from(&ev, user);
+	bus_publish(hub, &ev);
 	deliver_to_neighbours(hub, user, &ev, false);
 }
 
@@ -190,9 +236,36 @@ enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *
 		.text_len = len,
 	};
 	event_from(&ev, from);
-	target->sink->deliver(target->ctx, &ev);
+	if (target->proxy)
+		bus_publish(hub, &ev);
+	else
+		target->sink->deliver(target->ctx, &ev);
 	event_release(&ev);
 	if (from->logged_in && target->logged_in)
 		store_private_line(hub, &ev, target);
 	return HUB_OK;
+}
+
+void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t time_ms,
+		     const char *from, size_t from_len, const char *origin, size_t origin_len,
+		     const char *text, size_t len)
+{
+	if (hub->silent || to->proxy)
+		return;
+	struct hub_event ev = {
+		.kind = HUB_EV_PRIVMSG,
+		.id = id,
+		.time_ms = time_ms,
+		.user = map_get(hub->users_by_name, from, from_len),
+		.from = from,
+		.from_len = from_len,
+		.origin = origin,
+		.origin_len = origin_len,
+		.target = to->name,
+		.target_len = to->name_len,
+		.text = text,
+		.text_len = len,
+	};
+	to->sink->deliver(to->ctx, &ev);
+	event_release(&ev);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster/bus_msg.h"
 #include "loop/loop.h"
 #include "server/wiring.h"
 #include "store/store.h"
@@ -36,6 +37,10 @@ enum {
 	OPT_PING_INTERVAL,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
+	OPT_REDIS,
+	OPT_REDIS_PASSWORD,
+	OPT_NODE_NAME,
+	OPT_NODE_LEASE,
 };
 
 static const struct option long_options[] = {
@@ -60,6 +65,10 @@ static const struct option long_options[] = {
 	{"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
 	{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
 	{"tls-key", required_argument, NULL, OPT_TLS_KEY},
+	{"redis", required_argument, NULL, OPT_REDIS},
+	{"redis-password", required_argument, NULL, OPT_REDIS_PASSWORD},
+	{"node-name", required_argument, NULL, OPT_NODE_NAME},
+	{"node-lease", required_argument, NULL, OPT_NODE_LEASE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -111,6 +120,13 @@ void options_usage(FILE *out)
 		"  --ping-interval SECS       PING IRC clients idle this long, and close\n"
 		"                             them after as long again (default 120)\n"
 		"\n"
+		"Cluster (several nodes as one network behind Redis; docs/CLUSTER.md):\n"
+		"  --redis HOST:PORT          join the network kept in this Redis server\n"
+		"  --redis-password PASS      AUTH with PASS after each connection\n"
+		"  --node-name NAME           this node's unique name (default HOST-PORT)\n"
+		"  --node-lease SECS          a silent node counts as dead after this\n"
+		"                             (1-15, default 10)\n"
+		"\n"
 		"  --log-level LEVEL          debug, info, warn or error (default info)\n"
 		"  --trace                    print each event-loop step on stdout: waits\n"
 		"                             (with the highest descriptor waited on),\n"
@@ -143,6 +159,7 @@ static void set_defaults(struct options *o)
 	o->register_timeout_s = 60;
 	o->network = "Parley";
 	o->ping_interval_s = 120;
+	o->node_lease_s = 10;
 	o->log_level = LOG_INFO;
 }
 
@@ -276,6 +293,53 @@ static bool parse_keep(struct options *o, const char *arg, char *err, size_t err
 	return ok;
 }
 
+/* --redis HOST:PORT (IPv6 in brackets), --redis-password, --node-name and
+ * --node-lease: cluster mode, docs/CLUSTER.md. */
+static bool parse_cluster(struct options *o, int opt, const char *arg, char *err, size_t errlen)
+{
+	size_t n;
+	switch (opt) {
+	case OPT_REDIS: {
+		const char *colon = strrchr(arg, ':');
+		const char *host = arg;
+		size_t hlen = colon ? (size_t)(colon - arg) : 0;
+		if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+			host++;
+			hlen -= 2;
+		}
+		if (!colon || hlen == 0 || hlen >= sizeof(o->redis_host) ||
+		    !parse_number("--redis port", colon + 1, 1, 65535, &n, err, errlen)) {
+			snprintf(err, errlen, "bad --redis '%s' (expected HOST:PORT)", arg);
+			return false;
+		}
+		memcpy(o->redis_host, host, hlen);
+		o->redis_host[hlen] = '\0';
+		o->redis_port = (int)n;
+		return true;
+	}
+	case OPT_REDIS_PASSWORD:
+		if (!arg[0]) {
+			snprintf(err, errlen, "bad --redis-password (empty)");
+			return false;
+		}
+		o->redis_password = arg;
+		return true;
+	case OPT_NODE_NAME:
+		if (!bus_node_valid(arg, strlen(arg))) {
+			snprintf(err, errlen, "bad --node-name '%s' (1-%d of A-Z a-z 0-9 . _ -)", arg,
+				 BUS_NODE_MAX);
+			return false;
+		}
+		o->node_name = arg;
+		return true;
+	default: /* OPT_NODE_LEASE */
+		if (!parse_number("--node-lease", arg, 1, 15, &n, err, errlen))
+			return false;
+		o->node_lease_s = n;
+		return true;
+	}
+}
+
 static bool apply(struct options *o, int opt, const char *arg, char *err, size_t errlen)
 {
 	size_t n;
@@ -341,6 +405,11 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 	case OPT_TLS_KEY:
 		o->tls_key = arg;
 		return true;
+	case OPT_REDIS:
+	case OPT_REDIS_PASSWORD:
+	case OPT_NODE_NAME:
+	case OPT_NODE_LEASE:
+		return parse_cluster(o, opt, arg, err, errlen);
 	case OPT_LOG_LEVEL:
 		if (log_level_parse(arg, &o->log_level))
 			return true;

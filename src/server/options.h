@@ -40,6 +40,12 @@ struct options {
 	const char *motd;
 	uint64_t ping_interval_s;
 	char host_name[256];     /* storage for the default --server-name */
+	/* Cluster mode (docs/CLUSTER.md): --redis HOST:PORT, or none. */
+	char redis_host[256];
+	int redis_port;          /* 0: no --redis */
+	const char *redis_password;
+	const char *node_name;   /* --node-name, NULL: host name and port */
+	uint64_t node_lease_s;
 	enum log_level log_level;
 	bool trace; /* --trace: event-loop steps on stdout */
 	const char *tls_cert; /* --tls-cert, or NULL */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster/cluster.h"
 #include "hub/hub.h"
 #include "loop/signal.h"
 #include "net/net.h"
@@ -71,6 +72,23 @@ static void print_store_stats(struct server *s)
 	fflush(stdout);
 }
 
+static void print_cluster_stats(struct server *s)
+{
+	if (!s->cluster)
+		return;
+	struct cluster_stats st;
+	cluster_stats(s->cluster, &st);
+	printf("cluster: %s node=%s remote_users=%zu rooms_subscribed=%zu published=%llu "
+	       "received=%llu room_received=%llu rejected=%llu collisions=%llu nodes_lost=%llu "
+	       "reconnects=%llu\n",
+	       st.online ? "online" : "offline (serving local users only)", s->node_name,
+	       st.proxies, st.rooms, (unsigned long long)st.published,
+	       (unsigned long long)st.received, (unsigned long long)st.room_received,
+	       (unsigned long long)st.rejected, (unsigned long long)st.collisions,
+	       (unsigned long long)st.nodes_lost, (unsigned long long)st.reconnects);
+	fflush(stdout);
+}
+
 static void on_console_line(void *ctx, const char *line)
 {
 	struct server *s = ctx;
@@ -84,6 +102,7 @@ static void on_console_line(void *ctx, const char *line)
 					   clock_mono_ms() - s->started_ms};
 		stats_write(stdout, &src);
 		print_store_stats(s);
+		print_cluster_stats(s);
 	} else if (str_equals_nocase(line, len, "HELP")) {
 		print_help();
 	} else {
@@ -210,8 +229,46 @@ static void close_store(struct server *s)
 		  (unsigned long long)st.committed, (unsigned long long)st.dropped);
 }
 
+static uint64_t wall_clock(void *ctx)
+{
+	(void)ctx;
+	return clock_wall_ms();
+}
+
+/* --redis: this node's half of the network (docs/CLUSTER.md). Its name
+ * defaults to the host name and the first listening port. */
+static void create_cluster(struct server *s)
+{
+	if (!s->opt.redis_port)
+		return;
+	if (s->opt.node_name) {
+		snprintf(s->node_name, sizeof(s->node_name), "%s", s->opt.node_name);
+	} else {
+		char host[64];
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "parley");
+		host[sizeof(host) - 1] = '\0';
+		host[strcspn(host, ".")] = '\0';
+		unsigned port = s->opt.nlisten ? s->opt.listen[0].where.port : 0;
+		snprintf(s->node_name, sizeof(s->node_name), "%s-%u", host, port ? port : (unsigned)getpid());
+	}
+	struct cluster_config cfg = {
+		.loop = s->loop,
+		.log = &s->log,
+		.host = s->opt.redis_host,
+		.port = s->opt.redis_port,
+		.password = s->opt.redis_password,
+		.node = s->node_name,
+		.lease_ms = s->opt.node_lease_s * 1000,
+		.history = s->opt.history,
+		.now_ms = wall_clock,
+	};
+	s->cluster = cluster_create(&cfg);
+}
+
 static void create_core(struct server *s)
 {
+	create_cluster(s);
 	if (s->opt.trace) {
 		s->trace.out = stdout;
 		loop_set_trace(s->loop, &s->trace);
@@ -223,6 +280,7 @@ static void create_core(struct server *s)
 		.sendq = s->opt.sendq,
 		.history = s->opt.history,
 		.store = s->store,
+		.cluster = s->cluster,
 		.min_password = s->opt.min_password,
 		.register_timeout_ms = s->opt.register_timeout_s * 1000,
 		.drain_ms = DRAIN_MS,
@@ -234,6 +292,8 @@ static void create_core(struct server *s)
 		.ping_interval_ms = s->opt.ping_interval_s * 1000,
 	};
 	wiring_init(&s->wiring, s->loop, &s->log, &cfg);
+	if (s->cluster)
+		cluster_start(s->cluster, s->wiring.hub);
 	loop_add_hook(s->loop, server_before_sleep, s);
 }
 
@@ -304,6 +364,8 @@ void server_fini(struct server *s)
 		net_get_stats(s->wiring.net, &st);
 	if (s->wiring.hub)
 		wiring_fini(&s->wiring);
+	cluster_destroy(s->cluster);
+	s->cluster = NULL;
 	close_store(s);
 	tls_server_destroy(s->tls);
 	s->tls = NULL;

@@ -22,12 +22,14 @@ struct server {
 	struct trace trace; /* used only with --trace */
 	struct loop *loop;
 	struct store *store;  /* --data-dir, or NULL */
+	struct cluster *cluster; /* --redis, or NULL */
 	struct wiring wiring; /* hub, dialects, connections, listeners */
 	struct loop_signals *signals;
 	struct console *console;
 	struct tls_server *tls; /* certificate for +tls listeners, or NULL */
 	struct loop_timer grace; /* bounds the shutdown flush */
 	uint64_t started_ms;
+	char node_name[72]; /* cluster mode: this node's name */
 	bool shutting_down;
 	bool forced;
 	bool bad_config; /* server_init failed on the configuration (exit 2) */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/cluster.h"
 #include "dialect/chat.h"
 #include "dialect/irc.h"
 #include "dialect/irc_msg.h"
@@ -227,6 +228,8 @@ void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 		hub_cfg.next_id = next_msgid;
 		hub_cfg.id_ctx = w;
 	}
+	if (cfg->cluster)
+		hub_cfg.bus = cluster_bus(cfg->cluster);
 	w->hub = hub_create(&hub_cfg);
 	struct chat_config chat_cfg = {
 		.max_line = cfg->max_line,
@@ -300,6 +303,9 @@ void wiring_fini(struct wiring *w)
 	w->irc = NULL;
 	chat_destroy(w->chat);
 	w->chat = NULL;
+	/* Other nodes' users (proxies) leave the hub with the cluster. */
+	if (w->cfg.cluster)
+		cluster_stop(w->cfg.cluster);
 	hub_destroy(w->hub);
 	w->hub = NULL;
 }

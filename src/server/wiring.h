@@ -62,6 +62,7 @@ struct wiring_config {
 	size_t sendq;
 	size_t history;
 	const struct store *store; /* history and accounts, or NULL (memory only) */
+	struct cluster *cluster;   /* cluster mode, or NULL (see cluster/cluster.h) */
 	size_t min_password;
 	uint64_t register_timeout_ms; /* 0 = never; also bounds TLS handshakes */
 	uint64_t drain_ms;

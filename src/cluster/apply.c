@@ -1,0 +1,175 @@
+/* apply: what other nodes published, applied to this node's hub. Every
+ * message is decoded strictly first (bus_msg.c); a message may only act
+ * on proxies of the node that sent it, so a stale or forged message can
+ * never touch a local user's name or another node's users. Room lines
+ * are the exception that proves the rule: this node's own lines come back
+ * too, numbered, and are delivered like everyone's. */
+#include <hiredis/hiredis.h>
+#include <string.h>
+
+#include "cluster/cluster_private.h"
+#include "util/log.h"
+
+static struct hub_user *proxy_of(struct cluster *c, const struct node_peer *p, struct bus_str name)
+{
+	struct hub_user *u = hub_find_user(c->hub, name.p, name.len);
+	return u && hub_user_is_proxy(u) && hub_user_ctx(u) == p ? u : NULL;
+}
+
+static struct hub_user *proxy_for(struct cluster *c, struct node_peer *p, const struct bus_msg *m)
+{
+	struct hub_user *u = proxy_of(c, p, m->from);
+	if (u || !m->from.len)
+		return u;
+	if (hub_proxy_add(c->hub, m->from.p, m->from.len, m->origin.p, m->origin.len, p, &u) !=
+	    HUB_OK)
+		return NULL;
+	return u;
+}
+
+static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_msg *m)
+{
+	struct hub_room *room = hub_find_room(c->hub, m->room.p, m->room.len);
+	if (!room)
+		return; /* not (or no longer) interested */
+	struct hub_user *by = proxy_for(c, p, m);
+	if (!by)
+		return;
+	switch (m->kind) {
+	case BUS_JOIN:
+		hub_join(c->hub, by, m->room.p, m->room.len, NULL);
+		break;
+	case BUS_LEAVE:
+		hub_leave(c->hub, by, room, m->text.p, m->text.len);
+		break;
+	case BUS_TOPIC:
+		hub_set_topic(c->hub, by, room, m->text.p, m->text.len);
+		break;
+	case BUS_KICK: {
+		struct hub_user *victim = hub_find_user(c->hub, m->target.p, m->target.len);
+		if (victim)
+			hub_kick(c->hub, by, room, victim, m->text.p, m->text.len);
+		break;
+	}
+	case BUS_MODE:
+		if (m->target.len) {
+			struct hub_user *t = hub_find_user(c->hub, m->target.p, m->target.len);
+			if (t)
+				hub_set_member_flags(c->hub, by, room, t, m->a);
+		} else {
+			struct hub_room_modes modes = {.flags = m->a, .limit = m->b};
+			size_t klen = m->text.len > HUB_KEY_MAX ? HUB_KEY_MAX : m->text.len;
+			memcpy(modes.key, m->text.p, klen);
+			hub_set_modes(c->hub, by, room, &modes);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel)
+{
+	(void)room_channel;
+	if (m->kind == BUS_SAY) {
+		struct hub_room *room = hub_find_room(c->hub, m->room.p, m->room.len);
+		if (room)
+			hub_bus_say(c->hub, room, m->id, m->time_ms, m->from.p, m->from.len,
+				    m->origin.p, m->origin.len, m->text.p, m->text.len);
+		return;
+	}
+	if (m->node.len == c->node_len && memcmp(m->node.p, c->node, c->node_len) == 0)
+		return;
+	struct node_peer *p = cluster_peer(c, m->node.p, m->node.len, true);
+	struct hub_user *u;
+	switch (m->kind) {
+	case BUS_HELLO:
+		cluster_drop_proxies(c, p, m->text.len ? "Node restarted" : "Node left");
+		break;
+	case BUS_USER:
+		proxy_for(c, p, m);
+		break;
+	case BUS_QUIT:
+		if ((u = proxy_of(c, p, m->from)))
+			hub_unregister(c->hub, u, m->text.p, m->text.len);
+		break;
+	case BUS_NICK:
+		if ((u = proxy_of(c, p, m->from)))
+			hub_rename(c->hub, u, m->target.p, m->target.len);
+		else
+			proxy_for(c, p, &(struct bus_msg){.from = m->target, .origin = m->origin});
+		break;
+	case BUS_AWAY:
+		if ((u = proxy_of(c, p, m->from)))
+			hub_set_away(c->hub, u, m->text.p, m->text.len);
+		break;
+	case BUS_PRIV:
+		u = hub_find_user(c->hub, m->target.p, m->target.len);
+		if (u && !hub_user_is_proxy(u)) {
+			proxy_for(c, p, m);
+			hub_bus_privmsg(c->hub, u, m->id, m->time_ms, m->from.p, m->from.len,
+					m->origin.p, m->origin.len, m->text.p, m->text.len);
+		}
+		break;
+	default:
+		apply_room(c, p, m);
+		break;
+	}
+}
+
+static bool str_is(const redisReply *r, const char *word)
+{
+	return r->type == REDIS_REPLY_STRING && r->len == strlen(word) &&
+	       memcmp(r->str, word, r->len) == 0;
+}
+
+static const char ROOM_PREFIX[] = "parley:r:";
+
+void cluster_on_sub_reply(struct cluster *c, void *reply)
+{
+	const redisReply *r = reply;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+	    r->element[1]->type != REDIS_REPLY_STRING)
+		return;
+	const redisReply *chan = r->element[1], *body = r->element[2];
+	bool room_channel = chan->len > sizeof(ROOM_PREFIX) - 1 &&
+			    memcmp(chan->str, ROOM_PREFIX, sizeof(ROOM_PREFIX) - 1) == 0;
+	if (str_is(r->element[0], "subscribe")) {
+		if (room_channel)
+			cluster_room_load(c, chan->str + sizeof(ROOM_PREFIX) - 1,
+					  chan->len - (sizeof(ROOM_PREFIX) - 1));
+		return;
+	}
+	if (!str_is(r->element[0], "message") || body->type != REDIS_REPLY_STRING)
+		return;
+	c->st.received++;
+	c->st.room_received += room_channel;
+	struct bus_msg m;
+	if (!bus_msg_decode(body->str, body->len, &m)) {
+		if (c->st.rejected++ == 0)
+			log_event(c->cfg.log, LOG_WARN, "CLUSTER_BAD_MESSAGE",
+				  "channel=%.*s bytes=%zu (logged once)", (int)chan->len, chan->str,
+				  body->len);
+		return;
+	}
+	cluster_apply(c, &m, room_channel);
+}
+
+void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room)
+{
+	const redisReply *r = reply;
+	if (r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i];
+		struct bus_msg m;
+		if (e->type != REDIS_REPLY_STRING || !bus_msg_decode(e->str, e->len, &m) ||
+		    m.kind != BUS_USER)
+			continue;
+		if (m.node.len == c->node_len && memcmp(m.node.p, c->node, c->node_len) == 0)
+			continue;
+		struct hub_user *u = proxy_for(c, cluster_peer(c, m.node.p, m.node.len, true), &m);
+		if (u && room)
+			hub_join(c->hub, u, hub_room_name(room), hub_room_name_len(room), NULL);
+	}
+}

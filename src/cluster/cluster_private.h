@@ -1,0 +1,90 @@
+/* cluster_private: the node's state, shared by cluster.c (links, leases,
+ * resync), publish.c (the bus seam: local events out) and apply.c (remote
+ * events in). */
+#ifndef PARLEY_CLUSTER_PRIVATE_H
+#define PARLEY_CLUSTER_PRIVATE_H
+
+#include "cluster/bus_msg.h"
+#include "cluster/cluster.h"
+#include "cluster/redis_loop.h"
+#include "hub/hub.h"
+#include "loop/loop.h"
+#include "util/buf.h"
+
+struct redisAsyncContext;
+
+enum {
+	CLUSTER_KEY_MAX = 160,
+	CLUSTER_HISTORY_KEEP = 1000,          /* lines per room stream (MAXLEN ~) */
+	CLUSTER_OBUF_MAX = 64 * 1024 * 1024, /* bytes queued for Redis, at most */
+};
+
+/* Another node we have heard of; proxies point at it (their hub tag). */
+struct node_peer {
+	struct node_peer *next;
+	bool alive_seen; /* set by the last lease check */
+	char name[BUS_NODE_MAX + 1];
+};
+
+struct cluster {
+	struct cluster_config cfg;
+	struct hub_bus bus;
+	struct hub *hub;
+	struct redis_loop cmd, sub; /* commands; subscriptions */
+	bool cmd_up, sub_up, online, stopping, ever_online;
+	uint64_t backoff_ms;
+	struct loop_timer retry, beat;
+	struct node_peer *peers;
+	struct buf scratch;
+	struct cluster_stats st;
+	uint32_t guest_seq;
+	char say_sha[48]; /* SHA1 of the room-line script once loaded, or "" */
+	char node[BUS_NODE_MAX + 1];
+	size_t node_len;
+};
+
+/* cluster.c */
+/* Lower-cased copy of `p` into `out` (at most CLUSTER_KEY_MAX - 1 bytes). */
+size_t cluster_lower(char *out, const char *p, size_t len);
+/* "parley:<what><lower(p)>" into `out`. */
+const char *cluster_key(char *out, const char *what, const char *p, size_t len);
+struct node_peer *cluster_peer(struct cluster *c, const char *name, size_t len, bool create);
+/* Runs a command on the command link if it is up (argv form); `fn` may be
+ * NULL. False when offline. */
+bool cluster_cmd(struct cluster *c, void (*fn)(struct redisAsyncContext *, void *, void *),
+		 void *priv, int argc, const char **argv, const size_t *lens);
+/* SUBSCRIBE or UNSUBSCRIBE `chan` on the subscription link, if up. */
+void cluster_subscribe(struct cluster *c, const char *verb, const char *chan);
+/* Removes every proxy of `peer` (NULL: of every peer) with a QUIT. */
+void cluster_drop_proxies(struct cluster *c, const struct node_peer *peer, const char *why);
+
+/* publish.c */
+extern const struct hub_bus_ops cluster_bus_ops;
+/* Claims `user`'s name and announces it; `old` (may be NULL) is released
+ * on success. Used on registration, rename and resync. */
+void cluster_claim(struct cluster *c, const struct hub_user *user, const char *old,
+		   size_t old_len);
+/* Records a local membership in Redis (resync and join). */
+void cluster_note_member(struct cluster *c, const struct hub_user *user,
+			 const struct hub_room *room);
+/* As cluster_note_member, and publishes the JOIN (resync). */
+void cluster_announce_member(struct cluster *c, const struct hub_user *user,
+			     const struct hub_room *room);
+/* Has Redis keep the hot scripts (on each connection). */
+void cluster_load_scripts(struct cluster *c);
+/* Subscribes to a room's channel and loads its remote members. */
+void cluster_room_subscribe(struct cluster *c, const struct hub_room *room);
+/* Loads a room's remote members once its subscription is confirmed, so no
+ * member who joins from then on can fall between the read and the channel. */
+void cluster_room_load(struct cluster *c, const char *room, size_t len);
+
+/* apply.c */
+/* Handles one reply on the subscription link (message or confirmation). */
+void cluster_on_sub_reply(struct cluster *c, void *reply);
+/* Adds proxies from encoded USER records (an array reply); with `room`,
+ * joins them to it. */
+void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room);
+/* Applies one decoded message. */
+void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel);
+
+#endif

@@ -1,0 +1,423 @@
+"""50 cluster: three parleyd nodes behind one real redis-server act as one
+network (docs/CLUSTER.md).
+
+Each test starts its own redis-server on a free loopback port (no
+persistence) and three nodes with a short --node-lease. Chat and IRC users
+on different nodes share a room (lines in one order everywhere, joins,
+leaves, private messages, nick changes); a name race across nodes has one
+winner; kill -9 of a node removes its users everywhere within the lease
+bound and frees its names; a Redis restart is survived; interest routing is
+proved with PUBSUB NUMSUB and a node's own counters; a node whose links
+are cut from the Redis side comes back and the others converge. Absence is proven by
+a round trip through the same path, never by sleeping.
+"""
+
+import contextlib
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from harness import DEADLINE, ChatClient, Server, free_port, wait_until
+from test_39_irc_smoke import IrcClient
+
+LEASE_S = 2
+# A dead node's lease lapses after LEASE_S; the others look every LEASE_S/3.
+DEATH_BOUND_S = LEASE_S + LEASE_S / 3
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
+                                reason="redis-server not installed")
+
+
+class Redis:
+    """A throwaway redis-server on a loopback port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: self.cli("PING") == "PONG", what="redis-server up")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def cli(self, *args):
+        r = subprocess.run(["redis-cli", "-p", str(self.port), *args],
+                           capture_output=True, text=True, timeout=DEADLINE)
+        return r.stdout.strip()
+
+
+@pytest.fixture
+def redis():
+    r = Redis()
+    r.start()
+    yield r
+    r.stop()
+
+
+def node(redis, name, backend="epoll", lease=LEASE_S):
+    return Server(listen=("chat:127.0.0.1:0", "irc:127.0.0.1:0"), backend=backend,
+                  args=["--redis", f"127.0.0.1:{redis.port}", "--node-name", name,
+                        "--node-lease", lease, "--server-name", "irc.test"])
+
+
+@contextlib.contextmanager
+def three_nodes(redis, backend="epoll"):
+    with node(redis, "n1", backend) as a, node(redis, "n2", backend) as b, \
+            node(redis, "n3", backend) as c:
+        for n in (a, b, c):
+            n.wait_log(r"CLUSTER_ONLINE")
+        yield a, b, c
+
+
+def cluster_stats(server):
+    """The node's `cluster:` STATS line as a dict."""
+    since = server.output_mark()
+    server.console("STATS")
+    line = server.wait_output(
+        lambda ls: next((l for l in ls if l.startswith("cluster: ")), None), since=since)
+    fields = dict(w.split("=", 1) for w in line.split() if "=" in w)
+    fields["online"] = line.startswith("cluster: online")
+    return fields
+
+
+def users(client):
+    """Everyone online (outside a room). Lines queued before the reply are
+    dropped: call it only when they no longer matter."""
+    client.send("USERS")
+    return chat_until(client, lambda l: l.startswith("USERLIST")).split()[1:]
+
+
+def room_users(client, room):
+    client.send(f"USERS {room}")
+    line = chat_until(client, lambda l: l.startswith(("USERLIST", "ERROR")))
+    return line.split()[1:] if line.startswith("USERLIST") else []
+
+
+def wait_users(client, room, want):
+    wait_until(lambda: sorted(room_users(client, room)) == sorted(want),
+               what=f"{room} to hold {want}")
+
+
+def chat_until_timeout(client, want, timeout):
+    """True once `want` arrives; raises if nothing arrives for `timeout` s."""
+    while client.recv_line(timeout=timeout) != want:
+        pass
+    return True
+
+
+def chat_until(client, pred):
+    while True:
+        line = client.recv_line()
+        if pred(line):
+            return line
+
+
+# ---------------------------------------------------------------- rooms
+
+def test_chat_and_irc_users_on_three_nodes_share_a_room(redis, backend):
+    with three_nodes(redis, backend) as (n1, n2, n3):
+        alice = ChatClient(n1.port("chat"), "alice", "#x")
+        bob = ChatClient(n2.port("chat"), "bob", "#x")
+        carol = IrcClient(n3.port("irc"), "carol")
+        carol.send("JOIN #x")
+        carol.until(lambda l: " 366 " in l)
+        for c in (alice, bob):
+            chat_until(c, lambda l: l == "JOIN #x carol")
+            wait_users(c, "#x", ["alice", "bob", "carol"])
+
+        # IRC lists and queries see users of other nodes.
+        def names():
+            carol.send("NAMES #x")
+            line = carol.until(lambda l: " 353 " in l)
+            carol.until(lambda l: " 366 " in l)
+            return {n.lstrip("@+") for n in line.rsplit(":", 1)[1].split()}
+        wait_until(lambda: {"alice", "bob", "carol"} <= names(), what="NAMES on n3")
+        carol.send("WHOIS bob")
+        assert carol.until(lambda l: " 311 " in l or " 401 " in l).split()[1] == "311"
+        carol.until(lambda l: " 318 " in l)
+
+        # Lines from three nodes at once reach everyone in one order.
+        for i in range(5):
+            alice.send(f"MSG a{i}")
+            bob.send(f"MSG b{i}")
+            carol.send(f"PRIVMSG #x :c{i}")
+        def room_lines(c):
+            got = []
+            while len(got) < 15:
+                m = re.fullmatch(r"ROOM #x (\w+) (\w+)", c.recv_line())
+                if m:
+                    got.append(m.group(2))
+            return got
+        seen_a, seen_b = room_lines(alice), room_lines(bob)
+        seen_c = []
+        while len(seen_c) < 10:
+            line = carol.recv_line()
+            m = re.search(r" PRIVMSG #x :(\w+)$", line)
+            if m:
+                seen_c.append(m.group(1))
+        assert seen_a == seen_b, (seen_a, seen_b)
+        # carol hears her own lines only if echo-message is on: compare the rest
+        assert [x for x in seen_a if not x.startswith("c")] == seen_c
+        assert sorted(seen_a) == sorted([f"{p}{i}" for p in "abc" for i in range(5)])
+
+        # Private messages cross nodes, in both protocols.
+        bob.send("PRIVMSG alice psst")
+        bob.expect("OK Sent")
+        chat_until(alice, lambda l: l == "PRIVMSG bob psst")
+        carol.send("PRIVMSG alice :hello from irc")
+        chat_until(alice, lambda l: l == "PRIVMSG carol hello from irc")
+        alice.send("PRIVMSG carol back at you")
+        alice.expect("OK Sent")
+        carol.until(lambda l: l.startswith(":alice!") and "PRIVMSG carol :back at you" in l)
+
+        # An IRC nick change reaches chat users on other nodes.
+        carol.send("NICK carla")
+        chat_until(alice, lambda l: l == "NICK carol carla")
+        chat_until(bob, lambda l: l == "NICK carol carla")
+        wait_users(alice, "#x", ["alice", "bob", "carla"])
+
+        # A leave and a quit on one node are seen on the others.
+        bob.send("LEAVE")
+        bob.expect("OK Left #x")
+        chat_until(alice, lambda l: l == "LEAVE #x bob")
+        carol.until(lambda l: l.startswith(":bob!") and " PART #x" in l)
+        carol.send("QUIT :bye")
+        chat_until(alice, lambda l: l == "LEAVE #x carla")
+        wait_users(alice, "#x", ["alice"])
+
+
+def test_lines_carry_one_id_scheme_and_history_reaches_a_new_node(redis):
+    with three_nodes(redis) as (n1, n2, n3):
+        alice = ChatClient(n1.port("chat"), "alice", "#h")
+        bob = ChatClient(n2.port("chat"), "bob", "#h")
+        wait_users(alice, "#h", ["alice", "bob"])
+        for i in range(3):
+            alice.send(f"MSG line{i}")
+            bob.send(f"MSG other{i}")
+        seen = [[chat_until(c, lambda l: l.startswith("ROOM #h")) for _ in range(6)]
+                for c in (alice, bob)]
+        assert seen[0] == seen[1] and len(set(seen[0])) == 6
+        # Every line is in the room's stream once, numbered by one counter.
+        assert redis.cli("XLEN", "parley:hist:#h") == "6"
+        assert redis.cli("GET", "parley:msgid") == "6"
+        # A node with no member in the room reads it back for its first joiner.
+        carol = ChatClient(n3.port("chat"), "carol")
+        carol.send("JOIN #h")
+        replayed = [chat_until(carol, lambda l: l.startswith("ROOM #h")) for _ in range(6)]
+        assert replayed == seen[0]
+        carol.send("HISTORY #h 3")
+        lines = [chat_until(carol, lambda l: l.startswith(("HISTORY", "OK History")))
+                 for _ in range(4)]
+        assert lines[-1] == "OK History #h 3"
+        assert [l.split(" ", 5)[5] for l in lines[:3]] == [l.split(" ", 3)[3] for l in seen[0][3:]]
+        # Redis forgetting the line script costs at most the line in flight.
+        redis.cli("SCRIPT", "FLUSH")
+        alice.send("MSG lost or not")
+        n1.wait_log(r"CLUSTER_SCRIPT_RELOAD")
+        alice.send("MSG after reload")
+        chat_until(bob, lambda l: l == "ROOM #h alice after reload")
+
+
+def test_topic_and_modes_reach_other_nodes_and_later_joiners(redis):
+    with three_nodes(redis) as (n1, n2, n3):
+        op = IrcClient(n1.port("irc"), "op")
+        op.send("JOIN #t")
+        op.until(lambda l: " 366 " in l)
+        peer = IrcClient(n2.port("irc"), "peer")
+        peer.send("JOIN #t")
+        peer.until(lambda l: " 366 " in l)
+        op.until(lambda l: l.startswith(":peer!") and " JOIN " in l)
+        op.send("TOPIC #t :all about t")
+        op.send("MODE #t +m")
+        op.until(lambda l: " MODE #t +m" in l)
+        # Live, on a node with a member:
+        peer.until(lambda l: l.startswith(":op!") and l.endswith(" TOPIC #t :all about t"))
+        peer.until(lambda l: l.startswith(":op!") and " MODE #t +m" in l)
+        # Later, on a node that had none: read back when it subscribes.
+        late = IrcClient(n3.port("irc"), "late")
+        late.send("JOIN #t")
+        late.until(lambda l: " 366 " in l)
+        def state():
+            late.send("TOPIC #t")
+            topic = late.until(lambda l: " 332 " in l or " 331 " in l)
+            late.send("MODE #t")
+            modes = late.until(lambda l: " 324 " in l)
+            return " 332 " in topic and topic.endswith(":all about t") and "m" in modes.split()[4]
+        wait_until(state, what="topic and modes on n3")
+        # Empty everywhere, the room forgets them, as one server would.
+        for c in (op, late, peer):
+            c.send("PART #t")
+        wait_until(lambda: redis.cli("EXISTS", "parley:roomstate:#t") == "0",
+                   what="room state dropped")
+
+
+# ---------------------------------------------------------------- names
+
+def test_a_name_race_across_nodes_has_exactly_one_winner(redis):
+    with three_nodes(redis) as (n1, n2, n3):
+        watcher = ChatClient(n3.port("chat"), "watcher")
+        for round_ in range(5):
+            name = f"racer{round_}"
+            c1 = ChatClient(n1.port("chat"))
+            c2 = ChatClient(n2.port("chat"))
+            c1.send(f"USERNAME {name}")
+            c2.send(f"USERNAME {name}")
+            replies = [c1.recv_line(), c2.recv_line()]
+            welcomed = [c for c, r in zip((c1, c2), replies) if r == f"OK Welcome, {name}!"]
+            assert welcomed, replies
+            # Everyone agrees: the name is held once, by one node.
+            wait_until(lambda: users(watcher).count(name) == 1, what="one holder")
+            if len(welcomed) == 2:
+                # Both nodes accepted at the same moment: Redis picked one,
+                # the other was renamed, as on an IRC nick collision.
+                wait_until(lambda: any(u.startswith("guest-") for u in users(watcher)),
+                           what="the loser renamed")
+                renames = 0
+                for c in welcomed:
+                    c.send("USERS")
+                    line = chat_until(c, lambda l: l.startswith(("NICK", "USERLIST")))
+                    if line.startswith(f"NICK {name} guest-"):
+                        renames += 1
+                        chat_until(c, lambda l: l.startswith("USERLIST"))
+                assert renames == 1
+            owner = redis.cli("GET", f"parley:name:{name}")
+            assert owner in ("n1", "n2")
+            c1.close()
+            c2.close()
+
+
+# ---------------------------------------------------------------- faults
+
+def test_kill_9_removes_a_nodes_users_within_the_lease(redis):
+    with three_nodes(redis) as (n1, n2, n3):
+        alice = ChatClient(n1.port("chat"), "alice", "#k")
+        dave = ChatClient(n3.port("chat"), "dave", "#k")
+        chat_until(alice, lambda l: l == "JOIN #k dave")
+        n3.proc.send_signal(signal.SIGKILL)
+        n3.exit_code = n3.proc.wait()
+        n3.expect_exit = n3.exit_code
+        killed = time.monotonic()
+        chat_until(alice, lambda l: l == "LEAVE #k dave")
+        took = time.monotonic() - killed
+        print(f"node death noticed after {took:.2f}s (lease {LEASE_S}s)")
+        assert took <= DEATH_BOUND_S + 1.0, f"node death noticed after {took:.2f}s"
+        # Each node notices on its own heartbeat, all within the bound.
+        for n in (n1, n2):
+            n.wait_log(r"CLUSTER_NODE_LOST node=n3", timeout=DEATH_BOUND_S + 1.0)
+        # Its name is free again, on any node.
+        ChatClient(n2.port("chat"), "dave")
+
+
+def test_a_node_restart_frees_its_users_at_once(redis):
+    with three_nodes(redis) as (n1, n2, n3):
+        alice = ChatClient(n1.port("chat"), "alice", "#s")
+        ChatClient(n3.port("chat"), "dave", "#s")
+        chat_until(alice, lambda l: l == "JOIN #s dave")
+        stopped = time.monotonic()
+        n3.stop()
+        # A clean stop says goodbye: no waiting for the lease.
+        chat_until(alice, lambda l: l == "LEAVE #s dave")
+        assert time.monotonic() - stopped < LEASE_S
+        with node(redis, "n3") as again:
+            again.wait_log(r"CLUSTER_ONLINE")
+            dave = ChatClient(again.port("chat"), "dave", "#s")
+            chat_until(alice, lambda l: l == "JOIN #s dave")
+            wait_users(dave, "#s", ["alice", "dave"])
+            assert redis.cli("GET", "parley:name:dave") == "n3"
+
+
+def test_redis_restart_local_chat_continues_and_state_converges(redis):
+    with three_nodes(redis) as (n1, n2, _):
+        alice = ChatClient(n1.port("chat"), "alice", "#r")
+        amy = ChatClient(n1.port("chat"), "amy", "#r")
+        bob = ChatClient(n2.port("chat"), "bob", "#r")
+        wait_users(alice, "#r", ["alice", "amy", "bob"])
+        redis.stop()
+        n1.wait_log(r"CLUSTER_OFFLINE")
+        assert not cluster_stats(n1)["online"]
+        alice.send("MSG still here")
+        chat_until(amy, lambda l: l == "ROOM #r alice still here")
+        redis.start()
+        for n in (n1, n2):
+            n.wait_log(r"CLUSTER_RECONNECTED")
+        # Presence is rebuilt without duplicates; lines cross nodes again.
+        wait_users(alice, "#r", ["alice", "amy", "bob"])
+        wait_users(bob, "#r", ["alice", "amy", "bob"])
+        wait_until(lambda: redis.cli("HLEN", "parley:room:#r") == "3", what="memberships")
+        bob.send("MSG back")
+        chat_until(alice, lambda l: l == "ROOM #r bob back")
+        assert users(bob).count("alice") == 1
+
+
+def test_a_node_cut_from_redis_rejoins_and_the_others_converge(redis):
+    with three_nodes(redis) as (n1, n2, _):
+        alice = ChatClient(n1.port("chat"), "alice", "#c")
+        bob = ChatClient(n2.port("chat"), "bob", "#c")
+        chat_until(alice, lambda l: l == "JOIN #c bob")
+        mark = n1.log_mark()
+        # Cut n1's links (named parley:n1) from the Redis side.
+        ids = [dict(kv.split("=", 1) for kv in line.split())["id"]
+               for line in redis.cli("CLIENT", "LIST").splitlines() if " name=parley:n1 " in line]
+        assert len(ids) == 2
+        for i in ids:
+            redis.cli("CLIENT", "KILL", "ID", i)
+        n1.wait_log(r"CLUSTER_OFFLINE", since=mark)
+        n1.wait_log(r"CLUSTER_RECONNECTED", since=mark)
+        # n2 saw alice go and come back; the room converges, once each.
+        chat_until(bob, lambda l: l == "LEAVE #c alice")
+        chat_until(bob, lambda l: l == "JOIN #c alice")
+        wait_users(bob, "#c", ["alice", "bob"])
+        wait_users(alice, "#c", ["alice", "bob"])
+        alice.send("MSG after the cut")
+        chat_until(bob, lambda l: l == "ROOM #c alice after the cut")
+        assert int(cluster_stats(n1)["reconnects"]) == 1
+
+
+# ---------------------------------------------------------------- routing
+
+def test_a_node_without_members_receives_none_of_a_rooms_traffic(redis):
+    with three_nodes(redis) as (n1, n2, n3):
+        alice = ChatClient(n1.port("chat"), "alice", "#busy")
+        bob = ChatClient(n2.port("chat"), "bob", "#busy")
+        ChatClient(n3.port("chat"), "idle")
+        wait_users(alice, "#busy", ["alice", "bob"])
+        assert redis.cli("PUBSUB", "NUMSUB", "parley:r:#busy").split() == \
+            ["parley:r:#busy", "2"]
+        for i in range(50):
+            alice.send(f"MSG {i}")
+        for i in range(50):
+            chat_until(bob, lambda l: l == f"ROOM #busy alice {i}")
+        assert int(cluster_stats(n2)["room_received"]) >= 50
+        assert int(cluster_stats(n3)["room_received"]) == 0
+        # The last member leaving unsubscribes its node.
+        bob.send("LEAVE")
+        bob.expect("OK Left #busy")
+        wait_until(lambda: redis.cli("PUBSUB", "NUMSUB", "parley:r:#busy").split()[1] == "1",
+                   what="n2 to unsubscribe")
+        # Leaving and at once rejoining resubscribes: traffic arrives again.
+        # (Lines said before the new subscription is in place are missed by
+        # design, so bob probes until one gets through.)
+        bob.send("JOIN #busy")
+        chat_until(bob, lambda l: l.startswith("OK Joined #busy"))
+        for i in range(5):
+            alice.send("LEAVE")
+            alice.send("JOIN #busy")
+            chat_until(alice, lambda l: l.startswith("OK Joined #busy"))
+            def probe_arrives():
+                bob.send(f"MSG probe {i}")
+                try:
+                    return chat_until_timeout(alice, f"ROOM #busy bob probe {i}", 0.5)
+                except AssertionError:
+                    return False
+            wait_until(probe_arrives, what="room traffic after rejoining")

@@ -1,0 +1,257 @@
+/* test_hub_bus: the hub's bus seam (cluster mode) against a recording fake
+ * bus. Local users' registrations, joins, leaves, renames, quits and
+ * whispers to proxies reach the bus; nothing a proxy does is handed back;
+ * a local line goes to the bus and is delivered only when it comes back
+ * (hub_bus_say, with the network's id), or at once when the bus declines
+ * (offline); a room's first local member raises interest and its last one
+ * drops it along with the proxies still in it; proxies are listed, hold
+ * their names, and are never delivered to; history and room state read
+ * back from the network fill in only what is missing, silently. */
+#include "hub_fake.h"
+
+struct fake_bus {
+	int added, published, said, interest_on, interest_off;
+	enum hub_event_kind last_kind;
+	char last_from[HUB_NAME_MAX + 1];
+	bool online;
+};
+
+static void fb_added(void *impl, const struct hub_user *u)
+{
+	struct fake_bus *b = impl;
+	(void)u;
+	b->added++;
+}
+
+static void fb_publish(void *impl, const struct hub_event *ev)
+{
+	struct fake_bus *b = impl;
+	b->published++;
+	b->last_kind = ev->kind;
+	snprintf(b->last_from, sizeof(b->last_from), "%.*s", (int)ev->from_len, ev->from);
+}
+
+static bool fb_say(void *impl, const struct hub_event *ev)
+{
+	struct fake_bus *b = impl;
+	(void)ev;
+	b->said++;
+	return b->online;
+}
+
+static void fb_interest(void *impl, const struct hub_room *room, bool on)
+{
+	struct fake_bus *b = impl;
+	(void)room;
+	if (on)
+		b->interest_on++;
+	else
+		b->interest_off++;
+}
+
+static const struct hub_bus_ops fb_ops = {fb_added, fb_publish, fb_say, fb_interest};
+
+struct env {
+	struct world w;
+	struct fake_bus fb;
+	struct hub_bus bus;
+	struct fake fakes[MAX_USERS];
+	struct hub *hub;
+};
+
+static struct env *env_new(void)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	e->fb.online = true;
+	e->bus = (struct hub_bus){&fb_ops, &e->fb};
+	struct hub_config cfg = {.history = 10, .bus = &e->bus};
+	e->hub = hub_create(&cfg);
+	return e;
+}
+
+static struct hub_user *local(struct env *e, int id, const char *name)
+{
+	e->fakes[id] = (struct fake){.w = &e->w, .id = id, .slot = -1};
+	struct hub_user *u;
+	assert_int_equal(hub_register(e->hub, name, strlen(name), &fake_sink, &e->fakes[id], &u),
+			 HUB_OK);
+	return u;
+}
+
+static struct hub_user *proxy(struct env *e, const char *name)
+{
+	struct hub_user *u;
+	assert_int_equal(hub_proxy_add(e->hub, name, strlen(name), "x@remote", 8, e, &u), HUB_OK);
+	assert_true(hub_user_is_proxy(u));
+	return u;
+}
+
+static size_t count_to(const struct world *w, int to, enum hub_event_kind kind)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++)
+		n += w->recs[i].to == to && w->recs[i].kind == kind;
+	return n;
+}
+
+static void env_free(struct env *e)
+{
+	while (hub_first_user(e->hub))
+		hub_unregister(e->hub, hub_first_user(e->hub), "", 0);
+	hub_destroy(e->hub);
+	world_free(&e->w);
+	free(e);
+}
+
+static void test_local_actions_reach_the_bus_proxy_actions_do_not(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	assert_int_equal(e->fb.added, 1);
+	struct hub_user *bob = proxy(e, "bob");
+	assert_int_equal(e->fb.added, 1);
+	struct hub_room *room;
+	assert_int_equal(hub_join(e->hub, alice, "#r", 2, &room), HUB_OK);
+	assert_int_equal(e->fb.published, 1);
+	assert_int_equal(e->fb.last_kind, HUB_EV_JOIN);
+	assert_int_equal(e->fb.interest_on, 1);
+	assert_int_equal(hub_join(e->hub, bob, "#r", 2, NULL), HUB_OK);
+	assert_int_equal(e->fb.published, 1);      /* a proxy's join is not echoed */
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_JOIN), 1); /* alice hears it */
+	assert_int_equal(hub_rename(e->hub, bob, "bobby", 5), HUB_OK);
+	assert_int_equal(e->fb.published, 1);
+	assert_int_equal(hub_privmsg(e->hub, alice, "bobby", 5, "hi", 2), HUB_OK);
+	assert_int_equal(e->fb.published, 2);      /* whisper to a proxy goes out */
+	assert_int_equal(e->fb.last_kind, HUB_EV_PRIVMSG);
+	assert_int_equal(hub_rename(e->hub, alice, "alicia", 6), HUB_OK);
+	assert_int_equal(e->fb.last_kind, HUB_EV_NICK);
+	assert_string_equal(e->fb.last_from, "alice");
+	/* Names are shared: a proxy's name cannot be taken locally. */
+	struct hub_user *dup;
+	assert_int_equal(hub_register(e->hub, "BOBBY", 5, &fake_sink, &e->fakes[1], &dup),
+			 HUB_NAME_TAKEN);
+	env_free(e);
+}
+
+static void test_lines_are_delivered_when_they_come_back(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	world_clear(&e->w);
+	assert_int_equal(hub_say(e->hub, alice, room, "hello", 5), HUB_OK);
+	assert_int_equal(e->fb.said, 1);
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_SAY), 0); /* not yet */
+	hub_bus_say(e->hub, room, 77, 1000, "alice", 5, "a@h", 3, "hello", 5);
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_SAY), 1);
+	assert_int_equal(e->w.recs[0].id, 77);
+	/* Offline: delivered at once with a local id. */
+	e->fb.online = false;
+	hub_say(e->hub, alice, room, "local", 5);
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_SAY), 2);
+	/* Both are history for the next local joiner. */
+	struct hub_user *amy = local(e, 1, "amy");
+	hub_join(e->hub, amy, "#r", 2, NULL);
+	assert_int_equal(hub_replay_history(e->hub, amy, room, SIZE_MAX, 0), 2);
+	env_free(e);
+}
+
+static void test_last_local_member_drops_interest_and_proxies(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_user *bob = proxy(e, "bob");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	hub_join(e->hub, bob, "#r", 2, NULL);
+	assert_int_equal(hub_room_size(room), 2);
+	assert_int_equal(hub_leave(e->hub, alice, room, "", 0), HUB_OK);
+	assert_int_equal(e->fb.interest_off, 1);
+	assert_null(hub_find_room(e->hub, "#r", 2)); /* gone with its proxies */
+	assert_int_equal(hub_user_room_count(bob), 0);
+	assert_non_null(hub_find_user(e->hub, "bob", 3)); /* the proxy stays known */
+	/* A proxy quitting tells local neighbours once, and nothing goes out. */
+	hub_join(e->hub, alice, "#r", 2, &room);
+	hub_join(e->hub, bob, "#r", 2, NULL);
+	int before = e->fb.published;
+	world_clear(&e->w);
+	hub_unregister(e->hub, bob, "gone", 4);
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_QUIT), 1);
+	assert_int_equal(e->fb.published, before);
+	env_free(e);
+}
+
+static struct store_line line(uint64_t id, const char *text)
+{
+	return (struct store_line){.id = id, .time_ms = id, .from = "bob", .from_len = 3,
+				   .text = text, .text_len = strlen(text)};
+}
+
+static void test_backfill_puts_older_network_lines_first(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	hub_bus_say(e->hub, room, 50, 50, "bob", 3, "", 0, "live", 4);
+	world_clear(&e->w);
+	/* 49 is older than the live line and taken; 50 is the live line itself. */
+	const struct store_line lines[] = {line(48, "a"), line(49, "b"), line(50, "live")};
+	assert_int_equal(hub_bus_backfill(e->hub, room, lines, 3), 2);
+	assert_int_equal(e->w.n, 2);
+	assert_true(e->w.recs[0].replay && e->w.recs[0].id == 48 && e->w.recs[1].id == 49);
+	/* The ring now reads 48, 49, 50 for the next joiner. */
+	struct hub_user *amy = local(e, 1, "amy");
+	hub_join(e->hub, amy, "#r", 2, NULL);
+	world_clear(&e->w);
+	assert_int_equal(hub_replay_history(e->hub, amy, room, SIZE_MAX, 0), 3);
+	assert_true(e->w.recs[0].id == 48 && e->w.recs[2].id == 50);
+	/* Never more than --history lines (10 here). */
+	struct store_line many[20];
+	for (int i = 0; i < 20; i++)
+		many[i] = line((uint64_t)i + 1, "x");
+	assert_int_equal(hub_bus_backfill(e->hub, room, many, 20), 7);
+	env_free(e);
+}
+
+static void test_room_state_fills_only_what_is_unset(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	world_clear(&e->w);
+	struct hub_room_modes m = {.flags = HUB_ROOM_MODERATED, .limit = 5, .key = "k"};
+	hub_bus_room_state(e->hub, room, "net topic", 9, "bob", 3, 1234, &m);
+	size_t len;
+	assert_string_equal(hub_room_topic(room, &len), "net topic");
+	assert_string_equal(hub_room_topic_setter(room), "bob");
+	assert_int_equal(hub_room_topic_ms(room), 1234);
+	assert_int_equal(hub_room_modes(room)->limit, 5);
+	assert_int_equal(e->w.n, 0); /* nobody was told */
+	/* A local change made first wins. */
+	hub_set_topic(e->hub, alice, room, "mine", 4);
+	struct hub_room_modes other = {.flags = HUB_ROOM_SECRET};
+	hub_bus_room_state(e->hub, room, "late", 4, "bob", 3, 99, &other);
+	assert_string_equal(hub_room_topic(room, &len), "mine");
+	assert_int_equal(hub_room_modes(room)->flags, HUB_ROOM_MODERATED);
+	env_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_local_actions_reach_the_bus_proxy_actions_do_not),
+		cmocka_unit_test(test_lines_are_delivered_when_they_come_back),
+		cmocka_unit_test(test_last_local_member_drops_interest_and_proxies),
+		cmocka_unit_test(test_backfill_puts_older_network_lines_first),
+		cmocka_unit_test(test_room_state_fills_only_what_is_unset),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
