@@ -49,21 +49,16 @@ struct collected {
 	size_t n;
 };
 
+static const struct hub_record *collected_at(const void *ctx, size_t i)
+{
+	const struct collected *c = ctx;
+	return c->v[i];
+}
+
 static void collect(void *ctx, const struct store_line *line)
 {
 	struct collected *c = ctx;
-	size_t from_len = line->from_len > HUB_NAME_MAX ? HUB_NAME_MAX : line->from_len;
-	size_t origin_len = line->origin_len > HUB_ORIGIN_MAX ? HUB_ORIGIN_MAX : line->origin_len;
-	struct hub_record *rec = xmalloc(sizeof(*rec) + from_len + origin_len + line->text_len);
-	rec->id = line->id;
-	rec->time_ms = line->time_ms;
-	rec->from_len = (uint8_t)from_len;
-	rec->origin_len = (uint8_t)origin_len;
-	rec->text_len = (uint32_t)line->text_len;
-	memcpy(rec->data, line->from, from_len);
-	memcpy(rec->data + from_len, line->origin, origin_len);
-	memcpy(rec->data + from_len + origin_len, line->text, line->text_len);
-	c->v[c->n++] = rec;
+	c->v[c->n++] = hub_record_from_line(line);
 }
 
 size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *room,
@@ -79,34 +74,9 @@ size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *roo
 	st->ops->read_room(st->impl, room->name, room->name_len, &q, collect, &c);
 	/* Newest first until the budget is spent, then replay oldest first:
 	 * a joiner is never cut for its own history. */
-	size_t first = c.n, spent = 0;
-	while (first > 0) {
-		const struct hub_record *rec = c.v[first - 1];
-		size_t cost = line_overhead + rec->from_len + rec->text_len;
-		if (cost > budget - spent)
-			break;
-		spent += cost;
-		first--;
-	}
-	for (size_t i = first; i < c.n; i++) {
-		const struct hub_record *rec = c.v[i];
-		struct hub_event ev = {
-			.kind = HUB_EV_SAY,
-			.replay = true,
-			.id = rec->id,
-			.time_ms = rec->time_ms,
-			.room = room->name,
-			.room_len = room->name_len,
-			.from = rec->data,
-			.from_len = rec->from_len,
-			.origin = rec->data + rec->from_len,
-			.origin_len = rec->origin_len,
-			.text = rec->data + rec->from_len + rec->origin_len,
-			.text_len = rec->text_len,
-		};
-		user->sink->deliver(user->ctx, &ev);
-		event_release(&ev);
-	}
+	size_t first = hub_replay_first(c.n, collected_at, &c, budget, line_overhead);
+	for (size_t i = first; i < c.n; i++)
+		hub_replay_record(room, user, c.v[i]);
 	for (size_t i = 0; i < c.n; i++)
 		free(c.v[i]);
 	free(c.v);
@@ -115,19 +85,9 @@ size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *roo
 
 /* ---- queries ---- */
 
-struct ring_view {
-	const struct hub *hub;
-	const struct hub_room *room;
-};
-
-static const struct hub_record *ring_at(const struct ring_view *r, size_t i)
-{
-	return r->room->history[(r->room->hist_head + i) % r->hub->cfg.history];
-}
-
 static uint64_t ring_key(const void *ctx, size_t i, bool by_time)
 {
-	const struct hub_record *rec = ring_at(ctx, i);
+	const struct hub_record *rec = hub_ring_record(ctx, i);
 	return by_time ? rec->time_ms : rec->id;
 }
 
@@ -138,24 +98,12 @@ static int ring_history(struct hub *hub, const char *name, size_t len,
 	const struct hub_room *room = hub_find_room(hub, name, len);
 	if (!room)
 		return -1;
-	struct ring_view view = {hub, room};
+	struct hub_ring_view view = {hub, room};
 	size_t lo = 0, hi = 0;
 	if (room->hist_count)
 		store_window(q, room->hist_count, ring_key, &view, &lo, &hi);
 	for (size_t i = lo; i < hi; i++) {
-		const struct hub_record *rec = ring_at(&view, i);
-		struct store_line line = {
-			.id = rec->id,
-			.time_ms = rec->time_ms,
-			.room = room->name,
-			.room_len = room->name_len,
-			.from = rec->data,
-			.from_len = rec->from_len,
-			.origin = rec->data + rec->from_len,
-			.origin_len = rec->origin_len,
-			.text = rec->data + rec->from_len + rec->origin_len,
-			.text_len = rec->text_len,
-		};
+		struct store_line line = hub_record_line(room, hub_ring_record(&view, i));
 		fn(ctx, &line);
 	}
 	return (int)(hi - lo);

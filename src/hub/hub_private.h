@@ -42,6 +42,30 @@ struct hub_record {
 	char data[];
 };
 
+/* A record made from a store line (name and origin cut to their maxima). */
+struct hub_record *hub_record_from_line(const struct store_line *line);
+
+/* The record as a store line of `room`. */
+struct store_line hub_record_line(const struct hub_room *room, const struct hub_record *rec);
+
+/* Delivers the record to `to` alone as a replayed SAY. */
+void hub_replay_record(const struct hub_room *room, struct hub_user *to,
+		       const struct hub_record *rec);
+
+/* A live room's history ring, read oldest first through hub_ring_record
+ * (`view` is a struct hub_ring_view). */
+struct hub_ring_view {
+	const struct hub *hub;
+	const struct hub_room *room;
+};
+const struct hub_record *hub_ring_record(const void *view, size_t i);
+
+/* Of `n` records (rec(ctx, 0) oldest), the index of the first of the newest
+ * ones whose cost, `line_overhead` + name + text each, fits in `budget`:
+ * replay goes from there, oldest first, and never cuts the joiner. */
+size_t hub_replay_first(size_t n, const struct hub_record *(*rec)(const void *ctx, size_t i),
+			const void *ctx, size_t budget, size_t line_overhead);
+
 struct hub_room {
 	struct list hub_link; /* in hub->rooms, creation order */
 	struct list members;  /* struct hub_member.room_link, join order */

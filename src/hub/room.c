@@ -366,6 +366,27 @@ static const struct hub_record *history_at(const struct hub *hub, const struct h
 	return room->history[(room->hist_head + i) % hub->cfg.history];
 }
 
+const struct hub_record *hub_ring_record(const void *view, size_t i)
+{
+	const struct hub_ring_view *r = view;
+	return history_at(r->hub, r->room, (uint32_t)i);
+}
+
+size_t hub_replay_first(size_t n, const struct hub_record *(*rec)(const void *ctx, size_t i),
+			const void *ctx, size_t budget, size_t line_overhead)
+{
+	size_t first = n, spent = 0;
+	while (first > 0) {
+		const struct hub_record *r = rec(ctx, first - 1);
+		size_t cost = line_overhead + r->from_len + r->text_len;
+		if (cost > budget - spent)
+			break;
+		spent += cost;
+		first--;
+	}
+	return first;
+}
+
 size_t hub_replay_history(struct hub *hub, struct hub_user *user, struct hub_room *room,
 			  size_t budget, size_t line_overhead)
 {
@@ -373,42 +394,17 @@ size_t hub_replay_history(struct hub *hub, struct hub_user *user, struct hub_roo
 		return 0;
 	if (hub->cfg.store)
 		return store_replay(hub, user, room, budget, line_overhead);
-	/* Newest first until the budget is spent, then replay oldest first. */
-	uint32_t first = room->hist_count;
-	size_t spent = 0;
-	while (first > 0) {
-		const struct hub_record *rec = history_at(hub, room, first - 1);
-		size_t cost = line_overhead + rec->from_len + rec->text_len;
-		if (cost > budget - spent)
-			break;
-		spent += cost;
-		first--;
-	}
-	for (uint32_t i = first; i < room->hist_count; i++) {
-		const struct hub_record *rec = history_at(hub, room, i);
-		struct hub_event ev = {
-			.kind = HUB_EV_SAY,
-			.replay = true,
-			.id = rec->id,
-			.time_ms = rec->time_ms,
-			.room = room->name,
-			.room_len = room->name_len,
-			.from = rec->data,
-			.from_len = rec->from_len,
-			.origin = rec->data + rec->from_len,
-			.origin_len = rec->origin_len,
-			.text = rec->data + rec->from_len + rec->origin_len,
-			.text_len = rec->text_len,
-		};
-		user->sink->deliver(user->ctx, &ev);
-		event_release(&ev);
-	}
+	struct hub_ring_view view = {hub, room};
+	size_t first =
+		hub_replay_first(room->hist_count, hub_ring_record, &view, budget, line_overhead);
+	for (size_t i = first; i < room->hist_count; i++)
+		hub_replay_record(room, user, history_at(hub, room, (uint32_t)i));
 	return room->hist_count - first;
 }
 
 /* ---- history from the network ---- */
 
-static struct hub_record *record_of(const struct store_line *line)
+struct hub_record *hub_record_from_line(const struct store_line *line)
 {
 	size_t from_len = line->from_len > HUB_NAME_MAX ? HUB_NAME_MAX : line->from_len;
 	size_t origin_len = line->origin_len > HUB_ORIGIN_MAX ? HUB_ORIGIN_MAX : line->origin_len;
@@ -424,12 +420,9 @@ static struct hub_record *record_of(const struct store_line *line)
 	return rec;
 }
 
-static void replay_record(const struct hub_room *room, struct hub_user *to,
-			  const struct hub_record *rec)
+struct store_line hub_record_line(const struct hub_room *room, const struct hub_record *rec)
 {
-	struct hub_event ev = {
-		.kind = HUB_EV_SAY,
-		.replay = true,
+	return (struct store_line){
 		.id = rec->id,
 		.time_ms = rec->time_ms,
 		.room = room->name,
@@ -440,6 +433,26 @@ static void replay_record(const struct hub_room *room, struct hub_user *to,
 		.origin_len = rec->origin_len,
 		.text = rec->data + rec->from_len + rec->origin_len,
 		.text_len = rec->text_len,
+	};
+}
+
+void hub_replay_record(const struct hub_room *room, struct hub_user *to,
+		       const struct hub_record *rec)
+{
+	struct store_line l = hub_record_line(room, rec);
+	struct hub_event ev = {
+		.kind = HUB_EV_SAY,
+		.replay = true,
+		.id = l.id,
+		.time_ms = l.time_ms,
+		.room = l.room,
+		.room_len = l.room_len,
+		.from = l.from,
+		.from_len = l.from_len,
+		.origin = l.origin,
+		.origin_len = l.origin_len,
+		.text = l.text,
+		.text_len = l.text_len,
 	};
 	to->sink->deliver(to->ctx, &ev);
 	event_release(&ev);
@@ -462,7 +475,7 @@ size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct sto
 	/* The ring is rebuilt: taken lines first, then what it held. */
 	struct hub_record **ring = xcalloc(cap, sizeof(*ring));
 	for (size_t i = 0; i < take; i++)
-		ring[i] = record_of(&lines[older - take + i]);
+		ring[i] = hub_record_from_line(&lines[older - take + i]);
 	for (uint32_t i = 0; i < room->hist_count; i++)
 		ring[take + i] = (struct hub_record *)history_at(hub, room, i);
 	free(room->history);
@@ -475,7 +488,7 @@ size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct sto
 		if (u->proxy)
 			continue;
 		for (size_t i = 0; i < take; i++)
-			replay_record(room, u, ring[i]);
+			hub_replay_record(room, u, ring[i]);
 	}
 	return take;
 }
