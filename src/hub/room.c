@@ -414,9 +414,14 @@ struct hub_record *hub_record_from_line(const struct store_line *line)
 	rec->from_len = (uint8_t)from_len;
 	rec->origin_len = (uint8_t)origin_len;
 	rec->text_len = (uint32_t)line->text_len;
-	memcpy(rec->data, line->from, from_len);
-	memcpy(rec->data + from_len, line->origin, origin_len);
-	memcpy(rec->data + from_len + origin_len, line->text, line->text_len);
+	/* A line may come without origin or text (NULL, 0): memcpy must not see
+	 * a null source even for 0 bytes. */
+	if (from_len)
+		memcpy(rec->data, line->from, from_len);
+	if (origin_len)
+		memcpy(rec->data + from_len, line->origin, origin_len);
+	if (line->text_len)
+		memcpy(rec->data + from_len + origin_len, line->text, line->text_len);
 	return rec;
 }
 
