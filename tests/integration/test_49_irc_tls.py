@@ -125,3 +125,9 @@ def test_bad_sts_duration_is_a_usage_error(value):
     result = harness.run_parleyd(["--listen", "irc:127.0.0.1:0", "--sts-duration", value])
     assert result.returncode == 2
     assert "--sts-duration" in result.stderr
+
+
+def test_help_documents_the_sts_flags():
+    result = harness.run_parleyd(["--help"])
+    assert result.returncode == 0
+    assert "--sts-duration" in result.stdout and "--sts-preload" in result.stdout
