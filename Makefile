@@ -138,7 +138,8 @@ unit: $(UNIT_BIN)
 check-layers:
 	@sh tools/check-layers.sh
 
-PYTEST = /usr/bin/python3 -m pytest -q -p no:cacheprovider
+PYTHON = /usr/bin/python3
+PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider
 
 integration: all
 	PARLEY_BUILD=$(BUILD) $(PYTEST) tests/integration
@@ -147,7 +148,7 @@ regression: all
 	PARLEY_BUILD=$(BUILD) bash tests/regression.sh
 
 valgrind: all
-	PARLEY_BUILD=$(BUILD) bash tests/valgrind.sh
+	PARLEY_BUILD=$(BUILD) PYTHON=$(PYTHON) bash tests/valgrind.sh
 
 san-test:
 	$(MAKE) SAN=1 all unit

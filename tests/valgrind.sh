@@ -6,6 +6,8 @@
 #
 #   PARLEY_BUILD    build directory holding parleyd (default: build)
 #   PARLEY_BACKEND  I/O backend (default: epoll)
+#   PYTHON          the interpreter with pytest, which the IRC harness needs
+#                   (default: python3)
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +26,7 @@ fail() {
 command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed" >&2; exit 1; }
 [ -x "$ROOT/$PARLEY_BUILD/parleyd" ] || { echo "valgrind.sh: $PARLEY_BUILD/parleyd not built" >&2; exit 1; }
 
-python3 "$ROOT/tests/integration/valgrind_session.py" --backend "$BACKEND" -- \
+${PYTHON:-python3} "$ROOT/tests/integration/valgrind_session.py" --backend "$BACKEND" -- \
 	valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
 	--error-exitcode=1 --track-fds=yes --log-file="$VGLOG" ||
 	fail "session failed or parleyd did not exit 0 (valgrind exits 1 on any error or leak)"

@@ -43,6 +43,8 @@ static const struct irc_cap cap_list[CAP_COUNT] = {
 	[CAP_CHATHISTORY] = {"draft/chathistory", NULL, false},
 };
 
+_Static_assert(CAP_COUNT + 1 <= IRC_CAPS_MAX, "the cap tables hold every cap and sts");
+
 static char *dup_or_null(const char *s)
 {
 	if (!s)
@@ -71,6 +73,41 @@ static void read_motd(struct irc *irc, const char *path)
 	irc->motd_len = len;
 }
 
+/* Appends `sts` with `value` to a table; it informs, so it is listed only
+ * with its value (CAP LS 302: it means nothing bare) and a REQ is NAK. */
+static void add_sts(struct irc_cap_table *t, struct irc_cap *entries, const char *value)
+{
+	uint32_t bit = UINT32_C(1) << t->n;
+	entries[t->n++] = (struct irc_cap){"sts", value, false};
+	t->listed_only |= bit;
+	t->needs_value |= bit;
+}
+
+/* The shared capabilities for both transports; TLS connections get the
+ * persistence policy now, plain ones the upgrade policy once a TLS IRC
+ * listener is known (irc_set_tls_port). */
+static void init_caps(struct irc *irc, size_t n, const struct irc_config *cfg)
+{
+	for (int i = 0; i < 2; i++)
+		memcpy(irc->cap_entries[i], cap_list, n * sizeof(cap_list[0]));
+	irc->caps = (struct irc_cap_table){.caps = irc->cap_entries[0], .n = n};
+	irc->caps_tls = (struct irc_cap_table){.caps = irc->cap_entries[1], .n = n};
+	irc->sts_on = cfg->sts_duration_s >= 0;
+	if (!irc->sts_on)
+		return;
+	snprintf(irc->sts_policy, sizeof(irc->sts_policy), "duration=%lld%s",
+		 (long long)cfg->sts_duration_s, cfg->sts_preload ? ",preload" : "");
+	add_sts(&irc->caps_tls, irc->cap_entries[1], irc->sts_policy);
+}
+
+void irc_set_tls_port(struct irc *irc, uint16_t port)
+{
+	if (!irc->sts_on || irc->sts_port[0])
+		return;
+	snprintf(irc->sts_port, sizeof(irc->sts_port), "port=%u", (unsigned)port);
+	add_sts(&irc->caps, irc->cap_entries[0], irc->sts_port);
+}
+
 struct irc *irc_create(struct hub *hub, const struct irc_config *cfg)
 {
 	struct irc *irc = xcalloc(1, sizeof(*irc));
@@ -89,8 +126,7 @@ struct irc *irc_create(struct hub *hub, const struct irc_config *cfg)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(irc->created, sizeof(irc->created), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	irc->caps = (struct irc_cap_table){
-		cap_list, hub_accounts_enabled(hub) ? CAP_COUNT : CAP_BASIC_COUNT};
+	init_caps(irc, hub_accounts_enabled(hub) ? CAP_COUNT : CAP_BASIC_COUNT, cfg);
 	irc->logins = login_limit_create();
 	irc->min_password = cfg->min_password ? cfg->min_password : 8;
 	return irc;
@@ -327,9 +363,16 @@ static void cmd_pass(struct irc_session *s, const struct irc_msg *m)
 
 /* ---- CAP ---- */
 
+/* The capabilities as this connection's transport sees them. */
+static const struct irc_cap_table *session_caps(const struct irc_session *s)
+{
+	bool tls = strcmp(conn_transport_name(s->conn), "tls") == 0;
+	return tls ? &s->irc->caps_tls : &s->irc->caps;
+}
+
 static void cap_list_reply(struct irc_session *s, const char *sub, uint32_t mask, bool values)
 {
-	const struct irc_cap_table *t = &s->irc->caps;
+	const struct irc_cap_table *t = session_caps(s);
 	size_t next = 0;
 	char names[400];
 	do {
@@ -349,7 +392,7 @@ static void cmd_cap(struct irc_session *s, const struct irc_msg *m)
 		return;
 	}
 	struct irc_slice sub = m->params[0];
-	uint32_t all = (UINT32_C(1) << CAP_COUNT) - 1;
+	uint32_t all = (UINT32_C(1) << session_caps(s)->n) - 1;
 	if (str_equals_nocase(sub.p, sub.len, "LS")) {
 		if (!s->user)
 			s->cap_open = true;
@@ -365,7 +408,7 @@ static void cmd_cap(struct irc_session *s, const struct irc_msg *m)
 			s->cap_open = true;
 		struct irc_slice list = m->nparams > 1 ? m->params[1] : (struct irc_slice){"", 0};
 		uint32_t on, off;
-		if (irc_cap_req(&s->irc->caps, list.p, list.len, &on, &off)) {
+		if (irc_cap_req(session_caps(s), list.p, list.len, &on, &off)) {
 			s->caps = (s->caps | on) & ~off;
 			irc_server_line(s, "CAP %s ACK :%.*s", irc_me(s), (int)list.len, list.p);
 		} else {

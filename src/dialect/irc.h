@@ -6,6 +6,7 @@
 #ifndef PARLEY_DIALECT_IRC_H
 #define PARLEY_DIALECT_IRC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,10 @@ struct irc_config {
 	uint64_t ping_interval_ms;    /* idle time before PING, and the wait for PONG */
 	uint64_t register_timeout_ms; /* 0 = never */
 	size_t min_password;          /* self-registration (REGISTER, NickServ) */
+	/* IRCv3 strict transport security: the policy duration advertised on
+	 * TLS connections (0 withdraws a policy), or -1 for no `sts` at all. */
+	int64_t sts_duration_s;
+	bool sts_preload; /* also consent to STS preload lists */
 };
 
 /* The handler for IRC listeners; pass a `struct irc *` as handler_data. */
@@ -34,5 +39,10 @@ extern const char irc_server_full[];
  * strings in `cfg` are copied; the MOTD file is read now (unreadable: 422). */
 struct irc *irc_create(struct hub *hub, const struct irc_config *cfg);
 void irc_destroy(struct irc *irc);
+
+/* Tells the dialect the port of a TLS IRC listener: plain connections are
+ * then pointed at it with `sts=port=PORT` (unless `sts` is off). The first
+ * call wins. */
+void irc_set_tls_port(struct irc *irc, uint16_t port);
 
 #endif

@@ -29,6 +29,8 @@ static bool req_word(const struct irc_cap_table *t, const char *w, size_t n, uin
 	if (i < 0 || (remove && t->caps[i].sticky))
 		return false;
 	uint32_t bit = UINT32_C(1) << i;
+	if (t->listed_only & bit)
+		return false;
 	*on = remove ? *on & ~bit : *on | bit;
 	*off = remove ? *off | bit : *off & ~bit;
 	return true;
@@ -74,7 +76,8 @@ size_t irc_cap_list(const struct irc_cap_table *t, uint32_t mask, bool values, s
 	size_t len = 0;
 	for (; *next < t->n; (*next)++) {
 		const struct irc_cap *c = &t->caps[*next];
-		if (!(mask & (UINT32_C(1) << *next)))
+		uint32_t bit = UINT32_C(1) << *next;
+		if (!(mask & bit) || (!values && (t->needs_value & bit)))
 			continue;
 		size_t need = entry_len(c, values) + (len ? 1 : 0);
 		if (need > cap - len)

@@ -63,7 +63,12 @@ struct irc {
 	uint64_t ping_interval_ms, register_timeout_ms;
 	char created[64]; /* for 003 */
 	size_t invisible; /* registered users with user mode +i, for LUSERS */
-	struct irc_cap_table caps;
+	/* Per transport, as `sts` says something else on each; the entries
+	 * are the shared ones and `sts` last when advertised. */
+	struct irc_cap_table caps, caps_tls;
+	struct irc_cap cap_entries[2][CAP_COUNT + 1];
+	char sts_port[24], sts_policy[40]; /* the two `sts` values */
+	bool sts_on;
 	/* Client-only tags of the message being relayed right now (hub
 	 * delivery is synchronous), for recipients with message-tags. */
 	struct irc_slice relay_tags;

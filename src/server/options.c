@@ -35,6 +35,8 @@ enum {
 	OPT_IRC_PASSWORD,
 	OPT_MOTD,
 	OPT_PING_INTERVAL,
+	OPT_STS_DURATION,
+	OPT_STS_PRELOAD,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
 	OPT_REDIS,
@@ -63,6 +65,8 @@ static const struct option long_options[] = {
 	{"irc-password", required_argument, NULL, OPT_IRC_PASSWORD},
 	{"motd", required_argument, NULL, OPT_MOTD},
 	{"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
+	{"sts-duration", required_argument, NULL, OPT_STS_DURATION},
+	{"sts-preload", no_argument, NULL, OPT_STS_PRELOAD},
 	{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
 	{"tls-key", required_argument, NULL, OPT_TLS_KEY},
 	{"redis", required_argument, NULL, OPT_REDIS},
@@ -119,6 +123,10 @@ void options_usage(FILE *out)
 		"  --motd FILE                message of the day (default: none, 422)\n"
 		"  --ping-interval SECS       PING IRC clients idle this long, and close\n"
 		"                             them after as long again (default 120)\n"
+		"  --sts-duration SECS|off    IRCv3 sts: how long TLS clients must keep\n"
+		"                             to TLS (default 2592000, 0 withdraws the\n"
+		"                             policy, off advertises no sts at all)\n"
+		"  --sts-preload              sts also consents to client preload lists\n"
 		"\n"
 		"Cluster (several nodes as one network behind Redis; docs/CLUSTER.md):\n"
 		"  --redis HOST:PORT          join the network kept in this Redis server\n"
@@ -159,6 +167,7 @@ static void set_defaults(struct options *o)
 	o->register_timeout_s = 60;
 	o->network = "Parley";
 	o->ping_interval_s = 120;
+	o->sts_duration_s = 30 * 86400;
 	o->node_lease_s = 10;
 	o->log_level = LOG_INFO;
 }
@@ -398,6 +407,18 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 		if (!parse_number("--ping-interval", arg, 1, 86400, &n, err, errlen))
 			return false;
 		o->ping_interval_s = n;
+		return true;
+	case OPT_STS_DURATION:
+		if (strcmp(arg, "off") == 0) {
+			o->sts_duration_s = -1;
+			return true;
+		}
+		if (!parse_number("--sts-duration", arg, 0, 10ul * 366 * 86400, &n, err, errlen))
+			return false;
+		o->sts_duration_s = (int64_t)n;
+		return true;
+	case OPT_STS_PRELOAD:
+		o->sts_preload = true;
 		return true;
 	case OPT_TLS_CERT:
 		o->tls_cert = arg;

@@ -39,6 +39,8 @@ struct options {
 	const char *irc_password;
 	const char *motd;
 	uint64_t ping_interval_s;
+	int64_t sts_duration_s; /* IRC: --sts-duration, -1 = off (no sts) */
+	bool sts_preload;       /* IRC: --sts-preload */
 	char host_name[256];     /* storage for the default --server-name */
 	/* Cluster mode (docs/CLUSTER.md): --redis HOST:PORT, or none. */
 	char redis_host[256];

@@ -290,6 +290,8 @@ static void create_core(struct server *s)
 		.irc_password = s->opt.irc_password,
 		.motd_path = s->opt.motd,
 		.ping_interval_ms = s->opt.ping_interval_s * 1000,
+		.sts_duration_s = s->opt.sts_duration_s,
+		.sts_preload = s->opt.sts_preload,
 	};
 	wiring_init(&s->wiring, s->loop, &s->log, &cfg);
 	if (s->cluster)

@@ -50,6 +50,8 @@ static void *attach_irc(struct wiring *w)
 			.ping_interval_ms = w->cfg.ping_interval_ms,
 			.register_timeout_ms = w->cfg.register_timeout_ms,
 			.min_password = w->cfg.min_password,
+			.sts_duration_s = w->cfg.sts_duration_s,
+			.sts_preload = w->cfg.sts_preload,
 		};
 		w->irc = irc_create(w->hub, &cfg);
 	}
@@ -276,7 +278,11 @@ bool wiring_listen(struct wiring *w, const struct proto *proto, const struct hos
 		.reject_text = proto->reject_text,
 		.transport = transport,
 	};
-	return net_listen(w->net, &cfg, err, errlen) != NULL;
+	struct listener *l = net_listen(w->net, &cfg, err, errlen);
+	/* sts on plain IRC connections names the bound TLS port (port 0 too) */
+	if (l && transport && proto->handler == &irc_handler)
+		irc_set_tls_port(ep->state, listener_address(l)->port);
+	return l != NULL;
 }
 
 struct conn *wiring_adopt(struct wiring *w, struct endpoint *ep, int fd)

@@ -73,6 +73,8 @@ struct wiring_config {
 	const char *irc_password;  /* NULL: no PASS needed */
 	const char *motd_path;     /* NULL: 422 */
 	uint64_t ping_interval_ms;
+	int64_t sts_duration_s; /* -1: no sts (see dialect/irc.h) */
+	bool sts_preload;
 };
 
 /* One protocol instance: the state its connections share (the chat

@@ -215,9 +215,13 @@ static void check_text_helpers(const char *p, size_t n, size_t budget)
 	FUZZ_CHECK(n == 0 ? items == 0 : joined == n + 1);
 }
 
-static const struct irc_cap fuzz_caps[] = {
-	{"cap-notify", NULL, true}, {"message-tags", NULL, false}, {"sasl", "PLAIN", false}};
-static const struct irc_cap_table fuzz_table = {fuzz_caps, 3};
+static const struct irc_cap fuzz_caps[] = {{"cap-notify", NULL, true},
+					   {"message-tags", NULL, false},
+					   {"sasl", "PLAIN", false},
+					   {"sts", "port=6697", false}};
+/* sts only informs: a REQ naming it is NAK, so its bit is never set */
+static const struct irc_cap_table fuzz_table = {
+	.caps = fuzz_caps, .n = 4, .listed_only = 1u << 3, .needs_value = 1u << 3};
 
 static void check_cap_req(const char *p, size_t n)
 {

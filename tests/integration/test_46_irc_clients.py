@@ -7,17 +7,20 @@ the other party is a raw-socket IRC user instead: that validates the part
 that drives each client. A client that is not installed is skipped.
 """
 
+import functools
 import os
 import re
 import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 
 import pytest
 
 import harness
 from harness import DEADLINE
+from irc_harness import REFERENCE, SERVER_NAME, IrcServer
 
 ROOM = "#room"
 SLOW = 3 * DEADLINE   # real clients start slower than a socket
@@ -202,20 +205,36 @@ class Ii:
         _end(self.proc)
 
 
+@functools.lru_cache(maxsize=None)
+def _weechat_tls_word():
+    """The server option's name: `ssl` before WeeChat 4.0 (Debian 12 has
+    3.8), `tls` from then on; an unknown option would be ignored."""
+    out = subprocess.run(["weechat-headless", "--version"], capture_output=True, text=True,
+                         timeout=DEADLINE).stdout
+    major = re.match(r"\s*(\d+)", out)
+    return "tls" if major and int(major.group(1)) >= 4 else "ssl"
+
+
 class Weechat:
     """weechat-headless: set up with -r, driven through its FIFO, read from
     its logger files (flushed at once)."""
     binary = "weechat-headless"
 
-    def __init__(self, port, nick, workdir):
+    def __init__(self, port, nick, workdir, ca=None):
+        """With `ca` (a PEM file), connects over TLS verifying the server
+        against it; otherwise in plain text."""
         self.dir = workdir
+        tls_word = _weechat_tls_word()
+        tls = [f"/set weechat.network.gnutls_ca_user {ca}"] if ca else []
         setup = ";".join([
             "/set logger.file.flush_delay 0",
             "/set fifo.file.enabled on",
             f"/set fifo.file.path {workdir}/weechat_fifo",
             f"/set logger.file.path {workdir}/logs",
             f"/set irc.server_default.nicks {nick}",
-            f"/server add t 127.0.0.1/{port} -notls",
+            *tls,
+            f"/server add t 127.0.0.1/{port} " + (f"-{tls_word} -{tls_word}_verify=on"
+                                                   if ca else f"-no{tls_word}"),
             "/connect t",
         ])
         self.proc = subprocess.Popen(["weechat-headless", "--dir", workdir, "-r", setup],
@@ -266,16 +285,26 @@ class Irssi:
     receives read from its channel and query logs."""
     binary = "irssi"
 
-    def __init__(self, port, nick, workdir):
+    def __init__(self, port, nick, workdir, ca=None):
+        """With `ca`, the server is a TLS one in the config, verified against
+        `ca` and connected to at start (the command line has no TLS flag).
+        It is named "localhost": irssi matches DNS names, not IP addresses,
+        against the certificate."""
         self.dir = workdir
         self.session = f"irctest{os.getpid()}x{port}"
         with open(os.path.join(workdir, "config"), "w") as f:
             f.write('settings = {\n  core = { real_name = "%s"; user_name = "%s"; nick = "%s"; };\n'
                     '  "fe-common/core" = { autolog = "yes"; autolog_path = "%s/logs/$0.log";'
                     ' autolog_level = "all"; };\n};\n' % (nick, nick, nick, workdir))
+            if ca:
+                f.write('chatnets = { t = { type = "IRC"; }; };\n'
+                        'servers = ( { address = "localhost"; chatnet = "t"; port = "%d";'
+                        ' use_tls = "yes"; tls_verify = "yes"; tls_cafile = "%s";'
+                        ' autoconnect = "yes"; } );\n' % (port, ca))
+        start = f"irssi --home={workdir}" + \
+            ("" if ca else f" --connect=127.0.0.1 --port={port} --nick={nick}")
         subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", "200", "-y", "50",
-                        f"irssi --home={workdir} --connect=127.0.0.1 --port={port} --nick={nick}"],
-                       check=True, timeout=DEADLINE)
+                        start], check=True, timeout=DEADLINE)
         self.proc = None
 
     def keys(self, line):
@@ -337,28 +366,66 @@ def test_conversation_with_a_real_client(irc_server, client_class):
     workdir = tempfile.mkdtemp(prefix=f"irc-{client_class.binary}-")
     client = client_class(irc_server.port, "dave", workdir)
     try:
-        peer.wait_online("dave")
-        client.join()
-        peer.expect_join("dave")
-        harness.wait_until(client.in_room, SLOW, "the client to see its own JOIN")
-
-        client.say("hello from a real client")
-        peer.expect_said("dave", "hello from a real client")
-        peer.say("hi dave, carol here")
-        _wait_text(client.read, r"hi dave, carol here", "the room message in the client")
-
-        client.pm("carol", "a private word")
-        peer.expect_pm("dave", "a private word")
-        peer.pm("dave", "private answer")
-        _wait_text(client.read, r"private answer", "the private message in the client")
-
-        client.nick("davey")
-        peer.expect_nick("dave", "davey")
-        client.say("new name, same me")
-        peer.expect_said("davey", "new name, same me")
-
-        client.quit()
-        peer.expect_quit("davey")
+        _converse(peer, client)
     finally:
         client.close()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _converse(peer, client):
+    """Joins, a message and a private message each way, a nick change, a quit."""
+    peer.wait_online("dave")
+    client.join()
+    peer.expect_join("dave")
+    harness.wait_until(client.in_room, SLOW, "the client to see its own JOIN")
+
+    client.say("hello from a real client")
+    peer.expect_said("dave", "hello from a real client")
+    peer.say("hi dave, carol here")
+    _wait_text(client.read, r"hi dave, carol here", "the room message in the client")
+
+    client.pm("carol", "a private word")
+    peer.expect_pm("dave", "a private word")
+    peer.pm("dave", "private answer")
+    _wait_text(client.read, r"private answer", "the private message in the client")
+
+    client.nick("davey")
+    peer.expect_nick("dave", "davey")
+    client.say("new name, same me")
+    peer.expect_said("davey", "new name, same me")
+
+    client.quit()
+    peer.expect_quit("davey")
+
+
+# ---------------------------------------------------------------- over TLS
+
+@contextmanager
+def _tls_irc_server(pki, backend):
+    """parleyd with a plain and a TLS IRC listener and a chat one; the
+    IrcServer's .port is the TLS one."""
+    with harness.Server(listen=["irc:127.0.0.1:0", "irc+tls:127.0.0.1:0", "chat:127.0.0.1:0"],
+                        backend=backend, args=["--tls-cert", pki.cert, "--tls-key", pki.key,
+                                               "--server-name", SERVER_NAME]) as srv:
+        yield srv, IrcServer(f"parleyd-{backend}-tls", srv.port("irc+tls"), srv.port("chat"),
+                             srv)
+
+
+@pytest.mark.parametrize("backend", ["epoll", "select"])
+@pytest.mark.parametrize("client_class", [Weechat, Irssi], ids=lambda c: c.binary)
+def test_conversation_over_tls(pki, backend, client_class):
+    """A real client verifying parleyd's certificate against the test CA."""
+    if REFERENCE:
+        pytest.skip("runs against parleyd's irc+tls listener")
+    if not shutil.which(client_class.binary):
+        pytest.skip(f"{client_class.binary} is not installed (tools/install-deps.sh)")
+    with _tls_irc_server(pki, backend) as (srv, server):
+        peer = ChatPeer(server)
+        workdir = tempfile.mkdtemp(prefix=f"irc-tls-{client_class.binary}-")
+        client = client_class(server.port, "dave", workdir, ca=pki.ca)
+        try:
+            _converse(peer, client)
+        finally:
+            client.close()
+            shutil.rmtree(workdir, ignore_errors=True)
+        srv.wait_log(r" ACCEPT .*listener=irc\+tls$")

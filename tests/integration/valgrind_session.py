@@ -7,12 +7,18 @@ traffic (incl. oversize), a slow-consumer disconnect, a capacity reject, the
 inputs tests/fuzz found bugs with, a registration timeout, the console
 (STATS, HELP, unknown input), TLS sessions (chat and frame over TLS, a
 certificate reload, plain text on a TLS port, a handshake abandoned half
-way), then SIGTERM with clients still connected, one of them over TLS. Exits 0 only if every step behaved and parleyd exited 0.
+way), IRC (CAP negotiation with sts, JOIN/PRIVMSG/NICK/PART/QUIT between
+IRC and chat users, private messages both ways, a labeled response, an
+over-long line, malformed and unknown lines, IRC over TLS, account
+registration, NickServ and SASL PLAIN against the data directory), then
+SIGTERM with clients still connected, over TLS and over IRC too. Exits 0
+only if every step behaved and parleyd exited 0.
 
 Usage: valgrind_session.py [--backend NAME] -- valgrind [options...]
 """
 
 import argparse
+import base64
 import os
 import signal
 import sys
@@ -20,12 +26,17 @@ import tempfile
 
 import tlsutil
 from harness import ChatClient, Client, FrameClient, LineClient, Server, wait_until
+from irc_harness import IrcClient
 
 LISTEN = ["chat:127.0.0.1:0", "relay:127.0.0.1:0", "frame:127.0.0.1:0",
-          "chat+tls:127.0.0.1:0", "frame+tls:127.0.0.1:0"]
+          "chat+tls:127.0.0.1:0", "frame+tls:127.0.0.1:0", "irc:127.0.0.1:0",
+          "irc+tls:127.0.0.1:0"]
 MAX_CLIENTS = 16
 ARGS = ["--sendq", "65536", "--history", "5", "--max-line", "256", "--max-frame", "4096",
-        "--max-clients", str(MAX_CLIENTS), "--register-timeout", "2"]
+        "--max-clients", str(MAX_CLIENTS), "--register-timeout", "2",
+        "--server-name", "irc.test", "--min-password", "8"]
+IRC_CAPS = ("server-time", "echo-message", "labeled-response", "batch", "message-tags")
+PASSWORD = "correct-horse"
 
 
 def step(name):
@@ -214,6 +225,89 @@ def tls_session(srv, pki):
     return carol
 
 
+def irc_session(srv, pki):
+    """IRC users with a chat user in one room, over plain and TLS; returns
+    an IRC client on each transport, left connected for the shutdown path."""
+    tls_port = srv.port("irc+tls")
+    alice = IrcClient(srv.port("irc"))
+    assert alice.cap_ls()["sts"] == f"port={tls_port}"
+    assert alice.cap_req(["sts"])[0] == "NAK"
+    alice.register("ircalice", caps=IRC_CAPS)
+    chat = ChatClient(srv.port("chat"), name="chatbob", room="#irc")
+    alice.join("#irc")
+    chat.expect("JOIN #irc ircalice")
+    alice.send("PRIVMSG #irc :hello from irc")
+    chat.expect("ROOM #irc ircalice hello from irc")
+    alice.expect("PRIVMSG", lambda p: p == ["#irc", "hello from irc"])  # echo-message
+    chat.send("MSG hello from chat")
+    chat.expect("ROOM #irc chatbob hello from chat")
+    alice.expect("PRIVMSG", lambda p: p == ["#irc", "hello from chat"])
+    chat.send("PRIVMSG ircalice psst")
+    chat.expect("OK Sent")
+    alice.expect("PRIVMSG", lambda p: p == ["ircalice", "psst"])
+    alice.send("PRIVMSG chatbob :psst back")
+    chat.expect("PRIVMSG ircalice psst back")
+    alice.send("@label=v1 NAMES #irc")
+    alice.wait_for(lambda m: m.tags.get("label") == "v1", what="the labeled reply")
+    alice.send("PRIVMSG #irc :" + "x" * 600)
+    alice.expect_numeric("417")
+    for line in ("", ":onlyprefix", "@a=b", "NOSUCHCOMMAND x", "JOIN"):
+        alice.send(line)
+    alice.expect_numeric("421")
+    alice.expect_numeric("461")
+    alice.send("NICK ircalice2")
+    chat.expect("NICK ircalice ircalice2")
+    alice.send("PART #irc :later")
+    chat.expect("LEAVE #irc ircalice2")
+
+    secure = IrcClient(tls_port, tls=True, tls_context=tlsutil.client_context(pki))
+    assert secure.cap_ls()["sts"] == "duration=2592000"
+    secure.register("irctls", caps=IRC_CAPS)
+    secure.join("#irc")
+    chat.expect("JOIN #irc irctls")
+    secure.send("PRIVMSG #irc :over tls")
+    chat.expect("ROOM #irc irctls over tls")
+    quitter = IrcClient(srv.port("irc"))
+    quitter.register("ircquit")
+    quitter.join("#irc")
+    chat.expect("JOIN #irc ircquit")
+    quitter.send("QUIT :bye")
+    quitter.expect("ERROR")
+    quitter.expect_closed()
+    chat.expect("LEAVE #irc ircquit")
+    chat.close()
+    return alice, secure
+
+
+def irc_accounts(srv):
+    """Account registration, NickServ and SASL PLAIN (the data directory)."""
+    port = srv.port("irc")
+    owner = IrcClient(port)
+    owner.register("acct")
+    owner.send(f"REGISTER * acct@example.org {PASSWORD}")
+    owner.expect("REGISTER", lambda p: p[0] == "SUCCESS")
+    owner.send("QUIT")
+    owner.expect("ERROR")
+    owner.expect_closed()
+    ns = IrcClient(port)
+    ns.register("nsuser")
+    ns.send(f"PRIVMSG NickServ :REGISTER {PASSWORD} ns@example.org")
+    ns.wait_for(lambda m: m.command == "NOTICE" and m.nick == "NickServ", what="NickServ")
+    ns.send(f"PRIVMSG NickServ :IDENTIFY nsuser wrong-password")
+    ns.wait_for(lambda m: m.command == "NOTICE" and m.nick == "NickServ", what="NickServ")
+    ns.close()
+    for password, numeric in ((PASSWORD, "903"), ("not-the-password", "904")):
+        c = IrcClient(port)
+        c.cap_ls()
+        assert c.cap_req(["sasl"])[0] == "ACK"
+        c.send("AUTHENTICATE PLAIN")
+        c.expect("AUTHENTICATE", lambda p: p == ["+"])
+        payload = base64.b64encode(f"\0acct\0{password}".encode()).decode()
+        c.send("AUTHENTICATE " + payload)
+        c.expect_numeric(numeric)
+        c.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", default="epoll")
@@ -223,7 +317,9 @@ def main():
     pki_dir = tempfile.TemporaryDirectory()
     pki = tlsutil.make_pki(pki_dir.name)
     tls_args = ["--tls-cert", pki.cert, "--tls-key", pki.key]
-    with pki_dir, Server(listen=LISTEN, backend=args.backend, args=ARGS + tls_args,
+    data_dir = tempfile.TemporaryDirectory()
+    tls_args += ["--data-dir", data_dir.name]
+    with pki_dir, data_dir, Server(listen=LISTEN, backend=args.backend, args=ARGS + tls_args,
                          wrapper=wrapper, ready_timeout=60) as srv:
         step("chat")
         chat_users = chat_session(srv)  # kept connected until SIGTERM
@@ -245,10 +341,14 @@ def main():
         console(srv)
         step("tls")
         tls_client = tls_session(srv, pki)
+        step("irc")
+        irc_clients = irc_session(srv, pki)
+        step("irc accounts")
+        irc_accounts(srv)
         step("SIGTERM")
         code = srv.stop(signal.SIGTERM, timeout=60)
         print(f"[valgrind] parleyd exit status {code}", flush=True)
-        for c in (*chat_users, relay_client, *frame_clients, tls_client):
+        for c in (*chat_users, relay_client, *frame_clients, tls_client, *irc_clients):
             c.close()
     return 0
 

@@ -240,8 +240,12 @@ static const struct irc_cap caps[] = {
 	{"server-time", NULL, false},
 	{"sasl", "PLAIN,EXTERNAL", false},
 	{"echo-message", NULL, false},
+	{"sts", "port=6697", false},
 };
-static const struct irc_cap_table table = {caps, sizeof(caps) / sizeof(caps[0])};
+/* sts (index 5) only informs: never enabled, never listed without a value */
+static const struct irc_cap_table table = {
+	.caps = caps, .n = sizeof(caps) / sizeof(caps[0]), .listed_only = 1u << 5,
+	.needs_value = 1u << 5};
 
 static bool req(const char *s, uint32_t *on, uint32_t *off)
 {
@@ -269,7 +273,8 @@ static void test_cap_req(void **state)
 	/* NAK as a whole: the known names are not applied either */
 	static const char *const naks[] = {"message-tags bogus", "", "   ", "-", "- sasl",
 					   "-cap-notify", "Server-Time", "sasl=PLAIN",
-					   "message-tags -cap-notify"};
+					   "message-tags -cap-notify", "sts",
+					   "-sts", "server-time sts"};
 	for (size_t i = 0; i < sizeof(naks) / sizeof(naks[0]); i++) {
 		on = off = 0xFFFF;
 		assert_false(req(naks[i], &on, &off));
@@ -292,7 +297,8 @@ static void test_cap_list(void **state)
 	assert_memory_equal(buf, want, n);
 	assert_int_equal(next, 3 + 1);
 	n = irc_cap_list(&table, all, true, &next, buf, sizeof(buf));
-	assert_memory_equal(buf, "echo-message", n);
+	assert_memory_equal(buf, "echo-message sts=port=6697", n);
+	assert_int_equal(n, 26);
 	assert_int_equal(next, table.n);
 	assert_int_equal(irc_cap_list(&table, all, true, &next, buf, sizeof(buf)), 0);
 	/* without values (CAP LS before 302, CAP LIST), only enabled ones */
