@@ -305,6 +305,43 @@ static void on_room_users(struct redisAsyncContext *ac, void *reply, void *priv)
 	free(rl);
 }
 
+/* The room's newest lines from its stream (newest first in the reply),
+ * handed to the hub oldest first. */
+static void on_room_history(struct redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct room_load *rl = priv;
+	struct cluster *c = rl->c;
+	const redisReply *r = reply;
+	(void)ac;
+	struct hub_room *room = r && r->type == REDIS_REPLY_ARRAY && c->hub && !c->stopping
+					? hub_find_room(c->hub, rl->room, strlen(rl->room))
+					: NULL;
+	if (room && r->elements > 0) {
+		struct store_line *lines = xcalloc(r->elements, sizeof(*lines));
+		size_t n = 0;
+		for (size_t i = r->elements; i-- > 0;) {
+			const redisReply *e = r->element[i], *kv;
+			struct bus_msg m;
+			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+			    (kv = e->element[1])->type != REDIS_REPLY_ARRAY || kv->elements != 2 ||
+			    kv->element[1]->type != REDIS_REPLY_STRING ||
+			    !bus_msg_decode(kv->element[1]->str, kv->element[1]->len, &m) ||
+			    m.kind != BUS_SAY || (n && m.id <= lines[n - 1].id))
+				continue;
+			lines[n++] = (struct store_line){
+				.id = m.id, .time_ms = m.time_ms,
+				.room = m.room.p, .room_len = m.room.len,
+				.from = m.from.p, .from_len = m.from.len,
+				.origin = m.origin.p, .origin_len = m.origin.len,
+				.text = m.text.p, .text_len = m.text.len,
+			};
+		}
+		hub_bus_backfill(c->hub, room, lines, n);
+		free(lines);
+	}
+	free(rl);
+}
+
 static const redisReply *field(const redisReply *r, const char *name)
 {
 	for (size_t i = 0; i + 1 < r->elements; i += 2)
@@ -370,8 +407,19 @@ void cluster_room_load(struct cluster *c, const char *room, size_t len)
 		if (!cluster_cmd(c, on_room_state, st, 2, argv, lens))
 			free(st);
 	}
-	/* History needs no read here: the joiner's replay read the stream
-	 * (store_redis.c). */
+	if (c->cfg.history > 0) {
+		char stream[CLUSTER_KEY_MAX], count[24];
+		cluster_key(stream, "hist:", room, len);
+		snprintf(count, sizeof(count), "%zu", c->cfg.history);
+		struct room_load *h = xcalloc(1, sizeof(*h));
+		h->c = c;
+		memcpy(h->room, room, len < HUB_ROOM_MAX ? len : HUB_ROOM_MAX);
+		const char *argv[] = {"XREVRANGE", stream, "+", "-", "COUNT", count};
+		size_t lens[] = {9, strlen(stream), 1, 1, 5, strlen(count)};
+		if (!cluster_cmd(c, on_room_history, h, 6, argv, lens))
+			free(h);
+	}
+
 	char key[CLUSTER_KEY_MAX];
 	cluster_key(key, "room:", room, len);
 	struct room_load *rl = xcalloc(1, sizeof(*rl));

@@ -293,6 +293,7 @@ static void create_cluster(struct server *s)
 		.password = s->opt.redis_password,
 		.node = s->node_name,
 		.lease_ms = s->opt.node_lease_s * 1000,
+		.history = s->opt.history,
 		.history_keep = s->opt.history_keep_lines,
 		.now_ms = wall_clock,
 	};

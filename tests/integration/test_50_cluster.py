@@ -488,13 +488,21 @@ def test_history_is_read_from_redis_and_pages_across_nodes(redis, backend):
         while replay[-1] != said[-1]:
             replay.append(chat_until(erin, lambda l: l.startswith("ROOM #p")))
         assert replay == said
-        # Redis stopped: history is answered from the node's own copy (here
-        # nothing new), the fault is logged once, nobody hangs.
+        erin.send("MSG fresh")
+        chat_until(erin, lambda l: l == "ROOM #p erin fresh")
+        # Redis stopped: history is answered from the node's own copy (the
+        # lines it delivered since it started), the fault is logged, nobody
+        # hangs.
         redis.stop()
         n1.wait_log(r"CLUSTER_OFFLINE")
+        rows = chat_history(erin, "HISTORY #p 5")
+        assert [(r[1], r[2]) for r in rows] == [("erin", "fresh")]
+        n1.wait_log(r"STORE_REDIS_DOWN")
         carol.send("HISTORY #p 5")
-        chat_until(carol, lambda l: l.startswith(("OK History", "ERROR")))
-        n3.wait_log(r"STORE_REDIS_DOWN")
+        carol.expect("ERROR No such room")
+        c, reply = chat_login(n2.port("chat"), "alice", PW)
+        assert reply == "ERROR Storage unavailable, try again later"
+        n2.wait_log(r"STORE_REDIS_ACCOUNT_FAILED")
 
 
 def chat_login(port, name, password):
