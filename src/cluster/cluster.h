@@ -26,6 +26,7 @@ struct cluster_config {
 	const char *node;     /* this node's name (bus_node_valid) */
 	uint64_t lease_ms;
 	size_t history; /* room lines read back when a room is first joined here */
+	size_t history_keep; /* lines kept per room stream (MAXLEN ~); 0: no limit */
 	/* Wall time in ms for line timestamps. */
 	uint64_t (*now_ms)(void *ctx);
 	void *now_ctx;

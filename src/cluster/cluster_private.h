@@ -15,7 +15,6 @@ struct redisAsyncContext;
 
 enum {
 	CLUSTER_KEY_MAX = 160,
-	CLUSTER_HISTORY_KEEP = 1000,          /* lines per room stream (MAXLEN ~) */
 	CLUSTER_OBUF_MAX = 64 * 1024 * 1024, /* bytes queued for Redis, at most */
 };
 

@@ -38,11 +38,23 @@ static const char RELEASE_LUA[] =
 	"return 1\n";
 
 /* KEYS: id counter, stream, room channel; ARGV: kind letter, message tail,
- * history length kept. */
+ * lines kept ("0": no limit). The entry's stream id is "<id>-0", the
+ * line's message id (cluster/stream_range.h). A stream an older scheme
+ * wrote (ids from the clock, or a counter reset since) refuses the id and
+ * is started afresh rather than losing the line. */
 static const char SAY_LUA[] =
 	"local id = tostring(redis.call('INCR', KEYS[1]))\n"
 	"local msg = ARGV[1] .. string.len(id) .. ':' .. id .. ',' .. ARGV[2]\n"
-	"redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'm', msg)\n"
+	"local args = {KEYS[2]}\n"
+	"if ARGV[3] ~= '0' then args = {KEYS[2], 'MAXLEN', '~', ARGV[3]} end\n"
+	"table.insert(args, id .. '-0')\n"
+	"table.insert(args, 'm')\n"
+	"table.insert(args, msg)\n"
+	"local r = redis.pcall('XADD', unpack(args))\n"
+	"if type(r) == 'table' and r.err then\n"
+	"  redis.call('DEL', KEYS[2])\n"
+	"  redis.call('XADD', unpack(args))\n"
+	"end\n"
 	"redis.call('PUBLISH', KEYS[3], msg)\n"
 	"return id\n";
 
@@ -491,7 +503,7 @@ static bool bus_say(void *impl, const struct hub_event *ev)
 	char ids[] = "parley:msgid", stream[CLUSTER_KEY_MAX], chan[CLUSTER_KEY_MAX], keep[16];
 	cluster_key(stream, "hist:", ev->room, ev->room_len);
 	cluster_key(chan, "r:", ev->room, ev->room_len);
-	snprintf(keep, sizeof(keep), "%d", CLUSTER_HISTORY_KEEP);
+	snprintf(keep, sizeof(keep), "%zu", c->cfg.history_keep);
 	bool sha = c->say_sha[0] != '\0';
 	const char *argv[] = {sha ? "EVALSHA" : "EVAL", sha ? c->say_sha : SAY_LUA, "3", ids,
 			      stream, chan, "S", tail, keep};

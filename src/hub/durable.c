@@ -77,10 +77,31 @@ size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *roo
 	size_t first = hub_replay_first(c.n, collected_at, &c, budget, line_overhead);
 	for (size_t i = first; i < c.n; i++)
 		hub_replay_record(room, user, c.v[i]);
+	if (c.n && c.v[c.n - 1]->id > room->newest_id)
+		room->newest_id = c.v[c.n - 1]->id;
 	for (size_t i = 0; i < c.n; i++)
 		free(c.v[i]);
 	free(c.v);
 	return c.n - first;
+}
+
+/* Lines the network had for `room` when this node subscribed to it: those
+ * newer than any line delivered or replayed here were said between the
+ * joiner's replay and the subscription, and are delivered now, in order,
+ * as the live lines they are. */
+size_t store_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
+		      size_t n)
+{
+	size_t taken = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct store_line *l = &lines[i];
+		if (l->id <= room->newest_id)
+			continue;
+		hub_bus_say(hub, room, l->id, l->time_ms, l->from, l->from_len, l->origin,
+			    l->origin_len, l->text, l->text_len);
+		taken++;
+	}
+	return taken;
 }
 
 /* ---- queries ---- */

@@ -271,8 +271,10 @@ void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t
  * this node became interested in it: those older than every line the room
  * already holds join its history ring (in front) and are replayed to each
  * local member, so the first local joiner of a room still gets its recent
- * history. Ignored with a store (replay reads the store). Returns how many
- * lines were taken. */
+ * history. With a store (replay read it), only lines newer than every line
+ * delivered or replayed in the room are taken: they are delivered to the
+ * local members as live lines (said while the subscription was being
+ * made). Returns how many lines were taken. */
 size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
 			size_t n);
 

@@ -73,6 +73,9 @@ struct hub_room {
 	uint32_t nlocal; /* members that are not proxies */
 	struct hub_record **history; /* ring of hub->cfg.history slots, lazy */
 	uint32_t hist_head, hist_count;
+	/* With a store: the newest line id delivered or replayed here, so a
+	 * bus backfill brings only what the members missed. */
+	uint64_t newest_id;
 	uint64_t created_ms, topic_ms;
 	char *topic; /* NUL-terminated, NULL if none */
 	char topic_setter[HUB_NAME_MAX + 1];
@@ -125,6 +128,10 @@ void store_private_line(struct hub *hub, const struct hub_event *ev,
 /* Replay from the store: as hub_replay_history. */
 size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *room,
 		    size_t budget, size_t line_overhead);
+/* hub_bus_backfill with a store: delivers the lines newer than the room's
+ * newest. */
+size_t store_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
+		      size_t n);
 
 /* user.c */
 /* Delivers `ev` once to each user sharing a room with `user` (and to

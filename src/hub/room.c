@@ -312,6 +312,8 @@ static void room_record(const struct hub *hub, struct hub_room *room, const stru
 
 static void say_now(struct hub *hub, struct hub_room *room, struct hub_event *ev)
 {
+	if (ev->id > room->newest_id)
+		room->newest_id = ev->id;
 	if (hub->cfg.store)
 		store_room_line(hub, ev);
 	else
@@ -467,7 +469,11 @@ size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct sto
 			size_t n)
 {
 	size_t cap = hub->cfg.history;
-	if (hub->cfg.store || cap == 0 || hub->silent)
+	if (hub->silent)
+		return 0;
+	if (hub->cfg.store)
+		return store_backfill(hub, room, lines, n);
+	if (cap == 0)
 		return 0;
 	uint64_t oldest = room->hist_count ? history_at(hub, room, 0)->id : UINT64_MAX;
 	size_t older = 0;

@@ -8,6 +8,7 @@
 
 #include "server/options.h"
 #include "server/server.h"
+#include "cluster/store_redis.h"
 #include "store/admin.h"
 
 /* Connections are descriptors: use all the kernel lets us have. */
@@ -21,7 +22,7 @@ static void raise_fd_limit(void)
 }
 
 /* `parleyd [options] account ...`: the options before the word, then the
- * subcommand on the data directory. */
+ * subcommand on the data directory, or on the accounts in Redis. */
 static int run_account(int argc, char **argv, int at)
 {
 	static struct options opt;
@@ -30,8 +31,22 @@ static int run_account(int argc, char **argv, int at)
 		fprintf(stderr, "parleyd: %s\n", err);
 		return 2;
 	}
+	if (opt.redis_port && opt.data_dir) {
+		fprintf(stderr, "parleyd: account takes --data-dir DIR or --redis HOST:PORT, "
+				"not both\n");
+		return 2;
+	}
+	if (opt.redis_port) {
+		struct store_redis_config cfg = {
+			.host = opt.redis_host,
+			.port = opt.redis_port,
+			.password = opt.redis_password,
+		};
+		return store_redis_admin(&cfg, argc - at - 1, argv + at + 1, stdin, stdout,
+					 stderr);
+	}
 	if (!opt.data_dir) {
-		fprintf(stderr, "parleyd: account needs --data-dir DIR\n");
+		fprintf(stderr, "parleyd: account needs --data-dir DIR or --redis HOST:PORT\n");
 		return 2;
 	}
 	return store_admin_run(opt.data_dir, argc - at - 1, argv + at + 1, stdin, stdout, stderr);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cluster/cluster.h"
+#include "cluster/store_redis.h"
 #include "hub/hub.h"
 #include "loop/signal.h"
 #include "net/net.h"
@@ -24,6 +25,9 @@
 #include "util/str.h"
 
 enum { SHUTDOWN_GRACE_MS = 2000, DRAIN_MS = 5000 };
+/* Lines per room a cluster node keeps of its own, for reads while Redis
+ * cannot answer. */
+enum { REDIS_COPY_KEEP = 1000 };
 
 /* Every signal whose default action would end the process without a word:
  * the first two stop the server, SIGHUP reloads, the SIGUSRs are logged and
@@ -185,8 +189,42 @@ static void on_store_wake(void *data, int fd, unsigned events)
 
 /* A damaged database is logged and the server runs on without history or
  * accounts; a database it must not touch (newer schema) stops it. */
+static bool watch_store(struct server *s, char *err, size_t errlen)
+{
+	int fd = s->store->ops->wake_fd(s->store->impl);
+	if (fd >= 0 && loop_watch(s->loop, fd, LOOP_READ, on_store_wake, s) != 0) {
+		snprintf(err, errlen, "cannot watch the store: %s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* Cluster mode: history and accounts are the network's, in Redis; a data
+ * directory would be a second, per-node truth, so the two are refused
+ * together. */
+static bool open_redis_store(struct server *s, char *err, size_t errlen)
+{
+	if (s->opt.data_dir) {
+		snprintf(err, errlen, "--data-dir cannot be used with --redis: in cluster mode "
+				      "history and accounts live in Redis");
+		return false;
+	}
+	size_t keep = s->opt.history_keep_lines;
+	struct store_redis_config cfg = {
+		.host = s->opt.redis_host,
+		.port = s->opt.redis_port,
+		.password = s->opt.redis_password,
+		.keep = keep && keep < REDIS_COPY_KEEP ? keep : REDIS_COPY_KEEP,
+		.log = &s->log,
+	};
+	s->store = store_redis_create(&cfg);
+	return watch_store(s, err, errlen);
+}
+
 static bool open_store(struct server *s, char *err, size_t errlen)
 {
+	if (s->opt.redis_port)
+		return open_redis_store(s, err, errlen);
 	if (!s->opt.data_dir)
 		return true;
 	struct store_sqlite_config cfg = {
@@ -205,12 +243,7 @@ static bool open_store(struct server *s, char *err, size_t errlen)
 		err[0] = '\0';
 		return true;
 	}
-	int fd = s->store->ops->wake_fd(s->store->impl);
-	if (fd >= 0 && loop_watch(s->loop, fd, LOOP_READ, on_store_wake, s) != 0) {
-		snprintf(err, errlen, "cannot watch the store: %s", strerror(errno));
-		return false;
-	}
-	return true;
+	return watch_store(s, err, errlen);
 }
 
 static void close_store(struct server *s)
@@ -261,6 +294,7 @@ static void create_cluster(struct server *s)
 		.node = s->node_name,
 		.lease_ms = s->opt.node_lease_s * 1000,
 		.history = s->opt.history,
+		.history_keep = s->opt.history_keep_lines,
 		.now_ms = wall_clock,
 	};
 	s->cluster = cluster_create(&cfg);

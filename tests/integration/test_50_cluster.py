@@ -21,7 +21,8 @@ import time
 
 import pytest
 
-from harness import DEADLINE, ChatClient, Server, free_port, wait_until
+from harness import DEADLINE, PARLEYD, ChatClient, Server, free_port, run_parleyd, wait_until
+from irc_helpers import chathistory, sasl_client
 from test_39_irc_smoke import IrcClient
 
 LEASE_S = 2
@@ -421,3 +422,182 @@ def test_a_node_without_members_receives_none_of_a_rooms_traffic(redis):
                 except AssertionError:
                     return False
             wait_until(probe_arrives, what="room traffic after rejoining")
+
+
+# ---------------------------------------------------------------- history and accounts in Redis
+
+HISTORY_CAPS = ("batch", "server-time", "message-tags", "draft/chathistory")
+PW = "correct-horse"
+
+
+def chat_history(client, request):
+    """(msgid, name, text) rows of one chat HISTORY reply."""
+    client.send(request)
+    rows = []
+    while True:
+        line = chat_until(client, lambda l: l.startswith(("HISTORY ", "OK History", "ERROR")))
+        if not line.startswith("HISTORY "):
+            assert line.startswith("OK History"), line
+            return rows
+        _, _, msgid, _, name, text = line.split(" ", 5)
+        rows.append((msgid, name, text))
+
+
+def test_history_is_read_from_redis_and_pages_across_nodes(redis, backend):
+    said = []
+    with three_nodes(redis, backend) as (n1, n2, n3):
+        alice = ChatClient(n1.port("chat"), "alice", "#p")
+        bob = ChatClient(n2.port("chat"), "bob", "#p")
+        wait_users(alice, "#p", ["alice", "bob"])
+        for i in range(23):
+            (alice if i % 2 else bob).send(f"MSG line {i}")
+        said = [chat_until(alice, lambda l: l.startswith("ROOM #p")) for _ in range(23)]
+    # Every node restarted, none with a data directory: only Redis remembers.
+    with three_nodes(redis, backend) as (n1, n2, n3):
+        carol = ChatClient(n3.port("chat"), "carol")
+        rows = chat_history(carol, "HISTORY #p 5")
+        got = rows
+        while rows:
+            rows = chat_history(carol, f"HISTORY #p 5 BEFORE {got[0][0]}")
+            got = rows + got
+        assert [f"ROOM #p {r[1]} {r[2]}" for r in got] == said
+        ids = [r[0] for r in got]
+        assert ids == sorted(ids) and len(set(ids)) == 23
+        # IRC CHATHISTORY on another node: the same lines and ids, both ways.
+        dave = IrcClient(n2.port("irc"), "dave", HISTORY_CAPS)
+        rows, _ = chathistory(dave, "LATEST #p * 7")
+        irc = rows
+        while rows:
+            rows, _ = chathistory(dave, f"BEFORE #p msgid={irc[0][0]} 7")
+            irc = rows + irc
+        assert [(r[0], r[2], r[4]) for r in irc] == got
+        rows, _ = chathistory(dave, "AFTER #p timestamp=2000-01-01T00:00:00.000Z 9")
+        forward = list(rows)
+        while rows:
+            rows, _ = chathistory(dave, f"AFTER #p msgid={forward[-1][0]} 9")
+            forward += rows
+        assert forward == irc
+        around, _ = chathistory(dave, f"AROUND #p msgid={irc[10][0]} 4")
+        assert around == irc[8:12]
+        between, _ = chathistory(dave, f"BETWEEN #p msgid={irc[2][0]} msgid={irc[9][0]} 50")
+        assert between == irc[3:9]
+        # A first joiner on a restarted node gets the newest lines on join.
+        erin = ChatClient(n1.port("chat"), "erin")
+        erin.send("JOIN #p")
+        replay = [chat_until(erin, lambda l: l.startswith("ROOM #p"))]
+        while replay[-1] != said[-1]:
+            replay.append(chat_until(erin, lambda l: l.startswith("ROOM #p")))
+        assert replay == said
+        erin.send("MSG fresh")
+        chat_until(erin, lambda l: l == "ROOM #p erin fresh")
+        # Redis stopped: history is answered from the node's own copy (the
+        # lines it delivered since it started), the fault is logged, nobody
+        # hangs.
+        redis.stop()
+        n1.wait_log(r"CLUSTER_OFFLINE")
+        rows = chat_history(erin, "HISTORY #p 5")
+        assert [(r[1], r[2]) for r in rows] == [("erin", "fresh")]
+        n1.wait_log(r"STORE_REDIS_DOWN")
+        carol.send("HISTORY #p 5")
+        carol.expect("ERROR No such room")
+        c, reply = chat_login(n2.port("chat"), "alice", PW)
+        assert reply == "ERROR Storage unavailable, try again later"
+        n2.wait_log(r"STORE_REDIS_ACCOUNT_FAILED")
+
+
+def chat_login(port, name, password):
+    c = ChatClient(port)
+    c.send(f"LOGIN {name} {password}")
+    return c, c.recv_line()
+
+
+def test_an_account_made_on_one_node_is_the_networks(redis):
+    with three_nodes(redis) as (n1, n2, n3):
+        alice = ChatClient(n1.port("chat"), "alice")
+        alice.send(f"REGISTER {PW}")
+        alice.expect("OK Registered alice")
+        assert redis.cli("HEXISTS", "parley:accounts", "alice") == "1"
+        assert redis.cli("HGET", "parley:accounts", "alice").startswith("$argon2id$")
+        alice.close()
+        watcher = ChatClient(n2.port("chat"), "watcher")
+        wait_until(lambda: "alice" not in users(watcher), what="alice gone")
+        # Protected on every node and protocol, whatever the case.
+        for port in (n2.port("chat"), n3.port("chat")):
+            c = ChatClient(port)
+            c.send("USERNAME Alice")
+            c.expect("ERROR Name is registered")
+        irc = IrcClient(n3.port("irc"))
+        irc.send("NICK alice")
+        irc.send("USER alice 0 * :x")
+        assert irc.numeric("433").endswith("alice :Nickname is registered to an account")
+        # Logs in on another node (chat LOGIN), and with IRC SASL PLAIN.
+        c, reply = chat_login(n2.port("chat"), "alice", "wrong password")
+        assert reply == "ERROR Login failed"
+        c, reply = chat_login(n2.port("chat"), "alice", PW)
+        assert reply == "OK Welcome, alice!"
+        c.close()
+        wait_until(lambda: "alice" not in users(watcher), what="alice gone again")
+        s = sasl_client(n3.port("irc"), "alice", PW)
+        s.close()
+        # Registering a name already registered fails the same way on any node.
+        again = ChatClient(n3.port("chat"), "zed")
+        again.send(f"REGISTER {PW}")
+        again.expect("OK Registered zed")
+        kim = ChatClient(n2.port("chat"), "kim")
+        assert redis_account(redis, "add", "KIM", password=PW + "\n").returncode == 0
+        kim.send(f"REGISTER {PW}")
+        kim.expect("ERROR Name is already registered")
+        # A password changed on one node is the one every node checks.
+        again.send(f"PASSWORD {PW} new-password!")
+        again.expect("OK Password changed")
+        again.close()
+        wait_until(lambda: "zed" not in users(watcher), what="zed gone")
+        c, reply = chat_login(n1.port("chat"), "zed", PW)
+        assert reply == "ERROR Login failed"
+        c, reply = chat_login(n1.port("chat"), "zed", "new-password!")
+        assert reply == "OK Welcome, zed!"
+
+
+def redis_account(redis, *args, password=None):
+    return subprocess.run([PARLEYD, "--redis", f"127.0.0.1:{redis.port}", "account", *args],
+                          input=password, capture_output=True, text=True, timeout=DEADLINE)
+
+
+def test_account_command_works_on_the_accounts_in_redis(redis):
+    r = redis_account(redis, "add", "Ivy", password=PW + "\n")
+    assert r.returncode == 0 and r.stdout == "Added Ivy\n", r
+    r = redis_account(redis, "add", "ivy", password=PW + "\n")
+    assert r.returncode == 1 and "ivy is already registered" in r.stderr
+    assert redis_account(redis, "add", "bob", password=PW + "\n").returncode == 0
+    r = redis_account(redis, "list")
+    assert r.returncode == 0
+    assert [l.split()[0] for l in r.stdout.splitlines()] == ["bob", "ivy"]
+    assert all(re.fullmatch(r"\S+ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", l)
+               for l in r.stdout.splitlines())
+    with node(redis, "n1") as n1:
+        n1.wait_log(r"CLUSTER_ONLINE")
+        c, reply = chat_login(n1.port("chat"), "ivy", PW)
+        assert reply == "OK Welcome, ivy!"
+        c.close()
+        assert redis_account(redis, "passwd", "ivy", password="other-pw\n").returncode == 0
+        c, reply = chat_login(n1.port("chat"), "ivy", "other-pw")
+        assert reply == "OK Welcome, ivy!"
+        c.close()
+        r = redis_account(redis, "del", "bob")
+        assert r.returncode == 0 and r.stdout == "Deleted bob\n"
+        c = ChatClient(n1.port("chat"))
+        c.send("USERNAME bob")
+        c.expect("OK Welcome, bob!")
+    assert redis_account(redis, "del", "bob").returncode == 1
+    assert redis_account(redis, "passwd", "nobody", password="x\n").returncode == 1
+    assert redis_account(redis, "frob").returncode == 2
+    r = subprocess.run([PARLEYD, "--redis", f"127.0.0.1:{free_port()}", "account", "list"],
+                       capture_output=True, text=True, timeout=DEADLINE)
+    assert r.returncode == 1 and "cannot use Redis" in r.stderr
+
+
+def test_data_dir_and_redis_together_are_refused(redis, tmp_path):
+    r = run_parleyd(["--redis", f"127.0.0.1:{redis.port}", "--data-dir", str(tmp_path),
+                     "--listen", "chat:127.0.0.1:0"])
+    assert r.returncode != 0
+    assert "--data-dir cannot be used with --redis" in r.stderr

@@ -6,8 +6,11 @@
  * (offline); a room's first local member raises interest and its last one
  * drops it along with the proxies still in it; proxies are listed, hold
  * their names, and are never delivered to; history and room state read
- * back from the network fill in only what is missing, silently. */
+ * back from the network fill in only what is missing, silently; with a
+ * store, a backfill delivers only the lines newer than the joiner's replay
+ * and the live lines, as live lines. */
 #include "hub_fake.h"
+#include "store/store_private.h"
 
 struct fake_bus {
 	int added, published, said, interest_on, interest_off;
@@ -219,6 +222,50 @@ static void test_backfill_puts_older_network_lines_first(void **state)
 	env_free(e);
 }
 
+static void count_line(void *ctx, const struct store_line *l)
+{
+	(void)l;
+	++*(size_t *)ctx;
+}
+
+static void test_backfill_with_a_store_delivers_only_missed_lines(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	hub_destroy(e->hub);
+	struct store *st = store_memory_create(0);
+	struct hub_config cfg = {.history = 10, .bus = &e->bus, .store = st};
+	e->hub = hub_create(&cfg);
+	for (uint64_t id = 1; id <= 3; id++) {
+		struct store_line l = line(id, "old");
+		l.room = "#r", l.room_len = 2;
+		st->ops->append_room(st->impl, &l);
+	}
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	world_clear(&e->w);
+	assert_int_equal(hub_replay_history(e->hub, alice, room, SIZE_MAX, 0), 3);
+	world_clear(&e->w);
+	/* 4 and 5 were said between the replay and the subscription. */
+	const struct store_line lines[] = {line(2, "old"), line(3, "old"), line(4, "d"),
+					   line(5, "e")};
+	assert_int_equal(hub_bus_backfill(e->hub, room, lines, 4), 2);
+	assert_int_equal(e->w.n, 2);
+	assert_true(!e->w.recs[0].replay && e->w.recs[0].id == 4 && e->w.recs[1].id == 5);
+	/* A live line that arrived first is not delivered twice. */
+	hub_bus_say(e->hub, room, 6, 6, "bob", 3, "", 0, "f", 1);
+	const struct store_line again[] = {line(5, "e"), line(6, "f")};
+	assert_int_equal(hub_bus_backfill(e->hub, room, again, 2), 0);
+	/* Delivered lines are kept in the store for history. */
+	struct store_query q = {.anchor = STORE_LATEST, .limit = 10};
+	size_t n = 0;
+	assert_int_equal(hub_history(e->hub, "#r", 2, &q, count_line, &n), 6);
+	assert_int_equal(n, 6);
+	env_free(e);
+	st->ops->destroy(st->impl);
+}
+
 static void test_room_state_fills_only_what_is_unset(void **state)
 {
 	(void)state;
@@ -251,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_lines_are_delivered_when_they_come_back),
 		cmocka_unit_test(test_last_local_member_drops_interest_and_proxies),
 		cmocka_unit_test(test_backfill_puts_older_network_lines_first),
+		cmocka_unit_test(test_backfill_with_a_store_delivers_only_missed_lines),
 		cmocka_unit_test(test_room_state_fills_only_what_is_unset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
