@@ -58,7 +58,10 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 CORE_OBJ    = $(call obj,$(UTIL_SRC) $(LOOP_SRC) $(NET_SRC) $(CODEC_SRC))
 CHAT_OBJ    = $(call obj,$(HUB_SRC) $(STORE_SRC) $(DIALECT_SRC) $(CLUSTER_SRC))
 TLS_OBJ     = $(call obj,$(TLS_SRC))
-SERVER_OBJ  = $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC)))
+# The web page (web/) compiled in as a generated C file.
+WEB_FILES   = $(shell find web -type f ! -name '.*' 2>/dev/null)
+WEB_ASSETS  = $(BUILD)/gen/web_assets.c
+SERVER_OBJ  = $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC))) $(BUILD)/obj/gen/web_assets.o
 CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
 BENCH_OBJ   = $(call obj,$(BENCH_SRC))
 
@@ -99,6 +102,14 @@ $(CHAT_LIB): $(CHAT_OBJ)
 $(TLS_LIB): $(TLS_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(WEB_ASSETS): $(WEB_FILES) tools/embed-web.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-web.sh web > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/web_assets.o: $(WEB_ASSETS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(SERVER_LIB): $(SERVER_OBJ)
 	@rm -f $@
