@@ -111,7 +111,7 @@ function appendLine(l) {
   li.className = l.kind + (l.history ? ' history' : '');
   const t = document.createElement('time');
   t.className = 'time'; t.dateTime = l.date.toISOString(); t.textContent = timeText(l.date);
-  li.append(t);
+  li.append(t, ' ');
   if (l.kind === 'event') {
     const span = document.createElement('span'); span.className = 'event';
     span.textContent = l.text; li.append(span);
@@ -119,7 +119,7 @@ function appendLine(l) {
     const n = document.createElement('span'); n.className = 'nick';
     n.style.color = nickColour(l.from);
     n.textContent = l.kind === 'action' ? `* ${l.from}` : l.kind === 'notice' ? `-${l.from}-` : l.from;
-    li.append(n);
+    li.append(n, ' ');
     const body = document.createElement('span'); linkify(body, l.text); li.append(body);
   }
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
