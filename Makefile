@@ -3,7 +3,8 @@
 #
 #   make            build everything into build/
 #   make run        install missing packages, build, start parleyd: chat on
-#                   :7000, IRC on :6667, data directory in $(BUILD)/data
+#                   :7000, IRC on :6667, the web page on http://localhost:8080,
+#                   data directory in $(BUILD)/data
 #   make test       install missing packages, run every test suite
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
@@ -141,7 +142,8 @@ deps-test:
 	@sh tests/tools/install_deps_lock.sh
 
 run: deps all
-	$(PARLEYD) --listen chat:7000 --listen irc:6667 --data-dir $(BUILD)/data
+	@echo "parleyd: open http://localhost:8080 in a browser (chat on :7000, IRC on :6667)"
+	$(PARLEYD) --listen chat:7000 --listen irc:6667 --listen http:8080 --data-dir $(BUILD)/data
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
