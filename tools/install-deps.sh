@@ -16,7 +16,7 @@ set -eu
 PACKAGES="build-essential clang libclang-rt-14-dev llvm make pkg-config \
 libreadline-dev libcmocka-dev libhiredis-dev libsqlite3-dev libsodium-dev sqlite3 \
 libssl-dev openssl \
-chromium chromium-driver python3-selenium node-ws \
+chromium chromium-driver python3-selenium node-ws prometheus \
 python3 python3-pytest valgrind socat netcat-openbsd redis-server tmux procps \
 weechat-headless weechat-plugins ii sic irssi"
 [ $# -gt 0 ] && PACKAGES="$*"
