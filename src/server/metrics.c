@@ -77,6 +77,39 @@ static void write_connections(struct buf *out, const struct net *net)
 	put(out, "parley_sendq_high_water_bytes %zu\n", t.sendq_max);
 }
 
+static void write_loop(struct buf *out, const struct loop *loop)
+{
+	static const char *const phases[LOOP_PHASES] = {"hooks", "wait", "io", "timers"};
+	struct loop_stats ls;
+	loop_get_stats(loop, &ls);
+	family(out, "parley_loop_iterations_total", "counter", "Event-loop iterations (waits).");
+	put(out, "parley_loop_iterations_total %llu\n", (unsigned long long)ls.iterations);
+	family(out, "parley_loop_seconds_total", "counter",
+	       "Event-loop time by phase: hooks (output flush, teardown), wait (in the "
+	       "backend), io (handling ready descriptors), timers.");
+	for (int p = 0; p < LOOP_PHASES; p++)
+		put(out, "parley_loop_seconds_total{phase=\"%s\"} %.6f\n", phases[p],
+		    (double)ls.ns[p] / 1e9);
+}
+
+static void write_fanout(struct buf *out, const struct hub *hub)
+{
+	struct hub_fanout f;
+	hub_get_fanout(hub, &f);
+	family(out, "parley_fanout_recipients", "histogram",
+	       "Local users each room event (message, join, part...) was delivered to.");
+	uint64_t cumulative = 0;
+	for (int b = 0; b < HUB_FANOUT_BUCKETS - 1; b++) {
+		cumulative += f.buckets[b];
+		put(out, "parley_fanout_recipients_bucket{le=\"%u\"} %llu\n", hub_fanout_bounds[b],
+		    (unsigned long long)cumulative);
+	}
+	put(out, "parley_fanout_recipients_bucket{le=\"+Inf\"} %llu\n",
+	    (unsigned long long)f.count);
+	put(out, "parley_fanout_recipients_sum %llu\n", (unsigned long long)f.sum);
+	put(out, "parley_fanout_recipients_count %llu\n", (unsigned long long)f.count);
+}
+
 void metrics_write(void *data, struct buf *out)
 {
 	const struct wiring *w = data;
@@ -111,4 +144,6 @@ void metrics_write(void *data, struct buf *out)
 	put(out, "parley_users %zu\n", hub_user_count(w->hub));
 	family(out, "parley_rooms", "gauge", "Rooms with at least one member.");
 	put(out, "parley_rooms %zu\n", hub_room_count(w->hub));
+	write_fanout(out, w->hub);
+	write_loop(out, w->loop);
 }

@@ -210,10 +210,13 @@ def parse_exposition(text):
             m = METRIC_LINE.match(line)
             assert m, f"bad sample line: {line!r}"
             name = m.group(1)
+            family = re.sub(r"_(bucket|sum|count)$", "", name)
+            if family != name and types.get(family) == "histogram":
+                name = family
             assert name in types, f"sample without TYPE: {name}"
             if types[name] == "counter":
                 assert name.endswith("_total"), name
-            samples[name + (m.group(2) or "")] = float(m.group(5))
+            samples[m.group(1) + (m.group(2) or "")] = float(m.group(5))
     return samples
 
 
@@ -237,6 +240,17 @@ def test_metrics(server, tmp_path):
     assert after["parley_accepted_connections_total"] - before["parley_accepted_connections_total"] == 2
     assert after["parley_received_bytes_total"] > before["parley_received_bytes_total"]
     assert after['parley_disconnects_total{reason="quit"}'] >= 1
+    # The WebSocket user's JOIN reached alice and itself: one more room event.
+    ws.send(TEXT, "JOIN #room")
+    ws.until_text(lambda l: " 366 " in l)
+    status, _, body = h.get("/metrics")
+    third = parse_exposition(body.decode())
+    assert third["parley_fanout_recipients_count"] > after["parley_fanout_recipients_count"]
+    assert third["parley_fanout_recipients_sum"] >= after["parley_fanout_recipients_sum"] + 1
+    assert third['parley_fanout_recipients_bucket{le="+Inf"}'] == third["parley_fanout_recipients_count"]
+    assert third["parley_loop_iterations_total"] > after["parley_loop_iterations_total"]
+    assert third['parley_loop_seconds_total{phase="wait"}'] > 0
+    body = h.get("/metrics")[2]
     promtool = shutil.which("promtool")
     if promtool:
         check = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True)
