@@ -223,10 +223,10 @@ size_t web_ws_decode(struct ws_conn *w, const char *data, size_t len)
 	return len ? ws_decode_bytes(w->conn, w, data, len) : 0;
 }
 
-static void ws_closing(struct conn *c, void *state)
+static void ws_closing(struct conn *c, void *state, enum conn_close_reason reason)
 {
 	(void)c;
-	send_close(state, WS_CLOSE_NORMAL);
+	send_close(state, reason == CONN_CLOSE_SHUTDOWN ? WS_CLOSE_GOING_AWAY : WS_CLOSE_NORMAL);
 }
 
 static void ws_release(void *state)

@@ -151,7 +151,7 @@ void conn_close_after_flush(struct conn *c, enum conn_close_reason reason)
 	if (c->state != CONN_OPEN)
 		return;
 	if (c->framer && c->framer->on_closing)
-		c->framer->on_closing(c, c->framer_state);
+		c->framer->on_closing(c, c->framer_state, reason);
 	c->state = CONN_DRAINING;
 	c->close_reason = reason;
 	if (outq_bytes(&c->out) == 0) {

@@ -40,28 +40,6 @@ struct conn_handler {
 	void (*on_close)(struct conn *c);
 };
 
-/* A framer is a codec layered between the transport and the handler, so a
- * connection is transport x framer x handler; with none, the handler reads
- * and writes the byte stream itself. A framer turns received bytes into the
- * handler's stream (offering it with conn_deliver()) and frames what is
- * sent: conn_send() passes each message through encode, which returns a
- * reference to the framed form (shared between recipients through
- * msg_variant(), so a message is framed once per codec, not per peer).
- * Switching framer or handler on a live connection (HTTP upgrading to
- * WebSocket) is a codec switch, not a new connection. */
-struct conn_framer {
-	/* Offers received bytes; returns how many were consumed (the rest is
-	 * offered again with more). */
-	size_t (*decode)(struct conn *c, void *state, const char *data, size_t len);
-	/* Returns a reference to `m` framed for this codec. */
-	struct msg *(*encode)(void *state, struct msg *m);
-	/* The connection is about to close after flushing: a last frame may
-	 * be queued with conn_send_raw(). Optional. */
-	void (*on_closing)(struct conn *c, void *state);
-	/* The connection is going away (after the handler's on_close). */
-	void (*release)(void *state);
-};
-
 /* Why a connection closed: logged as DISCONNECT reason=<name>, where the
  * name is what conn_close_reason_name() returns. */
 enum conn_close_reason {
@@ -87,6 +65,28 @@ enum conn_close_reason {
 /* The logged word for `reason` ("none" for CONN_CLOSE_NONE, "?" if out of
  * range). */
 const char *conn_close_reason_name(enum conn_close_reason reason);
+
+/* A framer is a codec layered between the transport and the handler, so a
+ * connection is transport x framer x handler; with none, the handler reads
+ * and writes the byte stream itself. A framer turns received bytes into the
+ * handler's stream (offering it with conn_deliver()) and frames what is
+ * sent: conn_send() passes each message through encode, which returns a
+ * reference to the framed form (shared between recipients through
+ * msg_variant(), so a message is framed once per codec, not per peer).
+ * Switching framer or handler on a live connection (HTTP upgrading to
+ * WebSocket) is a codec switch, not a new connection. */
+struct conn_framer {
+	/* Offers received bytes; returns how many were consumed (the rest is
+	 * offered again with more). */
+	size_t (*decode)(struct conn *c, void *state, const char *data, size_t len);
+	/* Returns a reference to `m` framed for this codec. */
+	struct msg *(*encode)(void *state, struct msg *m);
+	/* The connection is about to close after flushing, for `reason`: a
+	 * last frame may be queued with conn_send_raw(). Optional. */
+	void (*on_closing)(struct conn *c, void *state, enum conn_close_reason reason);
+	/* The connection is going away (after the handler's on_close). */
+	void (*release)(void *state);
+};
 
 /* Queues a reference to `m`. Output is normally written before the loop
  * sleeps; when the queued bytes pass --sendq the socket is written at once

@@ -321,3 +321,17 @@ def test_ws_chat_subprotocol(server):
     ws.send(TEXT, "USERNAME erin")
     assert ws.recv_text() == "OK Welcome, erin!"
     ws.close()
+
+
+def test_ws_shutdown_says_going_away(backend):
+    s = Server(listen=LISTEN, backend=backend)
+    s.start()
+    ws = WsClient(s.port("http"), protocols=("parley.chat",))
+    ws.send(TEXT, "USERNAME gus")
+    assert ws.recv_text() == "OK Welcome, gus!"
+    s.stop()
+    while True:  # the chat dialect's farewell, then the close frame
+        fin, op, payload = ws.recv_frame()
+        if op == 8:
+            break
+    assert payload[:2] == b"\x03\xe9"  # 1001 going away

@@ -175,3 +175,34 @@ def test_browser_chat(tmp_path):
             if d:
                 d.quit()
         server.stop()
+
+
+def test_browser_password(tmp_path):
+    """A registered name needs its password: SASL PLAIN from the page."""
+    ports = (free_port(), free_port(), free_port())
+    server = start(ports, str(tmp_path))
+    server.start()
+    d = None
+    try:
+        owner = ChatClient(ports[1], "erin")
+        owner.send("REGISTER correct horse")
+        owner.expect("OK Registered erin")
+        owner.send("QUIT")
+        owner.close()
+        d = browser()
+        d.get(f"http://127.0.0.1:{ports[0]}/")
+        d.find_element(By.ID, "nick").send_keys("erin")
+        d.find_element(By.ID, "password").send_keys("wrong password")
+        d.find_element(By.ID, "connect").click()
+        wait(d, lambda x: x.find_element(By.ID, "login-error").text != "", "refused")
+        assert "password" in d.find_element(By.ID, "login-error").text.lower()
+        pw = d.find_element(By.ID, "password")
+        pw.clear()
+        pw.send_keys("correct horse")
+        d.find_element(By.ID, "connect").click()
+        wait(d, lambda x: x.find_element(By.ID, "title").text == "#lobby", "logged in and joined")
+        assert d.find_element(By.ID, "me-nick").text == "erin"
+    finally:
+        if d:
+            d.quit()
+        server.stop()

@@ -1036,6 +1036,7 @@ static void test_adopt(void **state)
  * and on_closing/release run when the connection goes. */
 struct test_framer {
 	int builds, encodes, closings, releases;
+	enum conn_close_reason last_reason;
 };
 
 static size_t tf_decode(struct conn *c, void *state, const char *data, size_t len)
@@ -1064,9 +1065,11 @@ static struct msg *tf_encode(void *state, struct msg *m)
 	return msg_ref(v);
 }
 
-static void tf_closing(struct conn *c, void *state)
+static void tf_closing(struct conn *c, void *state, enum conn_close_reason reason)
 {
-	((struct test_framer *)state)->closings++;
+	struct test_framer *t = state;
+	t->closings++;
+	t->last_reason = reason;
 	conn_send_raw(c, "bye", 3);
 }
 
@@ -1109,6 +1112,7 @@ static void test_framer(void **state)
 	wait_client_bytes(f, &u[0], 15 + 3);
 	expect_received(&u[0], "[hi][framed][\n]bye");
 	assert_int_equal(tf.closings, 1);
+	assert_int_equal(tf.last_reason, CONN_CLOSE_QUIT);
 	client_close(&u[0]);
 	client_close(&u[1]);
 	run_until(f, session_closed, &f->sessions[0]);
