@@ -122,8 +122,10 @@ static void offer_stream(struct ws_conn *w)
  * tolerated; one inside would smuggle a second line, so it is refused. */
 static bool take_message(struct ws_conn *w, uint8_t opcode)
 {
-	const char *p = buf_head(&w->message);
 	size_t len = buf_len(&w->message);
+	if (len == 0)
+		return true; /* an empty message: no line */
+	const char *p = buf_head(&w->message);
 	if (opcode == WS_TEXT && !utf8_valid(p, len)) {
 		fail(w, WS_CLOSE_BAD_DATA);
 		return false;
@@ -175,14 +177,16 @@ static bool on_frame(struct ws_conn *w, const struct ws_frame *f)
 	default:
 		break;
 	}
-	size_t at = buf_len(&w->message);
-	buf_append(&w->message, f->payload, f->len);
-	ws_unmask(buf_head(&w->message) + at, buf_head(&w->message) + at, f->len, f->key);
+	if (f->len) { /* an empty buffer has no storage to point into */
+		size_t at = buf_len(&w->message);
+		buf_append(&w->message, f->payload, f->len);
+		ws_unmask(buf_head(&w->message) + at, buf_head(&w->message) + at, f->len, f->key);
+	}
 	if (f->message_opcode == WS_TEXT && !f->message_done) {
 		/* Fail fast on text that can never become valid: only the last
 		 * three bytes may be an unfinished character. */
 		size_t n = buf_len(&w->message);
-		bool may_be_valid = false;
+		bool may_be_valid = n == 0;
 		for (size_t cut = n; !may_be_valid && cut + 4 > n; cut--) {
 			may_be_valid = utf8_valid(buf_head(&w->message), cut);
 			if (cut == 0)

@@ -101,6 +101,15 @@ def test_1_text_sizes(target, size):
     ws.close()
 
 
+def test_1_empty_messages_ignored(target):
+    ws = target.connect()
+    ws.send(TEXT, "")
+    ws.send(TEXT, "", fin=False)
+    ws.send(CONT, "")
+    echo(ws, "after-empty")
+    ws.close()
+
+
 def test_1_header_split_across_writes(target):
     ws = target.connect()
     data = ws.frame(TEXT, "PING :split")
