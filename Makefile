@@ -3,7 +3,8 @@
 #
 #   make            build everything into build/
 #   make run        install missing packages, build, start parleyd: chat on
-#                   :7000, IRC on :6667, data directory in $(BUILD)/data
+#                   :7000, IRC on :6667, the web page on http://localhost:8080,
+#                   data directory in $(BUILD)/data
 #   make test       install missing packages, run every test suite
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
@@ -58,7 +59,10 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 CORE_OBJ    = $(call obj,$(UTIL_SRC) $(LOOP_SRC) $(NET_SRC) $(CODEC_SRC))
 CHAT_OBJ    = $(call obj,$(HUB_SRC) $(STORE_SRC) $(DIALECT_SRC) $(CLUSTER_SRC))
 TLS_OBJ     = $(call obj,$(TLS_SRC))
-SERVER_OBJ  = $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC)))
+# The web page (web/) compiled in as a generated C file.
+WEB_FILES   = $(shell find web -type f ! -name '.*' 2>/dev/null)
+WEB_ASSETS  = $(BUILD)/gen/web_assets.c
+SERVER_OBJ  = $(call obj,$(filter-out src/server/main.c,$(SERVER_SRC))) $(BUILD)/obj/gen/web_assets.o
 CLIENT_OBJ  = $(call obj,$(CLIENT_SRC))
 BENCH_OBJ   = $(call obj,$(BENCH_SRC))
 
@@ -100,6 +104,14 @@ $(TLS_LIB): $(TLS_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(WEB_ASSETS): $(WEB_FILES) tools/embed-web.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-web.sh web > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/web_assets.o: $(WEB_ASSETS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(SERVER_LIB): $(SERVER_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -130,7 +142,8 @@ deps-test:
 	@sh tests/tools/install_deps_lock.sh
 
 run: deps all
-	$(PARLEYD) --listen chat:7000 --listen irc:6667 --data-dir $(BUILD)/data
+	@echo "parleyd: open http://localhost:8080 in a browser (chat on :7000, IRC on :6667)"
+	$(PARLEYD) --listen chat:7000 --listen irc:6667 --listen http:8080 --data-dir $(BUILD)/data
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -169,7 +182,7 @@ bench-cluster: all
 
 # The IRC scenarios against InspIRCd, ngIRCd (and parleyd's IRC listener).
 bench-irc: deps all
-	@INSTALL_DEPS_NO_SERVICES=1 sh tools/install-deps.sh inspircd ngircd
+	@sh tools/install-deps.sh inspircd ngircd
 	PARLEY_BUILD=$(BUILD) BENCH_SCENARIOS="irc-a1 irc-a4 irc-c irc-d" bash bench/run.sh
 
 # ---- fuzzing (tests/fuzz; figures in docs/TESTING.md) ----

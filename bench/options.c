@@ -11,7 +11,8 @@
 void options_usage(FILE *out)
 {
 	fputs("usage: parley-bench [options]\n"
-	      "  --proto NAME              chat, frame, redis or irc (default chat)\n"
+	      "  --proto NAME              chat, frame, redis, irc or ws (chat over\n"
+	      "                            WebSocket to an http listener; default chat)\n"
 	      "  --host HOST               server address (default 127.0.0.1)\n"
 	      "  --port P[,P...]           server port(s); frame needs one per room; chat and irc\n"
 	      "                            deal each room's members over them (cluster nodes)\n"
@@ -39,7 +40,7 @@ void options_usage(FILE *out)
 
 const char *options_proto_name(enum bench_proto p)
 {
-	static const char *const names[] = {"chat", "frame", "redis", "irc"};
+	static const char *const names[] = {"chat", "frame", "redis", "irc", "ws"};
 	return names[p];
 }
 
@@ -102,7 +103,7 @@ static bool parse_ports(const char *s, struct bench_opts *o)
 
 static bool parse_proto(const char *s, enum bench_proto *out)
 {
-	for (int p = PROTO_CHAT; p <= PROTO_IRC; p++) {
+	for (int p = PROTO_CHAT; p <= PROTO_WS; p++) {
 		if (strcmp(s, options_proto_name((enum bench_proto)p)) == 0) {
 			*out = (enum bench_proto)p;
 			return true;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-enum bench_proto { PROTO_CHAT, PROTO_FRAME, PROTO_REDIS, PROTO_IRC };
+enum bench_proto { PROTO_CHAT, PROTO_FRAME, PROTO_REDIS, PROTO_IRC, PROTO_WS };
 
 enum { OPT_MAX_PORTS = 64, OPT_HOST_MAX = 256 };
 

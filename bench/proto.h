@@ -43,6 +43,7 @@ struct scan_state {
 	uint32_t size;            /* payload size of this run */
 	uint32_t room;            /* irc: the channel to join once welcomed */
 	char reply[IRC_REPLY_MAX]; /* irc: what a UNIT_REPLY points into */
+	bool upgraded;            /* ws: the 101 answer has been read */
 };
 
 enum { PROTO_ENVELOPE_MAX = 128 }; /* envelope bytes besides the payload */
@@ -77,5 +78,11 @@ extern const struct proto proto_chat;
 extern const struct proto proto_frame;
 extern const struct proto proto_redis;
 extern const struct proto proto_irc;
+extern const struct proto proto_ws;
+
+/* The chat protocol's reading of one line (without CRLF), shared with
+ * proto_ws, which carries the same lines in WebSocket frames. */
+void proto_chat_classify(const struct scan_state *st, const char *p, size_t n,
+			 struct unit *out);
 
 #endif

@@ -39,7 +39,8 @@ static bool starts(const char *p, size_t n, const char *word)
 	return n >= w && memcmp(p, word, w) == 0;
 }
 
-static void classify(const struct scan_state *st, const char *p, size_t n, struct unit *out)
+void proto_chat_classify(const struct scan_state *st, const char *p, size_t n,
+			 struct unit *out)
 {
 	out->kind = UNIT_OTHER;
 	if (starts(p, n, "ROOM ")) {
@@ -74,7 +75,7 @@ static void chat_next(struct scan_state *st, const char *p, size_t n, struct uni
 		out->data = "line longer than expected";
 		out->len = strlen(out->data);
 	} else {
-		classify(st, cu.data, cu.len, out);
+		proto_chat_classify(st, cu.data, cu.len, out);
 	}
 }
 

@@ -7,15 +7,17 @@
 # install) holds the package locks, it waits for them, saying so, for up to
 # INSTALL_DEPS_LOCK_WAIT seconds (default 300) instead of failing at once.
 #
-# With INSTALL_DEPS_NO_SERVICES=1 (used for the IRC servers the benchmarks
-# compare against), packages are installed without starting their system
-# services: a Debian ircd would otherwise start listening on port 6667, the
-# port `make run` gives Parley's IRC listener.
+# Packages are installed without starting their system services
+# (INSTALL_DEPS_NO_SERVICES=0 lets them start): the tests and benchmarks
+# start their own redis-server, ircds and so on, on ports of their own,
+# and a Debian ircd or prometheus started at install would otherwise hold
+# ports such as 6667, the one `make run` gives Parley's IRC listener.
 set -eu
 
 PACKAGES="build-essential clang libclang-rt-14-dev llvm make pkg-config \
 libreadline-dev libcmocka-dev libhiredis-dev libsqlite3-dev libsodium-dev sqlite3 \
 libssl-dev openssl \
+chromium chromium-driver python3-selenium node-ws prometheus \
 python3 python3-pytest valgrind socat netcat-openbsd redis-server tmux procps \
 weechat-headless weechat-plugins ii sic irssi"
 [ $# -gt 0 ] && PACKAGES="$*"
@@ -82,7 +84,7 @@ apt_locked() {
 # policy-rc.d answering 101 tells invoke-rc.d not to start services; one
 # already in place is the administrator's and is left alone.
 POLICY=/usr/sbin/policy-rc.d
-if [ "${INSTALL_DEPS_NO_SERVICES:-0}" = 1 ] && [ ! -e "$POLICY" ]; then
+if [ "${INSTALL_DEPS_NO_SERVICES:-1}" = 1 ] && [ ! -e "$POLICY" ]; then
 	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
 	$SUDO chmod 755 "$POLICY"
 	trap 'rm -f "$errors"; $SUDO rm -f "$POLICY"' EXIT

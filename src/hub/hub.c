@@ -32,6 +32,7 @@ struct hub *hub_create(const struct hub_config *cfg)
 	hub->rooms_by_name = map_create(room_key, true);
 	list_init(&hub->users);
 	list_init(&hub->rooms);
+	hub->fanout = xcalloc(1, sizeof(*hub->fanout));
 	return hub;
 }
 
@@ -42,6 +43,7 @@ void hub_destroy(struct hub *hub)
 	assert(hub->nusers == 0 && hub->nrooms == 0);
 	map_destroy(hub->users_by_name);
 	map_destroy(hub->rooms_by_name);
+	free(hub->fanout);
 	free(hub);
 }
 
@@ -243,4 +245,12 @@ struct hub_member *hub_next_membership(const struct hub_member *m)
 	return m->user_link.next == &m->user->rooms
 		       ? NULL
 		       : list_entry(m->user_link.next, struct hub_member, user_link);
+}
+
+const unsigned hub_fanout_bounds[HUB_FANOUT_BUCKETS - 1] = {1,   2,   5,   10,   20,  50,
+							   100, 200, 500, 1000, 5000};
+
+void hub_get_fanout(const struct hub *hub, struct hub_fanout *out)
+{
+	*out = *hub->fanout;
 }

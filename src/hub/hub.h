@@ -405,6 +405,16 @@ uint32_t hub_member_flags(const struct hub_member *m);
 size_t hub_user_count(const struct hub *hub);
 size_t hub_room_count(const struct hub *hub);
 
+/* How many local users each room event reached: a histogram over upper
+ * bounds (the last bucket is unbounded), with the count and sum of all. */
+enum { HUB_FANOUT_BUCKETS = 12 };
+extern const unsigned hub_fanout_bounds[HUB_FANOUT_BUCKETS - 1];
+struct hub_fanout {
+	uint64_t buckets[HUB_FANOUT_BUCKETS]; /* not cumulative */
+	uint64_t count, sum;
+};
+void hub_get_fanout(const struct hub *hub, struct hub_fanout *out);
+
 /* Iteration: users in registration order, rooms in creation order, room
  * members in join order, a user's memberships in join order. Each returns
  * NULL past the end. The hub must not change during an iteration. */

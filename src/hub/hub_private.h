@@ -97,6 +97,7 @@ struct hub {
 	int slots_taken;
 	void (*ext_release[HUB_RENDER_SLOTS])(void *data);
 	bool silent; /* no more deliveries (shutdown) */
+	struct hub_fanout *fanout; /* counted in room_deliver(), which has a const hub */
 };
 
 /* hub.c */

@@ -53,6 +53,16 @@ void *hub_room_ext(const struct hub_room *room, int slot)
 	return room->ext[slot];
 }
 
+static void count_fanout(struct hub_fanout *f, unsigned reached)
+{
+	size_t b = 0;
+	while (b < HUB_FANOUT_BUCKETS - 1 && reached > hub_fanout_bounds[b])
+		b++;
+	f->buckets[b]++;
+	f->count++;
+	f->sum += reached;
+}
+
 void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event *ev,
 		  const struct hub_user *skip)
 {
@@ -61,12 +71,16 @@ void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event
 		return;
 	ev->room = room->name;
 	ev->room_len = room->name_len;
+	unsigned reached = 0;
 	list_for_each(pos, &room->members) {
 		struct hub_user *u = list_entry(pos, struct hub_member, room_link)->user;
-		if (u != skip)
+		if (u != skip) {
 			u->sink->deliver(u->ctx, ev);
+			reached += !u->proxy;
+		}
 	}
 	event_release(ev);
+	count_fanout(hub->fanout, reached);
 }
 
 static void member_free(struct hub_member *m)

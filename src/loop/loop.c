@@ -50,6 +50,7 @@ struct loop {
 	struct hook hooks[MAX_HOOKS];
 	int nhooks;
 	uint64_t now_ms;
+	struct loop_stats stats;
 	const struct trace *trace; /* NULL unless --trace */
 	bool stopping;
 };
@@ -116,6 +117,11 @@ const char *loop_backend(const struct loop *loop)
 int loop_fd_limit(const struct loop *loop)
 {
 	return loop->backend->fd_limit;
+}
+
+void loop_get_stats(const struct loop *loop, struct loop_stats *out)
+{
+	*out = loop->stats;
 }
 
 uint64_t loop_now_ms(const struct loop *loop)
@@ -304,19 +310,29 @@ int loop_run(struct loop *loop)
 {
 	loop->stopping = false;
 	while (!loop->stopping) {
+		uint64_t t0 = clock_mono_ns();
 		run_hooks(loop);
 		if (loop->stopping)
 			break;
 		ensure_fired_capacity(loop);
 		if (loop->trace)
 			trace_wait(loop->trace, loop->backend->wait_call, max_waited_fd(loop));
+		uint64_t t1 = clock_mono_ns();
 		int n = loop->backend->poll(loop->state, loop->fired, loop->nfired_cap,
 					    poll_timeout(loop));
 		if (n < 0)
 			return n;
-		loop->now_ms = clock_mono_ms();
+		uint64_t t2 = clock_mono_ns();
+		loop->now_ms = t2 / 1000000;
 		dispatch(loop, n);
+		uint64_t t3 = clock_mono_ns();
 		run_timers(loop);
+		struct loop_stats *st = &loop->stats;
+		st->iterations++;
+		st->ns[LOOP_PHASE_HOOKS] += t1 - t0;
+		st->ns[LOOP_PHASE_WAIT] += t2 - t1;
+		st->ns[LOOP_PHASE_IO] += t3 - t2;
+		st->ns[LOOP_PHASE_TIMERS] += clock_mono_ns() - t3;
 	}
 	return 0;
 }

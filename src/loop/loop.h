@@ -84,6 +84,17 @@ static inline bool loop_timer_armed(const struct loop_timer *timer)
 /* Registers a hook run before every wait, in registration order (max 4). */
 void loop_add_hook(struct loop *loop, loop_hook_fn *fn, void *data);
 
+/* Where the loop's time goes, per phase of an iteration, since creation:
+ * hooks (flushing output, teardown), waiting in the backend, dispatching
+ * ready descriptors (reading and handling input), and timers. */
+enum loop_phase { LOOP_PHASE_HOOKS, LOOP_PHASE_WAIT, LOOP_PHASE_IO, LOOP_PHASE_TIMERS,
+		  LOOP_PHASES };
+struct loop_stats {
+	uint64_t iterations;
+	uint64_t ns[LOOP_PHASES];
+};
+void loop_get_stats(const struct loop *loop, struct loop_stats *out);
+
 /* Milliseconds on the monotonic clock, refreshed after each wait. */
 uint64_t loop_now_ms(const struct loop *loop);
 

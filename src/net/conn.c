@@ -150,6 +150,8 @@ void conn_close_after_flush(struct conn *c, enum conn_close_reason reason)
 {
 	if (c->state != CONN_OPEN)
 		return;
+	if (c->framer && c->framer->on_closing)
+		c->framer->on_closing(c, c->framer_state, reason);
 	c->state = CONN_DRAINING;
 	c->close_reason = reason;
 	if (outq_bytes(&c->out) == 0) {
@@ -168,6 +170,8 @@ void conn_teardown(struct conn *c)
 	assert(c->state == CONN_DOOMED);
 	if (c->handler->on_close)
 		c->handler->on_close(c);
+	if (c->framer && c->framer->release)
+		c->framer->release(c->framer_state);
 	log_disconnect(c);
 	trace_removing(c->net->cfg.trace, c->fd);
 	list_remove(&c->pending);
@@ -179,6 +183,8 @@ void conn_teardown(struct conn *c)
 	outq_clear(&c->out);
 	buf_release(&c->in);
 	c->net->stats.active--;
+	if (c->close_reason < CONN_CLOSE_REASON_COUNT)
+		c->net->stats.closed[c->close_reason]++;
 	free(c);
 }
 
@@ -202,10 +208,8 @@ static void send_past_limit(struct conn *c)
 	conn_close(c, CONN_CLOSE_SLOW_CONSUMER);
 }
 
-void conn_send(struct conn *c, struct msg *m)
+static void queue_msg(struct conn *c, struct msg *m)
 {
-	if (c->state == CONN_DOOMED)
-		return;
 	outq_push(&c->out, m);
 	if (outq_bytes(&c->out) > c->net->cfg.sendq) {
 		send_past_limit(c);
@@ -213,6 +217,50 @@ void conn_send(struct conn *c, struct msg *m)
 	}
 	if (!(c->flags & CONN_WRITE_ARMED) && !list_linked(&c->pending))
 		list_insert_tail(&c->net->dirty, &c->pending);
+}
+
+void conn_send(struct conn *c, struct msg *m)
+{
+	if (c->state == CONN_DOOMED)
+		return;
+	if (!c->framer) {
+		queue_msg(c, m);
+		return;
+	}
+	struct msg *framed = c->framer->encode(c->framer_state, m);
+	queue_msg(c, framed);
+	msg_unref(framed);
+}
+
+void conn_send_raw(struct conn *c, const void *data, size_t len)
+{
+	if (c->state == CONN_DOOMED)
+		return;
+	struct msg *m = msg_copy(data, len);
+	queue_msg(c, m);
+	msg_unref(m);
+}
+
+void conn_set_framer(struct conn *c, const struct conn_framer *framer, void *state)
+{
+	c->framer = framer;
+	c->framer_state = state;
+}
+
+void conn_set_handler(struct conn *c, const struct conn_handler *h, void *data)
+{
+	c->handler = h;
+	c->session = NULL;
+	loop_timer_disarm(c->net->loop, &c->timer);
+	if (h->on_open)
+		h->on_open(c, data);
+}
+
+size_t conn_deliver(struct conn *c, const char *data, size_t len)
+{
+	size_t used = c->handler->on_data(c, data, len);
+	assert(used <= len);
+	return used;
 }
 
 void conn_send_bytes(struct conn *c, const void *data, size_t len)
@@ -273,7 +321,8 @@ void conn_flush(struct conn *c)
 /* Offers bytes to the handler; returns how many it consumed. */
 static size_t offer(struct conn *c, const char *data, size_t len)
 {
-	size_t used = c->handler->on_data(c, data, len);
+	size_t used = c->framer ? c->framer->decode(c, c->framer_state, data, len)
+				: c->handler->on_data(c, data, len);
 	assert(used <= len);
 	return used;
 }
@@ -428,6 +477,12 @@ void conn_get_info(const struct conn *c, struct conn_info *out)
 	out->age_ms = loop_now_ms(c->net->loop) - c->created_ms;
 	out->queued = outq_bytes(&c->out);
 	out->transport = c->tr->ops->name;
+	out->label = c->label ? c->label : "adopted";
+}
+
+void conn_set_label(struct conn *c, const char *label)
+{
+	c->label = label;
 }
 
 void conn_describe(const struct conn *c, char *out, size_t outlen)

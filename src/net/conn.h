@@ -66,6 +66,28 @@ enum conn_close_reason {
  * range). */
 const char *conn_close_reason_name(enum conn_close_reason reason);
 
+/* A framer is a codec layered between the transport and the handler, so a
+ * connection is transport x framer x handler; with none, the handler reads
+ * and writes the byte stream itself. A framer turns received bytes into the
+ * handler's stream (offering it with conn_deliver()) and frames what is
+ * sent: conn_send() passes each message through encode, which returns a
+ * reference to the framed form (shared between recipients through
+ * msg_variant(), so a message is framed once per codec, not per peer).
+ * Switching framer or handler on a live connection (HTTP upgrading to
+ * WebSocket) is a codec switch, not a new connection. */
+struct conn_framer {
+	/* Offers received bytes; returns how many were consumed (the rest is
+	 * offered again with more). */
+	size_t (*decode)(struct conn *c, void *state, const char *data, size_t len);
+	/* Returns a reference to `m` framed for this codec. */
+	struct msg *(*encode)(void *state, struct msg *m);
+	/* The connection is about to close after flushing, for `reason`: a
+	 * last frame may be queued with conn_send_raw(). Optional. */
+	void (*on_closing)(struct conn *c, void *state, enum conn_close_reason reason);
+	/* The connection is going away (after the handler's on_close). */
+	void (*release)(void *state);
+};
+
 /* Queues a reference to `m`. Output is normally written before the loop
  * sleeps; when the queued bytes pass --sendq the socket is written at once
  * instead, and only if the kernel will not take enough to bring the queue
@@ -75,6 +97,20 @@ void conn_send(struct conn *c, struct msg *m);
 
 /* Queues a copy of `len` bytes (for replies sent to one connection). */
 void conn_send_bytes(struct conn *c, const void *data, size_t len);
+
+/* Queues bytes as they are, past the framer (a framer's own frames). */
+void conn_send_raw(struct conn *c, const void *data, size_t len);
+
+/* Puts `framer` (with its `state`) under the handler; NULL removes it. */
+void conn_set_framer(struct conn *c, const struct conn_framer *framer, void *state);
+
+/* Hands the connection to another handler: `h->on_open(c, data)` runs now.
+ * The old handler's session must already be freed by its caller. */
+void conn_set_handler(struct conn *c, const struct conn_handler *h, void *data);
+
+/* For a framer: offers decoded stream bytes to the handler; returns how
+ * many it consumed. */
+size_t conn_deliver(struct conn *c, const char *data, size_t len);
 
 /* Closes now: pending output is dropped. `reason` is logged as
  * DISCONNECT reason=...; the first reason given wins. */

@@ -78,6 +78,7 @@ static void admit(struct listener *l, int fd, const struct peer *peer)
 		return;
 	}
 	net->stats.total_accept++;
+	c->label = l->cfg.proto;
 	char where[PEER_STRLEN];
 	peer_format(peer, where);
 	log_event(net->log, LOG_INFO, "ACCEPT", "conn=%llu fd=%d peer=%s listener=%s",

@@ -45,6 +45,7 @@ struct net_stats {
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	size_t active;
+	uint64_t closed[CONN_CLOSE_REASON_COUNT]; /* torn down, by reason */
 };
 
 /* Creates an empty set on `loop`; `log` must outlive it. */
@@ -93,7 +94,11 @@ struct conn_info {
 	uint64_t age_ms;
 	size_t queued;
 	const char *transport; /* "plain" or "tls" */
+	const char *label;     /* the listener's protocol, or conn_set_label()'s */
 };
+
+/* Renames the protocol a connection reports (e.g. after an upgrade). */
+void conn_set_label(struct conn *c, const char *label);
 void conn_get_info(const struct conn *c, struct conn_info *out);
 
 /* Appends the handler's " key=value" description of `c`, if any. */

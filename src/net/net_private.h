@@ -31,6 +31,9 @@ struct conn {
 	struct net *net;
 	const struct conn_handler *handler;
 	void *session;
+	const struct conn_framer *framer; /* NULL: the handler frames itself */
+	void *framer_state;
+	const char *label; /* the listener's protocol label, for metrics */
 	struct buf in;      /* unconsumed input; allocated only while partial */
 	struct outq out;
 	struct transport *tr; /* how bytes cross the socket */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cluster/bus_msg.h"
@@ -43,6 +44,10 @@ enum {
 	OPT_REDIS_PASSWORD,
 	OPT_NODE_NAME,
 	OPT_NODE_LEASE,
+	OPT_HTTP_TIMEOUT,
+	OPT_WEB_ROOT,
+	OPT_WS_ORIGIN,
+	OPT_METRICS_ANYWHERE,
 };
 
 static const struct option long_options[] = {
@@ -73,6 +78,10 @@ static const struct option long_options[] = {
 	{"redis-password", required_argument, NULL, OPT_REDIS_PASSWORD},
 	{"node-name", required_argument, NULL, OPT_NODE_NAME},
 	{"node-lease", required_argument, NULL, OPT_NODE_LEASE},
+	{"http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT},
+	{"web-root", required_argument, NULL, OPT_WEB_ROOT},
+	{"ws-origin", required_argument, NULL, OPT_WS_ORIGIN},
+	{"metrics-from-anywhere", no_argument, NULL, OPT_METRICS_ANYWHERE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -128,6 +137,17 @@ void options_usage(FILE *out)
 		"                             policy, off advertises no sts at all)\n"
 		"  --sts-preload              sts also consents to client preload lists\n"
 		"\n"
+		"HTTP listeners (--listen http:[ADDR:]PORT, e.g. 8080; docs/WEB.md):\n"
+		"  --http-timeout SECS        close a request left incomplete or a\n"
+		"                             keep-alive connection left idle this long;\n"
+		"                             also the WebSocket ping interval (default 30)\n"
+		"  --web-root DIR             serve the page from DIR instead of the\n"
+		"                             built-in copy\n"
+		"  --ws-origin ORIGIN         also accept WebSocket requests whose Origin\n"
+		"                             is ORIGIN (repeatable; default: the Host only)\n"
+		"  --metrics-from-anywhere    answer /metrics to every peer, not only to\n"
+		"                             loopback addresses\n"
+		"\n"
 		"Cluster (several nodes as one network behind Redis; docs/CLUSTER.md):\n"
 		"  --redis HOST:PORT          join the network kept in this Redis server\n"
 		"  --redis-password PASS      AUTH with PASS after each connection\n"
@@ -170,6 +190,7 @@ static void set_defaults(struct options *o)
 	o->network = "Parley";
 	o->ping_interval_s = 120;
 	o->sts_duration_s = 30 * 86400;
+	o->http_timeout_s = 30;
 	o->node_lease_s = 10;
 	o->log_level = LOG_INFO;
 }
@@ -424,6 +445,30 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 		return true;
 	case OPT_TLS_CERT:
 		o->tls_cert = arg;
+		return true;
+	case OPT_HTTP_TIMEOUT:
+		if (!parse_number("--http-timeout", arg, 1, 86400, &n, err, errlen))
+			return false;
+		o->http_timeout_s = n;
+		return true;
+	case OPT_WEB_ROOT: {
+		struct stat st;
+		if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode) || access(arg, R_OK | X_OK) != 0) {
+			snprintf(err, errlen, "bad --web-root '%s': not a readable directory", arg);
+			return false;
+		}
+		o->web_root = arg;
+		return true;
+	}
+	case OPT_WS_ORIGIN:
+		if (o->nws_origins == sizeof(o->ws_origins) / sizeof(o->ws_origins[0])) {
+			snprintf(err, errlen, "too many --ws-origin (at most 8)");
+			return false;
+		}
+		o->ws_origins[o->nws_origins++] = arg;
+		return true;
+	case OPT_METRICS_ANYWHERE:
+		o->metrics_anywhere = true;
 		return true;
 	case OPT_TLS_KEY:
 		o->tls_key = arg;

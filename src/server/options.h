@@ -52,6 +52,12 @@ struct options {
 	bool trace; /* --trace: event-loop steps on stdout */
 	const char *tls_cert; /* --tls-cert, or NULL */
 	const char *tls_key;  /* --tls-key, or NULL */
+	/* HTTP listeners (docs/WEB.md). */
+	uint64_t http_timeout_s;  /* --http-timeout */
+	const char *web_root;     /* --web-root, or NULL: the built-in page */
+	const char *ws_origins[8]; /* --ws-origin, repeatable */
+	size_t nws_origins;
+	bool metrics_anywhere;    /* --metrics-from-anywhere */
 };
 
 enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_BAD };

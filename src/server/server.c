@@ -326,7 +326,13 @@ static void create_core(struct server *s)
 		.ping_interval_ms = s->opt.ping_interval_s * 1000,
 		.sts_duration_s = s->opt.sts_duration_s,
 		.sts_preload = s->opt.sts_preload,
+		.http_timeout_ms = s->opt.http_timeout_s * 1000,
+		.web_root = s->opt.web_root,
+		.nws_origins = s->opt.nws_origins,
+		.metrics_anywhere = s->opt.metrics_anywhere,
 	};
+	for (size_t i = 0; i < s->opt.nws_origins; i++)
+		cfg.ws_origins[i] = s->opt.ws_origins[i];
 	wiring_init(&s->wiring, s->loop, &s->log, &cfg);
 	if (s->cluster)
 		cluster_start(s->cluster, s->wiring.hub);

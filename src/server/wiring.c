@@ -13,8 +13,11 @@
 #include "dialect/irc.h"
 #include "dialect/irc_msg.h"
 #include "dialect/relay.h"
+#include "dialect/web.h"
 #include "hub/hub.h"
 #include "net/net.h"
+#include "server/metrics.h"
+#include "util/log.h"
 #include "util/alloc.h"
 #include "loop/loop.h"
 #include "util/clock.h"
@@ -56,6 +59,61 @@ static void *attach_irc(struct wiring *w)
 		w->irc = irc_create(w->hub, &cfg);
 	}
 	return w->irc;
+}
+
+/* The chat page's files (generated from web/ by the build). */
+extern const struct web_asset web_assets[];
+extern const size_t web_assets_count;
+
+/* Every HTTP listener shares one web endpoint. Its WebSocket subprotocols
+ * are the IRC and chat dialects the other listeners use, so a browser and
+ * a terminal meet in the same rooms. */
+static void *attach_http(struct wiring *w)
+{
+	if (w->web)
+		return w->web;
+	struct web_config cfg = {
+		.loop = w->loop,
+		.log = w->log,
+		.timeout_ms = w->cfg.http_timeout_ms,
+		.ping_ms = w->cfg.http_timeout_ms,
+		.max_message = IRC_TAGS_MAX + IRC_LINE_MAX > w->cfg.max_line
+				       ? IRC_TAGS_MAX + IRC_LINE_MAX
+				       : w->cfg.max_line,
+		.web_root = w->cfg.web_root,
+		.assets = web_assets,
+		.nassets = web_assets_count,
+		.norigins = w->cfg.nws_origins,
+		.metrics_anywhere = w->cfg.metrics_anywhere,
+		.metrics = metrics_write,
+		.metrics_ctx = w,
+	};
+	for (size_t i = 0; i < w->cfg.nws_origins; i++)
+		cfg.origins[i] = w->cfg.ws_origins[i];
+	void *irc = attach_irc(w);
+	cfg.subprotocols[0] = (struct web_subprotocol){"text.ircv3.net", &irc_handler, irc, false,
+						       "ws+irc"};
+	cfg.subprotocols[1] = (struct web_subprotocol){"binary.ircv3.net", &irc_handler, irc,
+						       true, "ws+irc"};
+	cfg.subprotocols[2] = (struct web_subprotocol){"parley.chat", &chat_handler, w->chat,
+						       false, "ws+chat"};
+	cfg.nsubprotocols = 3;
+	char err[256];
+	w->web = web_create(&cfg, err, sizeof(err));
+	if (!w->web) { /* --web-root was checked when parsed; it went away since */
+		log_event(w->log, LOG_WARN, "WEB_ROOT", "%s; serving the built-in page", err);
+		cfg.web_root = NULL;
+		w->web = web_create(&cfg, err, sizeof(err));
+	}
+	return w->web;
+}
+
+static size_t largest_http(size_t max_line, size_t max_frame)
+{
+	(void)max_frame;
+	size_t irc = IRC_TAGS_MAX + IRC_LINE_MAX + 2;
+	size_t chat = chat_largest_line(max_line);
+	return irc > chat ? irc : chat;
 }
 
 static void *attach_line_relay(struct wiring *w)
@@ -106,6 +164,8 @@ static const struct proto protos[] = {
 	 false, "--max-line", "the longest chat line with its \"ROOM <room> <name> \" prefix and CRLF"},
 	{"irc", &irc_handler, irc_server_full, attach_irc, NULL, largest_irc_line, false,
 	 "--max-line", "the longest IRC line with its tags"},
+	{"http", &web_http_handler, NULL, attach_http, NULL, largest_http, false, "--max-line",
+	 "the longest IRC or chat line sent over a WebSocket"},
 	{"relay", &relay_handler, NULL, attach_line_relay, detach_relay, largest_relay_line,
 	 false, "--max-line", "the longest relay line with its CRLF"},
 	{"frame", &relay_handler, NULL, attach_frame_relay, detach_relay, largest_frame,
@@ -223,6 +283,7 @@ void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 	w->log = log;
 	w->cfg = *cfg;
 	w->wall_minus_mono_ms = clock_wall_ms() - clock_mono_ms();
+	w->started_ms = clock_mono_ms();
 	struct hub_config hub_cfg = {.history = cfg->history, .now_ms = hub_clock, .now_ctx = w};
 	if (cfg->store) {
 		w->last_msgid = cfg->store->ops->last_id(cfg->store->impl);
@@ -307,6 +368,8 @@ void wiring_fini(struct wiring *w)
 	w->nendpoints = w->cap = 0;
 	irc_destroy(w->irc);
 	w->irc = NULL;
+	web_destroy(w->web);
+	w->web = NULL;
 	chat_destroy(w->chat);
 	w->chat = NULL;
 	/* Other nodes' users (proxies) leave the hub with the cluster. */

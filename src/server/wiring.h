@@ -75,6 +75,12 @@ struct wiring_config {
 	uint64_t ping_interval_ms;
 	int64_t sts_duration_s; /* -1: no sts (see dialect/irc.h) */
 	bool sts_preload;
+	/* HTTP listeners (all share one web endpoint, made with the first). */
+	uint64_t http_timeout_ms;
+	const char *web_root;      /* NULL: the compiled-in page */
+	const char *ws_origins[8];
+	size_t nws_origins;
+	bool metrics_anywhere;
 };
 
 /* One protocol instance: the state its connections share (the chat
@@ -92,6 +98,8 @@ struct wiring {
 	struct hub *hub;
 	struct chat *chat;
 	struct irc *irc; /* made with the first IRC endpoint */
+	struct web *web; /* made with the first HTTP endpoint */
+	uint64_t started_ms; /* monotonic, for the uptime in /metrics */
 	struct net *net;
 	uint64_t wall_minus_mono_ms; /* turns the loop's clock into wall time */
 	uint64_t last_msgid; /* with a store: ids continue from its last one */

@@ -11,6 +11,11 @@
 struct msg {
 	uint32_t refs;
 	uint32_t len;
+	/* The same content framed for another codec (e.g. as WebSocket frames),
+	 * made on first need and shared by every recipient of that codec; a
+	 * chain, each link tagged with its codec, owned by this message. */
+	struct msg *variant;
+	uint32_t variant_tag;
 	char data[];
 };
 
@@ -28,11 +33,20 @@ static inline struct msg *msg_ref(struct msg *m)
 	return m;
 }
 
+/* Frees `m` and its variants; use msg_unref(). */
+void msg_free(struct msg *m);
+
 /* Drops a reference; frees the block when it was the last one. */
 static inline void msg_unref(struct msg *m)
 {
 	if (--m->refs == 0)
-		free(m);
+		msg_free(m);
 }
+
+/* The variant of `m` tagged `tag` (not 0), or NULL if none was made. */
+struct msg *msg_variant(const struct msg *m, uint32_t tag);
+
+/* Attaches `v` (taking over its reference) as the variant `tag` of `m`. */
+void msg_add_variant(struct msg *m, uint32_t tag, struct msg *v);
 
 #endif

@@ -56,7 +56,7 @@ def test_unknown_flag_or_missing_value_is_one_line_and_a_hint(args, first):
 
 
 @pytest.mark.parametrize("spec,why", [
-    ("gopher:127.0.0.1:0", "unknown protocol 'gopher' (choose from chat, irc, relay, frame)"),
+    ("gopher:127.0.0.1:0", "unknown protocol 'gopher' (choose from chat, irc, http, relay, frame)"),
     ("chat+gzip:127.0.0.1:0", "unsupported listener modifier '+gzip'"),
     ("relay", "expected PROTO:[ADDR:]PORT"),
 ])
@@ -70,7 +70,7 @@ def test_bad_listen_names_the_problem(spec, why):
 
 def test_help_lists_every_protocol_and_backend():
     out = run_parleyd(["--help"]).stdout
-    assert "chat, irc, relay, frame" in out
+    assert "chat, irc, http, relay, frame" in out
     assert "epoll, poll, select" in out
 
 

@@ -99,10 +99,31 @@ static void test_large(void **state)
 	msg_unref(m);
 }
 
+/* A framed variant is found by its tag, and one still queued somewhere
+ * outlives its original (the original only drops its own reference). */
+static void test_variants(void **state)
+{
+	(void)state;
+	struct msg *m = msg_copy("line\r\n", 6);
+	assert_null(msg_variant(m, 1));
+	struct msg *a = msg_copy("A", 1), *b = msg_copy("BB", 2);
+	msg_add_variant(m, 1, a);
+	msg_add_variant(m, 2, b);
+	assert_ptr_equal(msg_variant(m, 1), a);
+	assert_ptr_equal(msg_variant(m, 2), b);
+	assert_null(msg_variant(m, 3));
+	struct msg *held = msg_ref(msg_variant(m, 2));
+	msg_unref(m);
+	assert_int_equal(held->refs, 1);
+	assert_memory_equal(held->data, "BB", 2);
+	msg_unref(held);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new),
+		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_refcount),

@@ -1030,6 +1030,96 @@ static void test_adopt(void **state)
 	run_until(f, session_closed, &f->sessions[0]);
 }
 
+/* A framer between socket and handler: what arrives reaches the handler
+ * only through it, what is sent is framed through it, once per message for
+ * all its recipients (the variant is shared), conn_send_raw bypasses it,
+ * and on_closing/release run when the connection goes. */
+struct test_framer {
+	int builds, encodes, closings, releases;
+	enum conn_close_reason last_reason;
+};
+
+static size_t tf_decode(struct conn *c, void *state, const char *data, size_t len)
+{
+	(void)state;
+	char up[64];
+	size_t n = len < sizeof(up) ? len : sizeof(up);
+	for (size_t i = 0; i < n; i++) /* "ECHO x" must reach the handler as "echo x" */
+		up[i] = (char)(data[i] >= 'A' && data[i] <= 'Z' ? data[i] + 32 : data[i]);
+	return conn_deliver(c, up, n);
+}
+
+static struct msg *tf_encode(void *state, struct msg *m)
+{
+	struct test_framer *t = state;
+	t->encodes++;
+	struct msg *v = msg_variant(m, 7);
+	if (!v) {
+		t->builds++;
+		v = msg_new(m->len + 2);
+		v->data[0] = '[';
+		memcpy(v->data + 1, m->data, m->len);
+		v->data[m->len + 1] = ']';
+		msg_add_variant(m, 7, v);
+	}
+	return msg_ref(v);
+}
+
+static void tf_closing(struct conn *c, void *state, enum conn_close_reason reason)
+{
+	struct test_framer *t = state;
+	t->closings++;
+	t->last_reason = reason;
+	conn_send_raw(c, "bye", 3);
+}
+
+static void tf_release(void *state)
+{
+	((struct test_framer *)state)->releases++;
+}
+
+static const struct conn_framer test_framer_ops = {tf_decode, tf_encode, tf_closing, tf_release};
+
+static void test_framer(void **state)
+{
+	struct fx *f = *state;
+	start(f, 100, 1 << 20, &handler);
+	struct test_framer tf = {0};
+	struct client u[2];
+	struct conn *c[2];
+	for (int i = 0; i < 2; i++) {
+		int sv[2];
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+		c[i] = net_adopt(f->net, sv[0], &handler, f);
+		conn_set_framer(c[i], &test_framer_ops, &tf);
+		u[i] = (struct client){.f = f, .fd = sv[1]};
+		assert_int_equal(loop_watch(f->loop, sv[1], LOOP_READ, on_client_io, &u[i]), 0);
+	}
+	struct msg *m = msg_copy("hi", 2);
+	conn_send(c[0], m);
+	conn_send(c[1], m);
+	msg_unref(m);
+	assert_int_equal(tf.encodes, 2);
+	assert_int_equal(tf.builds, 1); /* framed once for both */
+	wait_client_bytes(f, &u[0], 4);
+	wait_client_bytes(f, &u[1], 4);
+	expect_received(&u[0], "[hi]");
+	expect_received(&u[1], "[hi]");
+	assert_int_equal(send(u[0].fd, "ECHO framed\n", 12, 0), 12);
+	wait_client_bytes(f, &u[0], 15); /* the handler sends text and "\n" apart */
+	expect_received(&u[0], "[hi][framed][\n]");
+	conn_close_after_flush(c[0], CONN_CLOSE_QUIT);
+	wait_client_bytes(f, &u[0], 15 + 3);
+	expect_received(&u[0], "[hi][framed][\n]bye");
+	assert_int_equal(tf.closings, 1);
+	assert_int_equal(tf.last_reason, CONN_CLOSE_QUIT);
+	client_close(&u[0]);
+	client_close(&u[1]);
+	run_until(f, session_closed, &f->sessions[0]);
+	run_until(f, session_closed, &f->sessions[1]);
+	assert_int_equal(tf.releases, 2);
+}
+
 /* net_shutdown: listeners close, each handler says goodbye, connections
  * close after flushing. */
 static void test_shutdown(void **state)
@@ -1109,6 +1199,7 @@ int main(void)
 		ON_ALL(test_close_from_on_close),
 		ON_ALL(test_on_close_once),
 		ON_ALL(test_adopt),
+		ON_ALL(test_framer),
 		ON_ALL(test_shutdown),
 		ON_ALL(test_destroy_with_live_conns),
 		cmocka_unit_test(test_close_reason_names),

@@ -1,0 +1,149 @@
+/* metrics: one pass over the connection set and the counters net and hub
+ * keep; nothing here is counted separately, so a scrape costs only its
+ * own formatting. */
+#include "server/metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hub/hub.h"
+#include "loop/loop.h"
+#include "net/net.h"
+#include "server/wiring.h"
+#include "util/buf.h"
+#include "util/clock.h"
+
+static void put(struct buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct buf *out, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		buf_append(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+static void family(struct buf *out, const char *name, const char *type, const char *help)
+{
+	put(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+enum { GROUPS_MAX = 32 };
+
+struct conn_tally {
+	struct {
+		const char *protocol, *state;
+		unsigned long long count;
+	} groups[GROUPS_MAX];
+	size_t ngroups;
+	size_t sendq_max;
+};
+
+static void tally(void *ctx, const struct conn *c)
+{
+	struct conn_tally *t = ctx;
+	struct conn_info info;
+	conn_get_info(c, &info);
+	if (info.queued > t->sendq_max)
+		t->sendq_max = info.queued;
+	for (size_t i = 0; i < t->ngroups; i++)
+		if (strcmp(t->groups[i].protocol, info.label) == 0 &&
+		    strcmp(t->groups[i].state, info.state) == 0) {
+			t->groups[i].count++;
+			return;
+		}
+	if (t->ngroups < GROUPS_MAX) {
+		t->groups[t->ngroups].protocol = info.label;
+		t->groups[t->ngroups].state = info.state;
+		t->groups[t->ngroups++].count = 1;
+	}
+}
+
+static void write_connections(struct buf *out, const struct net *net)
+{
+	struct conn_tally t = {0};
+	net_for_each(net, tally, &t);
+	family(out, "parley_connections", "gauge",
+	       "Open connections by listener protocol (ws+irc, ws+chat after an upgrade) and state.");
+	for (size_t i = 0; i < t.ngroups; i++)
+		put(out, "parley_connections{protocol=\"%s\",state=\"%s\"} %llu\n",
+		    t.groups[i].protocol, t.groups[i].state, t.groups[i].count);
+	family(out, "parley_sendq_high_water_bytes", "gauge",
+	       "The largest output queue of any open connection now.");
+	put(out, "parley_sendq_high_water_bytes %zu\n", t.sendq_max);
+}
+
+static void write_loop(struct buf *out, const struct loop *loop)
+{
+	static const char *const phases[LOOP_PHASES] = {"hooks", "wait", "io", "timers"};
+	struct loop_stats ls;
+	loop_get_stats(loop, &ls);
+	family(out, "parley_loop_iterations_total", "counter", "Event-loop iterations (waits).");
+	put(out, "parley_loop_iterations_total %llu\n", (unsigned long long)ls.iterations);
+	family(out, "parley_loop_seconds_total", "counter",
+	       "Event-loop time by phase: hooks (output flush, teardown), wait (in the "
+	       "backend), io (handling ready descriptors), timers.");
+	for (int p = 0; p < LOOP_PHASES; p++)
+		put(out, "parley_loop_seconds_total{phase=\"%s\"} %.6f\n", phases[p],
+		    (double)ls.ns[p] / 1e9);
+}
+
+static void write_fanout(struct buf *out, const struct hub *hub)
+{
+	struct hub_fanout f;
+	hub_get_fanout(hub, &f);
+	family(out, "parley_fanout_recipients", "histogram",
+	       "Local users each room event (message, join, part...) was delivered to.");
+	uint64_t cumulative = 0;
+	for (int b = 0; b < HUB_FANOUT_BUCKETS - 1; b++) {
+		cumulative += f.buckets[b];
+		put(out, "parley_fanout_recipients_bucket{le=\"%u\"} %llu\n", hub_fanout_bounds[b],
+		    (unsigned long long)cumulative);
+	}
+	put(out, "parley_fanout_recipients_bucket{le=\"+Inf\"} %llu\n",
+	    (unsigned long long)f.count);
+	put(out, "parley_fanout_recipients_sum %llu\n", (unsigned long long)f.sum);
+	put(out, "parley_fanout_recipients_count %llu\n", (unsigned long long)f.count);
+}
+
+void metrics_write(void *data, struct buf *out)
+{
+	const struct wiring *w = data;
+	struct net_stats st;
+	net_get_stats(w->net, &st);
+	uint64_t now = clock_mono_ms();
+	family(out, "parley_start_time_seconds", "gauge", "When the server started, Unix time.");
+	put(out, "parley_start_time_seconds %.3f\n",
+	    (double)(w->started_ms + w->wall_minus_mono_ms) / 1000.0);
+	family(out, "parley_uptime_seconds", "gauge", "Seconds since the server started.");
+	put(out, "parley_uptime_seconds %.3f\n", (double)(now - w->started_ms) / 1000.0);
+	family(out, "parley_loop_backend_info", "gauge", "The I/O multiplexer in use (value 1).");
+	put(out, "parley_loop_backend_info{backend=\"%s\"} 1\n", loop_backend(w->loop));
+	write_connections(out, w->net);
+	family(out, "parley_accepted_connections_total", "counter",
+	       "Connections accepted on every listener.");
+	put(out, "parley_accepted_connections_total %llu\n", (unsigned long long)st.total_accept);
+	family(out, "parley_rejected_connections_total", "counter",
+	       "Connections refused at accept (--max-clients or descriptor exhaustion).");
+	put(out, "parley_rejected_connections_total %llu\n", (unsigned long long)st.rejected);
+	family(out, "parley_disconnects_total", "counter",
+	       "Connections closed, by reason (as logged in DISCONNECT reason=).");
+	for (int r = CONN_CLOSE_NONE + 1; r < CONN_CLOSE_REASON_COUNT; r++)
+		put(out, "parley_disconnects_total{reason=\"%s\"} %llu\n",
+		    conn_close_reason_name((enum conn_close_reason)r),
+		    (unsigned long long)st.closed[r]);
+	family(out, "parley_received_bytes_total", "counter", "Bytes read from every connection.");
+	put(out, "parley_received_bytes_total %llu\n", (unsigned long long)st.bytes_in);
+	family(out, "parley_sent_bytes_total", "counter", "Bytes written to every connection.");
+	put(out, "parley_sent_bytes_total %llu\n", (unsigned long long)st.bytes_out);
+	family(out, "parley_users", "gauge", "Registered users (people with a name) on this node.");
+	put(out, "parley_users %zu\n", hub_user_count(w->hub));
+	family(out, "parley_rooms", "gauge", "Rooms with at least one member.");
+	put(out, "parley_rooms %zu\n", hub_room_count(w->hub));
+	write_fanout(out, w->hub);
+	write_loop(out, w->loop);
+}
