@@ -3,6 +3,7 @@
  * handler runs, so handlers only deal with their own arguments. */
 #include <string.h>
 
+#include "dialect/cost.h"
 #include "dialect/chat_private.h"
 #include "net/conn.h"
 #include "util/str.h"
@@ -173,7 +174,11 @@ static const struct command_spec commands[CHAT_NCMDS] = {
 
 void chat_run(struct chat_session *s, const struct chat_command *cmd)
 {
+	static const char *const costly[CHAT_NCMDS] = {
+		[CHAT_ROOMS] = "ROOMS", [CHAT_USERS] = "USERS", [CHAT_HISTORY] = "HISTORY"};
 	const struct command_spec *spec = &commands[cmd->cmd];
+	if (costly[cmd->cmd])
+		conn_charge(s->conn, command_cost(costly[cmd->cmd]));
 	if (spec->needs_name && !s->user) {
 		reply_error(s, ERR_SET_USERNAME);
 		return;

@@ -27,6 +27,8 @@ static const char *const error_text[] = {
 	[ERR_INVALID_UTF8] = "ERROR Invalid UTF-8",
 	[ERR_REGISTER_TIMEOUT] = "ERROR Registration timeout",
 	[ERR_SHUTTING_DOWN] = "ERROR Server shutting down",
+	[ERR_FLOOD] = "ERROR Flooding: disconnected for sending too fast for too long; "
+		      "reconnect and send more slowly",
 	[ERR_NAME_REGISTERED] = "ERROR Name is registered",
 	[ERR_HISTORY_USAGE] = "ERROR Usage: HISTORY <#room> [<n>] [BEFORE <msgid>]",
 	[ERR_REGISTER_USAGE] = "ERROR Usage: REGISTER <password>",
@@ -44,6 +46,10 @@ static const char *const error_text[] = {
 };
 
 const char chat_server_full[] = "ERROR Server full\r\n";
+const char chat_too_many[] =
+	"ERROR Too many connections from your address; close one and try again\r\n";
+const char chat_too_fast[] =
+	"ERROR Too many new connections from your address; try again in a few seconds\r\n";
 
 /* ---- composing lines from pieces ---- */
 

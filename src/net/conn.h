@@ -36,8 +36,19 @@ struct conn_handler {
 	void (*on_shutdown)(struct conn *c);
 	/* Appends " key=value" fields describing the session to `out`. */
 	void (*describe)(const struct conn *c, char *out, size_t outlen);
+	/* The connection is being closed for flooding (see net.h, fake lag):
+	 * the last word, saying why and when to come back, may be queued. */
+	void (*on_flood)(struct conn *c);
 	/* The connection is going away: free the session. Called exactly once. */
 	void (*on_close)(struct conn *c);
+};
+
+/* What a listener's input bucket counts (net.h, --rate-limit): line ends
+ * for line protocols, bytes for the relays. */
+enum conn_rate_unit {
+	CONN_RATE_NONE,  /* not limited */
+	CONN_RATE_LINES,
+	CONN_RATE_BYTES,
 };
 
 /* Why a connection closed: logged as DISCONNECT reason=<name>, where the
@@ -59,6 +70,7 @@ enum conn_close_reason {
 	CONN_CLOSE_BAD_PASSWORD,     /* "bad-password": a server password refused */
 	CONN_CLOSE_TLS_ERROR,        /* "tls-error": the peer broke the TLS protocol */
 	CONN_CLOSE_HANDSHAKE_TIMEOUT, /* "handshake-timeout": TLS setup never finished */
+	CONN_CLOSE_FLOOD,            /* "flood": input far over --rate-limit, for long */
 	CONN_CLOSE_REASON_COUNT
 };
 
@@ -83,6 +95,12 @@ void conn_close(struct conn *c, enum conn_close_reason reason);
 /* Stops reading and closes once queued output is written (or after a
  * bounded drain time). */
 void conn_close_after_flush(struct conn *c, enum conn_close_reason reason);
+
+/* Charges `tokens` more to the connection's input bucket, for a command
+ * that costs more than a line (LIST, WHO, a history query, a failed
+ * login). The bucket may go into debt: input then waits until it is
+ * repaid. No effect on an unlimited connection. */
+void conn_charge(struct conn *c, unsigned tokens);
 
 /* Arms the connection's timer (0 disarms); expiry calls on_timeout. */
 void conn_set_timeout(struct conn *c, uint64_t ms);

@@ -290,6 +290,15 @@ static void create_core(struct server *s)
 		.irc_password = s->opt.irc_password,
 		.motd_path = s->opt.motd,
 		.ping_interval_ms = s->opt.ping_interval_s * 1000,
+		.line_rate = s->opt.line_rate,
+		.byte_rate = s->opt.byte_rate,
+		.flood_ms = s->opt.flood_after_s * 1000,
+		.max_per_ip = s->opt.max_per_ip,
+		.connect_rate = s->opt.connect_rate,
+		.exempt_loopback = s->opt.exempt_loopback,
+		.opers = s->opt.opers,
+		.nopers = s->opt.nopers,
+		.oper_password = s->opt.oper_password,
 	};
 	wiring_init(&s->wiring, s->loop, &s->log, &cfg);
 	if (s->cluster)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "net/addr.h"
+#include "util/bucket.h"
 
 struct conn;
 struct loop;
@@ -73,6 +74,15 @@ struct wiring_config {
 	const char *irc_password;  /* NULL: no PASS needed */
 	const char *motd_path;     /* NULL: 422 */
 	uint64_t ping_interval_ms;
+	/* Abuse limits, as net_config has them (net/net.h). */
+	struct rate line_rate, byte_rate, connect_rate;
+	uint64_t flood_ms;
+	size_t max_per_ip;
+	bool exempt_loopback;
+	/* Server operators: account names, and the OPER password (or NULL). */
+	const char *const *opers;
+	size_t nopers;
+	const char *oper_password;
 };
 
 /* One protocol instance: the state its connections share (the chat
