@@ -454,6 +454,8 @@ static const struct command_spec commands[] = {
 	{"REGISTER", false, irc_cmd_register},
 	{"VERIFY", false, irc_cmd_verify},
 	{"CHATHISTORY", true, irc_cmd_chathistory},
+	{"OPER", true, irc_cmd_oper},
+	{"KILL", true, irc_cmd_kill},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

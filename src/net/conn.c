@@ -84,6 +84,7 @@ static const char *const reason_names[CONN_CLOSE_REASON_COUNT] = {
 	[CONN_CLOSE_TLS_ERROR] = "tls-error",
 	[CONN_CLOSE_HANDSHAKE_TIMEOUT] = "handshake-timeout",
 	[CONN_CLOSE_FLOOD] = "flood",
+	[CONN_CLOSE_KILLED] = "killed",
 };
 
 const char *conn_close_reason_name(enum conn_close_reason reason)

@@ -71,6 +71,7 @@ enum conn_close_reason {
 	CONN_CLOSE_TLS_ERROR,        /* "tls-error": the peer broke the TLS protocol */
 	CONN_CLOSE_HANDSHAKE_TIMEOUT, /* "handshake-timeout": TLS setup never finished */
 	CONN_CLOSE_FLOOD,            /* "flood": input far over --rate-limit, for long */
+	CONN_CLOSE_KILLED,           /* "killed": a server operator's KILL */
 	CONN_CLOSE_REASON_COUNT
 };
 

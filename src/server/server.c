@@ -3,6 +3,7 @@
  * stops accepting and lets queued output drain for a grace period; the loop
  * ends when every connection is gone (or the grace expires, or a second
  * signal arrives), and server_fini() frees the rest. */
+#include "server/moderate.h"
 #include "server/server.h"
 
 #include <errno.h>
@@ -55,7 +56,8 @@ static void print_help(void)
 {
 	printf("Commands:\n"
 	       "  STATS  counters and one line per active connection\n"
-	       "  HELP   this list\n");
+	       "  HELP   this list\n"
+	       "%s", console_moderate_help);
 	fflush(stdout);
 }
 
@@ -105,7 +107,7 @@ static void on_console_line(void *ctx, const char *line)
 		print_cluster_stats(s);
 	} else if (str_equals_nocase(line, len, "HELP")) {
 		print_help();
-	} else {
+	} else if (!console_moderate(s->wiring.hub, line, stdout)) {
 		printf("Unknown command '%.*s' (try HELP)\n", (int)len, line);
 		fflush(stdout);
 	}

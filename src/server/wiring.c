@@ -227,7 +227,9 @@ void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 	w->log = log;
 	w->cfg = *cfg;
 	w->wall_minus_mono_ms = clock_wall_ms() - clock_mono_ms();
-	struct hub_config hub_cfg = {.history = cfg->history, .now_ms = hub_clock, .now_ctx = w};
+	struct hub_config hub_cfg = {.history = cfg->history, .now_ms = hub_clock, .now_ctx = w,
+				     .opers = cfg->opers, .nopers = cfg->nopers,
+				     .oper_password = cfg->oper_password};
 	if (cfg->store) {
 		w->last_msgid = cfg->store->ops->last_id(cfg->store->impl);
 		hub_cfg.store = cfg->store;
