@@ -298,22 +298,6 @@ void conn_charge(struct conn *c, unsigned tokens)
 		bucket_charge(&c->bucket, tokens);
 }
 
-/* Line ends in data[0, len), stopping at `most`; *end is the length of the
- * prefix holding them (len when fewer were found). */
-static size_t count_lines(const char *data, size_t len, uint64_t most, size_t *end)
-{
-	size_t n = 0, off = 0;
-	while (n < most && off < len) {
-		const char *nl = memchr(data + off, '\n', len - off);
-		if (!nl)
-			break;
-		off = (size_t)(nl - data) + 1;
-		n++;
-	}
-	*end = n == most ? off : len;
-	return n;
-}
-
 /* The input has waited on the bucket without a break for --flood-ms (see
  * net.h): the handler says its last word and the connection goes. */
 static void flood_out(struct conn *c)
@@ -355,28 +339,52 @@ static void park(struct conn *c, bool backlogged)
 		loop_timer_arm(net->loop, &net->wake, bucket_wait_ms(&c->bucket, c->rate) + 1);
 }
 
-/* Offers as much as the bucket allows: for lines, at most as many whole
- * lines as there are tokens (a partial line is always offered, so an
- * over-long one can be refused); bytes are charged after the fact. */
+/* Offers lines one at a time while tokens last, so that a command that
+ * costs more (conn_charge) holds back the very next line; a partial line
+ * is offered as it is (an over-long one must still be refused). */
+static size_t offer_lines(struct conn *c, const char *data, size_t len)
+{
+	size_t off = 0;
+	while (off < len && c->state == CONN_OPEN && bucket_tokens(&c->bucket) > 0) {
+		const char *nl = memchr(data + off, '\n', len - off);
+		size_t end = nl ? (size_t)(nl - data) + 1 : len;
+		size_t used = c->handler->on_data(c, data + off, end - off);
+		assert(used <= end - off);
+		off += used;
+		if (off != end)
+			break;
+		if (nl)
+			bucket_charge(&c->bucket, 1);
+	}
+	return off;
+}
+
+/* Bytes: at most as many as there are tokens. A unit larger than a full
+ * bucket (a big frame) goes whole, into debt; anything else left over
+ * waits for tokens (*held). */
+static size_t offer_bytes(struct conn *c, const char *data, size_t len, bool *held)
+{
+	uint64_t tokens = bucket_tokens(&c->bucket);
+	size_t allowed = tokens < len ? (size_t)tokens : len;
+	size_t used = allowed ? c->handler->on_data(c, data, allowed) : 0;
+	if (used == 0 && allowed < len && tokens >= c->rate->burst && c->state == CONN_OPEN)
+		used = c->handler->on_data(c, data, allowed = len);
+	assert(used <= len);
+	bucket_charge(&c->bucket, used);
+	*held = used < len && allowed < len;
+	return used;
+}
+
+/* Out of tokens after offering, or holding input back, the connection
+ * parks (see park()). */
 static size_t offer_limited(struct conn *c, const char *data, size_t len)
 {
 	bucket_refill(&c->bucket, c->rate, loop_now_ms(c->net->loop));
-	uint64_t tokens = bucket_tokens(&c->bucket);
-	size_t allowed = len, used = 0;
-	uint64_t lines = 0;
-	if (c->rate_unit == CONN_RATE_LINES)
-		lines = count_lines(data, len, tokens, &allowed);
-	if (tokens > 0) {
-		used = c->handler->on_data(c, data, allowed);
-		assert(used <= allowed);
-	}
-	if (c->rate_unit == CONN_RATE_BYTES)
-		bucket_charge(&c->bucket, used);
-	else if (used == allowed)
-		bucket_charge(&c->bucket, lines);
-	else
-		bucket_charge(&c->bucket, count_lines(data, used, UINT64_MAX, &allowed));
-	if (c->state == CONN_OPEN && bucket_tokens(&c->bucket) == 0 && !(c->flags & CONN_PARKED))
+	bool held = false;
+	size_t used = c->rate_unit == CONN_RATE_LINES ? offer_lines(c, data, len)
+						       : offer_bytes(c, data, len, &held);
+	bool empty = bucket_tokens(&c->bucket) == 0;
+	if (c->state == CONN_OPEN && (empty || held) && !(c->flags & CONN_PARKED))
 		park(c, memchr(data + used, '\n', len - used) != NULL);
 	return used;
 }

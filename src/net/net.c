@@ -35,13 +35,26 @@ static void on_wake(struct loop_timer *timer)
 {
 	struct net *net = container_of(timer, struct net, wake);
 	uint64_t now = loop_now_ms(net->loop);
-	struct list *pos, *tmp;
-	list_for_each_safe(pos, tmp, &net->parked) {
-		struct conn *c = list_entry(pos, struct conn, parked);
-		bucket_refill(&c->bucket, c->rate, now);
-		if (bucket_tokens(&c->bucket) > 0)
-			conn_unpark(c);
+	/* Take the batch out first: a connection that parks again while
+	 * being given its input goes back on net->parked, not into this walk. */
+	struct list batch;
+	list_init(&batch);
+	while (!list_empty(&net->parked)) {
+		struct list *node = net->parked.next;
+		list_remove(node);
+		list_insert_tail(&batch, node);
 	}
+	while (!list_empty(&batch)) {
+		struct conn *c = list_entry(batch.next, struct conn, parked);
+		bucket_refill(&c->bucket, c->rate, now);
+		if (bucket_tokens(&c->bucket) > 0) {
+			conn_unpark(c);
+		} else {
+			list_remove(&c->parked);
+			list_insert_tail(&net->parked, &c->parked);
+		}
+	}
+	struct list *pos;
 	uint64_t soonest = UINT64_MAX;
 	list_for_each(pos, &net->parked) {
 		struct conn *c = list_entry(pos, struct conn, parked);
