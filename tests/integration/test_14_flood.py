@@ -215,3 +215,24 @@ def test_connect_rate_throttles_then_recovers(backend):
             return None
         wait_until(admitted, timeout=5, what="a connection admitted after the throttle")
         assert len(ok) == 3
+
+
+# ---------------------------------------------------------------- the defaults
+
+
+def test_defaults_admit_a_classroom_and_a_paste(backend):
+    """With the default limits: 50 people behind one address connect at once
+    (the connect burst) and a 90-line paste (within the line burst) arrives at
+    once; nothing is refused or held back."""
+    with Server(backend=backend, limits=True) as srv:
+        port = srv.port("chat")
+        class_ = [ChatClient(port, name=f"pupil{i}") for i in range(49)]
+        teacher = ChatClient(port, name="teacher", room="#class")
+        start = time.monotonic()
+        teacher.send_raw(b"".join(f"MSG line {i}\r\n".encode() for i in range(90)))
+        got = [teacher.recv_line(timeout=10) for _ in range(90)]
+        assert got == [f"ROOM #class teacher line {i}" for i in range(90)]
+        assert time.monotonic() - start < 2.0, "a paste within the burst was held back"
+        stats = srv.stats().fields
+        assert stats["rejected"] == 0 and stats["throttled"] == 0
+        assert stats["active"] == len(class_) + 1

@@ -2,7 +2,8 @@
 topic), server operators (OPER, KILL, CLOSE) and the console's KICK, KILL and
 BAN, seen the same from chat and IRC, on every backend.
 
-The first member of a new room is its operator. Bans and +m live in the hub,
+Servers run with the default abuse limits (limits=True). The first member
+of a new room is its operator. Bans and +m live in the hub,
 so what an IRC operator sets holds for chat users and the other way round.
 """
 
@@ -17,7 +18,8 @@ OPER_PASSWORD = "open-sesame"
 @pytest.fixture
 def srv(backend):
     with Server(listen=["chat:127.0.0.1:0", "irc:127.0.0.1:0"], backend=backend,
-                args=["--oper-password", OPER_PASSWORD, "--server-name", "irc.test"]) as s:
+                args=["--oper-password", OPER_PASSWORD, "--server-name", "irc.test"],
+                limits=True) as s:
         yield s
 
 
@@ -209,7 +211,7 @@ def test_irc_kill_of_an_irc_user(srv):
 
 def test_oper_by_account(tmp_path, backend):
     with Server(backend=backend, args=["--data-dir", str(tmp_path), "--oper", "root",
-                                       "--min-password", "4"]) as srv:
+                                       "--min-password", "4"], limits=True) as srv:
         port = srv.port("chat")
         victim = ChatClient(port, name="victim")
         root = ChatClient(port, name="root")
