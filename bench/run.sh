@@ -115,7 +115,7 @@ ARGS[d-tls]="${ARGS[d]} --tls"
 WHAT[d-tls]="10,000 idle registered TLS connections: RSS per connection, idle CPU"
 # parleyd's limit flags per scenario (see the top of this file).
 declare -A LIMITS
-for sc in "${!ARGS[@]}"; do LIMITS[$sc]="--rate-limit off"; done
+for sc in "${!ARGS[@]}"; do LIMITS[$sc]="--rate-limit off --byte-rate off"; done
 LIMITS[a1-limit]="--rate-limit 1000000:1000000"
 LIMITS[a4-limit]="--rate-limit 1000000:1000000"
 LIMITS[flood]=""

@@ -335,8 +335,7 @@ static void park(struct conn *c, bool backlogged)
 	net->stats.parked++;
 	net->stats.throttled++;
 	update_mask(c);
-	if (!loop_timer_armed(&net->wake))
-		loop_timer_arm(net->loop, &net->wake, bucket_wait_ms(&c->bucket, c->rate) + 1);
+	net_wake_within(net, bucket_wait_ms(&c->bucket, c->rate) + 1);
 }
 
 /* Offers lines one at a time while tokens last, so that a command that
@@ -420,7 +419,9 @@ void conn_unpark(struct conn *c)
 	/* Read at once: if the socket is dry the sender has fallen behind its
 	 * rate, and its waiting streak (the flood measure) ends. */
 	bool dry = false;
-	if (reading(c) && !read_once(c, &dry) && dry)
+	while (reading(c) && read_once(c, &dry) && transport_pending(c->tr) > 0)
+		;
+	if (dry)
 		c->backlog_since = 0;
 }
 

@@ -29,6 +29,14 @@ static void net_before_sleep(void *data)
 	}
 }
 
+void net_wake_within(struct net *net, uint64_t ms)
+{
+	/* The heap key is the deadline in loop milliseconds (loop.h). */
+	uint64_t deadline = loop_now_ms(net->loop) + ms;
+	if (!loop_timer_armed(&net->wake) || net->wake.node.key > deadline + 1)
+		loop_timer_arm(net->loop, &net->wake, ms);
+}
+
 /* Gives parked connections whose bucket has a token back their input, and
  * sleeps until the soonest of the rest will have one. */
 static void on_wake(struct loop_timer *timer)
@@ -62,8 +70,8 @@ static void on_wake(struct loop_timer *timer)
 		if (wait < soonest)
 			soonest = wait;
 	}
-	if (soonest != UINT64_MAX && !loop_timer_armed(&net->wake))
-		loop_timer_arm(net->loop, &net->wake, soonest + 1);
+	if (soonest != UINT64_MAX)
+		net_wake_within(net, soonest + 1);
 }
 
 struct net *net_create(struct loop *loop, const struct log *log, const struct net_config *cfg)

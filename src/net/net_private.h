@@ -95,6 +95,9 @@ void conn_teardown(struct conn *c);
 void conn_limit_input(struct conn *c, enum conn_rate_unit unit);
 void conn_unpark(struct conn *c);
 
+/* net.c: makes the wake timer fire within `ms` (earlier if already due). */
+void net_wake_within(struct net *net, uint64_t ms);
+
 /* listener.c */
 void listener_close(struct listener *l);
 

@@ -85,7 +85,8 @@ BUILD = os.environ.get("PARLEY_BUILD", "build")
 PARLEYD = os.path.join(REPO, BUILD, "parleyd")
 DEADLINE = float(os.environ.get("PARLEY_TEST_DEADLINE", "5"))
 # parleyd flags that lift the abuse limits (see Server).
-LIMITS_OFF = ["--rate-limit", "off", "--max-per-ip", "0", "--connect-rate", "off"]
+LIMITS_OFF = ["--rate-limit", "off", "--byte-rate", "off", "--max-per-ip", "0",
+              "--connect-rate", "off"]
 
 LISTEN_RE = re.compile(r" LISTEN proto=(\S+) addr=(\S+) port=(\d+)")
 READY_RE = re.compile(r" READY ")
