@@ -44,8 +44,8 @@ static const char *const error_text[] = {
 	[ERR_KILL_USAGE] = "ERROR Usage: KILL <user> [<reason>]",
 	[ERR_CLOSE_USAGE] = "ERROR Usage: CLOSE <#room> [<reason>]",
 	[ERR_OPER_USAGE] = "ERROR Usage: OPER <password>",
-	[ERR_FLOOD] = "ERROR Flooding: disconnected for sending too fast for too long; "
-		      "reconnect and send more slowly",
+	[ERR_FLOOD] = ("ERROR Flooding: disconnected for sending too fast for too long; "
+		       "reconnect and send more slowly"),
 	[ERR_NAME_REGISTERED] = "ERROR Name is registered",
 	[ERR_HISTORY_USAGE] = "ERROR Usage: HISTORY <#room> [<n>] [BEFORE <msgid>]",
 	[ERR_REGISTER_USAGE] = "ERROR Usage: REGISTER <password>",

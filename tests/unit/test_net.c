@@ -693,7 +693,7 @@ static void test_close_reason_names(void **state)
 	static const char *const want[CONN_CLOSE_REASON_COUNT] = {
 		"none", "eof", "quit", "local", "reset", "timeout", "register-timeout",
 		"io-error", "poll-error", "slow-consumer", "oversize", "shutdown", "ping-timeout",
-		"bad-password", "tls-error", "handshake-timeout",
+		"bad-password", "tls-error", "handshake-timeout", "flood", "killed",
 	};
 	for (int r = 0; r < CONN_CLOSE_REASON_COUNT; r++)
 		assert_string_equal(conn_close_reason_name((enum conn_close_reason)r), want[r]);
