@@ -283,9 +283,9 @@ void conn_flush(struct conn *c)
 
 void conn_limit_input(struct conn *c, enum conn_rate_unit unit)
 {
-	const struct rate *r = unit == CONN_RATE_LINES   ? &c->net->cfg.line_rate
-			       : unit == CONN_RATE_BYTES ? &c->net->cfg.byte_rate
-							 : NULL;
+	const struct rate *r = unit == CONN_RATE_BYTES  ? &c->net->cfg.byte_rate
+			       : unit != CONN_RATE_NONE ? &c->net->cfg.line_rate
+							: NULL;
 	c->rate = r && rate_on(r) ? r : NULL;
 	c->rate_unit = (uint8_t)unit;
 	if (c->rate)
@@ -296,6 +296,11 @@ void conn_charge(struct conn *c, unsigned tokens)
 {
 	if (c->rate)
 		bucket_charge(&c->bucket, tokens);
+}
+
+bool conn_input_paused(const struct conn *c)
+{
+	return c->rate && bucket_tokens(&c->bucket) == 0;
 }
 
 /* The input has waited on the bucket without a break for --flood-ms (see
@@ -313,14 +318,14 @@ static void flood_out(struct conn *c)
 }
 
 /* Out of tokens: stop reading until the net's wake timer finds some. A
- * complete unit left unread means the sender is ahead of its rate; only
- * line connections are judged for flooding (a byte stream's backlog sits
+ * complete unit left unread means the sender is ahead of its rate; line and
+ * message connections are judged for flooding (a byte stream's backlog sits
  * in the kernel, out of sight). */
 static void park(struct conn *c, bool backlogged)
 {
 	struct net *net = c->net;
 	uint64_t now = loop_now_ms(net->loop);
-	if (c->rate_unit != CONN_RATE_LINES)
+	if (c->rate_unit == CONN_RATE_BYTES)
 		c->backlog_since = 0;
 	else if (!backlogged)
 		; /* all read input was taken: the streak neither starts nor ends */
@@ -380,11 +385,20 @@ static size_t offer_limited(struct conn *c, const char *data, size_t len)
 {
 	bucket_refill(&c->bucket, c->rate, loop_now_ms(c->net->loop));
 	bool held = false;
-	size_t used = c->rate_unit == CONN_RATE_LINES ? offer_lines(c, data, len)
+	size_t used;
+	bool backlogged;
+	if (c->rate_unit == CONN_RATE_MESSAGES) {
+		used = bucket_tokens(&c->bucket) ? c->handler->on_data(c, data, len) : 0;
+		assert(used <= len);
+		backlogged = used < len; /* may be half a message: judged generously */
+	} else {
+		used = c->rate_unit == CONN_RATE_LINES ? offer_lines(c, data, len)
 						       : offer_bytes(c, data, len, &held);
+		backlogged = memchr(data + used, '\n', len - used) != NULL;
+	}
 	bool empty = bucket_tokens(&c->bucket) == 0;
 	if (c->state == CONN_OPEN && (empty || held) && !(c->flags & CONN_PARKED))
-		park(c, memchr(data + used, '\n', len - used) != NULL);
+		park(c, backlogged);
 	return used;
 }
 

@@ -10,6 +10,7 @@
 #ifndef PARLEY_NET_CONN_H
 #define PARLEY_NET_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,11 +45,15 @@ struct conn_handler {
 };
 
 /* What a listener's input bucket counts (net.h, --rate-limit): line ends
- * for line protocols, bytes for the relays. */
+ * for line protocols, bytes for the relays, or messages the handler counts
+ * itself (a framed protocol such as WebSocket, whose bytes hold no line
+ * ends): it calls conn_charge(c, 1) per message and stops decoding when
+ * conn_input_paused() says so; the rest is offered again later. */
 enum conn_rate_unit {
 	CONN_RATE_NONE,  /* not limited */
 	CONN_RATE_LINES,
 	CONN_RATE_BYTES,
+	CONN_RATE_MESSAGES, /* --rate-limit, counted by the handler */
 };
 
 /* Why a connection closed: logged as DISCONNECT reason=<name>, where the
@@ -102,6 +107,11 @@ void conn_close_after_flush(struct conn *c, enum conn_close_reason reason);
  * login). The bucket may go into debt: input then waits until it is
  * repaid. No effect on an unlimited connection. */
 void conn_charge(struct conn *c, unsigned tokens);
+
+/* True while the connection's bucket is empty: a handler counting its own
+ * messages (CONN_RATE_MESSAGES) stops consuming input until offered it
+ * again. Always false on an unlimited connection. */
+bool conn_input_paused(const struct conn *c);
 
 /* Arms the connection's timer (0 disarms); expiry calls on_timeout. */
 void conn_set_timeout(struct conn *c, uint64_t ms);

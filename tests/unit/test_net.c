@@ -196,6 +196,11 @@ static size_t on_data(struct conn *c, const char *data, size_t len)
 		used += n + 1;
 		if (!go_on)
 			break;
+		if (s->f->rate_unit == CONN_RATE_MESSAGES) { /* a framed protocol's way */
+			conn_charge(c, 1);
+			if (conn_input_paused(c))
+				break;
+		}
 	}
 	s->in_data = false;
 	s->f->in_callback--;
@@ -1091,11 +1096,10 @@ static void test_destroy_with_live_conns(void **state)
 /* Fake lag: with a burst of 5 lines at 50 a second, 20 lines sent at once
  * are all answered, in order, the last ones about 300 ms later; meanwhile
  * the connection is parked (not read) and then read again. */
-static void test_fake_lag_delivers_everything_in_order(void **state)
+static void fake_lag(struct fx *f, enum conn_rate_unit unit)
 {
-	struct fx *f = *state;
 	f->line_rate = (struct rate){.per_s = 50, .burst = 5};
-	f->rate_unit = CONN_RATE_LINES;
+	f->rate_unit = unit;
 	start(f, 10, 1 << 20, &handler);
 	struct client cl;
 	client_open(f, &cl, 0, true);
@@ -1119,6 +1123,18 @@ static void test_fake_lag_delivers_everything_in_order(void **state)
 	client_send(&cl, "echo after\n"); /* reading resumed */
 	wait_client_bytes(f, &cl, strlen(want) + 6);
 	client_close(&cl);
+}
+
+static void test_fake_lag_delivers_everything_in_order(void **state)
+{
+	fake_lag(*state, CONN_RATE_LINES);
+}
+
+/* The same when the handler counts its own messages (CONN_RATE_MESSAGES,
+ * for framed protocols) and stops when conn_input_paused() says so. */
+static void test_fake_lag_counted_by_the_handler(void **state)
+{
+	fake_lag(*state, CONN_RATE_MESSAGES);
 }
 
 /* ---- registration: every test on every backend ---- */
@@ -1149,6 +1165,7 @@ int main(void)
 		ON_ALL(test_shutdown),
 		ON_ALL(test_destroy_with_live_conns),
 		ON_ALL(test_fake_lag_delivers_everything_in_order),
+		ON_ALL(test_fake_lag_counted_by_the_handler),
 		cmocka_unit_test(test_close_reason_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
