@@ -91,7 +91,7 @@ static void on_payload(struct client *c, const char *data, size_t len, uint64_t 
 	}
 	check_sequence(c, &h);
 	b->deliveries++;
-	if (b->recording)
+	if (b->recording && h.pub >= b->o->flooders)
 		hist_record(b->hist, now_ns > h.sent_ns ? now_ns - h.sent_ns : 0);
 	if (c->pub && c->pub->id == h.pub)
 		acknowledge(c);

@@ -93,6 +93,8 @@ static void begin_warmup(struct bench *b)
 	if (b->o->rate > 0) {
 		if (!pacer_start(b, clock_mono_ns()))
 			driver_abort(b);
+		for (uint32_t j = 0; j < b->o->flooders; j++)
+			publisher_send(&b->pubs[j]);
 		return;
 	}
 	for (uint32_t j = 0; j < b->o->publishers; j++)

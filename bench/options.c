@@ -22,6 +22,9 @@ void options_usage(FILE *out)
 	      "  --publishers P            publishing connections, spread over rooms (default 1)\n"
 	      "  --rate MSGS_PER_S         total offered rate; 0 = as fast as acknowledged (default 0)\n"
 	      "  --window N                unacknowledged messages per publisher (default 64)\n"
+	      "  --flooders F              the first F publishers send as fast as acknowledged\n"
+	      "                            whatever --rate; the latency figures are the others'\n"
+	      "                            (default 0)\n"
 	      "  --setup-window N          connections registering at once (default 256; ngIRCd\n"
 	      "                            accepts slowly, so a burst overflows its backlog)\n"
 	      "  --size BYTES              payload bytes, at least 32 (default 64)\n"
@@ -113,7 +116,7 @@ static bool parse_proto(const char *s, enum bench_proto *out)
 }
 
 enum {
-	O_PROTO = 256, O_HOST, O_PORT, O_CLIENTS, O_ROOMS, O_PUBS, O_RATE, O_WINDOW,
+	O_PROTO = 256, O_HOST, O_PORT, O_CLIENTS, O_ROOMS, O_PUBS, O_RATE, O_WINDOW, O_FLOODERS,
 	O_SIZE, O_DURATION, O_WARMUP, O_SETTLE, O_PID, O_BACKEND, O_LABEL, O_JSON, O_HELP,
 	O_SETUP_WINDOW,
 	O_TLS,
@@ -128,6 +131,7 @@ static const struct option long_opts[] = {
 	{"publishers", required_argument, NULL, O_PUBS},
 	{"rate", required_argument, NULL, O_RATE},
 	{"window", required_argument, NULL, O_WINDOW},
+	{"flooders", required_argument, NULL, O_FLOODERS},
 	{"size", required_argument, NULL, O_SIZE},
 	{"duration", required_argument, NULL, O_DURATION},
 	{"warmup", required_argument, NULL, O_WARMUP},
@@ -186,6 +190,7 @@ static bool apply(struct bench_opts *o, int opt, const char *v)
 	case O_PUBS: return parse_u32(v, 0, PAYLOAD_MAX_PUBLISHERS - 1, &o->publishers);
 	case O_RATE: return parse_secs(v, 0, 1e9, &o->rate);
 	case O_WINDOW: return parse_u32(v, 1, 1000000, &o->window);
+	case O_FLOODERS: return parse_u32(v, 0, PAYLOAD_MAX_PUBLISHERS - 1, &o->flooders);
 	case O_SIZE: return parse_u32(v, PAYLOAD_MIN, PAYLOAD_MAX, &o->size);
 	case O_DURATION: return parse_secs(v, 0.1, 3600, &o->duration);
 	case O_WARMUP: return parse_secs(v, 0, 3600, &o->warmup);
@@ -207,6 +212,8 @@ static bool validate(const struct bench_opts *o, char *err, size_t errlen)
 		why = "--rooms cannot exceed --clients (every room needs a member)";
 	else if (o->proto != PROTO_REDIS && o->publishers > o->clients)
 		why = "--publishers cannot exceed --clients (publishers are members)";
+	else if (o->flooders && (o->flooders >= o->publishers || o->rate <= 0))
+		why = "--flooders needs --rate and more --publishers than flooders";
 	else if (o->proto == PROTO_FRAME && o->nports != o->rooms)
 		why = "frame: a listener is one broadcast group; give one --port per room";
 	else if (o->proto == PROTO_IRC && o->size > bench_irc_payload_max())

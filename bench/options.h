@@ -22,6 +22,8 @@ struct bench_opts {
 	uint32_t rooms;        /* members spread evenly: client i is in room i % rooms */
 	uint32_t publishers;   /* publisher j publishes to room j % rooms */
 	double rate;           /* total messages/s over all publishers; 0 = saturate */
+	uint32_t flooders;     /* publishers 0..F-1 ignore --rate and keep their window
+				* full; their lines are left out of the latency figures */
 	uint32_t size;         /* payload bytes per message */
 	uint32_t window;       /* unacknowledged messages allowed per publisher */
 	uint32_t setup_window; /* connections registering at once */

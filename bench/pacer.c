@@ -32,7 +32,8 @@ static void on_tick(void *data, int fd, unsigned events)
 	uint64_t elapsed = clock_mono_ns() - pc->start_ns;
 	uint64_t due = (uint64_t)((double)elapsed / pc->interval_ns) + 1;
 	for (; pc->next < due; pc->next++) {
-		struct publisher *p = &b->pubs[pc->next % b->o->publishers];
+		uint32_t paced = b->o->publishers - b->o->flooders;
+		struct publisher *p = &b->pubs[b->o->flooders + pc->next % paced];
 		p->owed++;
 		publisher_send(p);
 	}

@@ -65,7 +65,7 @@ void publisher_send(struct publisher *p)
 	if (!p->c->conn || b->phase < PH_WARMUP || b->phase > PH_MEASURE)
 		return;
 	uint32_t n = window_room(p);
-	if (b->o->rate > 0) {
+	if (b->o->rate > 0 && p->id >= b->o->flooders) {
 		n = p->owed < n ? p->owed : n;
 		p->owed -= n;
 	}
@@ -75,6 +75,6 @@ void publisher_send(struct publisher *p)
 
 void publisher_input_done(struct publisher *p)
 {
-	if (p->b->o->rate <= 0 || p->owed > 0)
+	if (p->b->o->rate <= 0 || p->id < p->b->o->flooders || p->owed > 0)
 		publisher_send(p);
 }

@@ -17,6 +17,15 @@
 # "a1 a4 b c d e a1-tls d-tls"), REDIS_SERVER (default redis-server), BENCH_QUIET_WAIT
 # (seconds to wait for an idle machine first, default 120), BENCH_BUDGET.
 #
+# Abuse limits: every parleyd run lifts the per-address limits (the whole
+# load comes from 127.0.0.1) and, unless the scenario says otherwise, the
+# line rate limit, which a saturating publisher would hit by design. The
+# -limit variants (a1-limit, a4-limit) keep rate limiting on with a rate no
+# publisher reaches, to measure what the bookkeeping costs; `flood` puts one
+# flooder among 100 members with the default limits, `flood-nolimit` the
+# same with limiting off, and both report the other publishers' latency
+# (BENCH_SCENARIOS="a1 a1-limit a4 a4-limit flood flood-nolimit").
+#
 # IRC (`make bench-irc`, BENCH_SCENARIOS="irc-a1 irc-a4 irc-c irc-d"): the
 # same workloads over IRC against Debian's InspIRCd and ngIRCd, and against
 # parleyd's IRC listener when the binary has one. Each IRC server runs from
@@ -78,6 +87,17 @@ ARGS[d]="--clients 10000 --rooms 100 --publishers 0 --duration 4"
 WHAT[d]="10,000 idle registered connections: RSS per connection, idle CPU"
 ARGS[e]="--clients 1000 --rooms 1 --publishers 1 --size 1024"
 WHAT[e]="big room: 1 room x 1000 members, 1 publisher, 1 KiB"
+# Fan-out with rate limiting on but never binding, and the flood scenario:
+# 1 flooder (as fast as acknowledged) and 9 members posting 5 lines a
+# second each (under the default 10/s), 100 members in all.
+ARGS[a1-limit]="${ARGS[a1]}"
+WHAT[a1-limit]="${WHAT[a1]}, rate limiting on (1000000:1000000)"
+ARGS[a4-limit]="${ARGS[a4]}"
+WHAT[a4-limit]="${WHAT[a4]}, rate limiting on (1000000:1000000)"
+ARGS[flood]="--clients 100 --rooms 1 --publishers 10 --flooders 1 --rate 45 --window 16 --size 64"
+WHAT[flood]="1 flooder + 9 members at 5 lines/s among 100: the others' latency, default limits"
+ARGS[flood-nolimit]="${ARGS[flood]}"
+WHAT[flood-nolimit]="the same flood with --rate-limit off"
 # IRC: as a1, a4, c and (smaller) d.
 ARGS[irc-a1]="${ARGS[a1]}"
 WHAT[irc-a1]="IRC fan-out saturation: 1 channel x 100 members, 1 publisher, 64 B"
@@ -93,6 +113,12 @@ ARGS[a1-tls]="${ARGS[a1]} --tls"
 WHAT[a1-tls]="${WHAT[a1]}, over TLS"
 ARGS[d-tls]="${ARGS[d]} --tls"
 WHAT[d-tls]="10,000 idle registered TLS connections: RSS per connection, idle CPU"
+# parleyd's limit flags per scenario (see the top of this file).
+declare -A LIMITS
+for sc in "${!ARGS[@]}"; do LIMITS[$sc]="--rate-limit off --byte-rate off"; done
+LIMITS[a1-limit]="--rate-limit 1000000:1000000"
+LIMITS[a4-limit]="--rate-limit 1000000:1000000"
+LIMITS[flood]=""
 
 # A private CA and a certificate for 127.0.0.1, made once per run.
 TLS_DIR=$OUT/tls
@@ -181,10 +207,11 @@ write_ngircd_conf() {
 	EOF
 }
 
-# start_server TARGET PORT [tls]: parleyd-<backend>, parleyd-irc, redis,
+# start_server TARGET PORT [tls] [LIMITS]: parleyd-<backend>, parleyd-irc, redis,
 # inspircd or ngircd, parleyd and redis plain or over TLS; sets SERVER_PID.
 start_server() {
 	local target=$1 port=$2 tls=${3:-} log=$OUT/$1.log
+	local limits=(--max-per-ip 0 --connect-rate off ${4-})
 	local redis_port=(--port "$port") listen="chat:127.0.0.1:$port" tls_args=()
 	if [ -n "$tls" ]; then
 		redis_port=(--port 0 --tls-port "$port" --tls-cert-file "$TLS_DIR/server.pem"
@@ -202,14 +229,14 @@ start_server() {
 		"${SERVER_PIN[@]}" "$NGIRCD" --nodaemon --config "$OUT/ngircd.conf" \
 			</dev/null >"$log" 2>&1 &
 	elif [ "$target" = parleyd-irc ]; then
-		"${SERVER_PIN[@]}" "$PARLEYD" --listen "irc:127.0.0.1:$port" \
+		"${SERVER_PIN[@]}" "$PARLEYD" --listen "irc:127.0.0.1:$port" "${limits[@]}" \
 			--max-clients 10100 --log-level warn </dev/null >"$log" 2>&1 &
 	elif [ "$target" = redis ]; then
 		"${SERVER_PIN[@]}" "$REDIS" "${redis_port[@]}" --bind 127.0.0.1 --save '' \
 			--appendonly no --maxclients 10100 --daemonize no \
 			--loglevel warning >"$log" 2>&1 &
 	else
-		"${SERVER_PIN[@]}" "$PARLEYD" --listen "$listen" "${tls_args[@]}" \
+		"${SERVER_PIN[@]}" "$PARLEYD" --listen "$listen" "${tls_args[@]}" "${limits[@]}" \
 			--backend "${target#parleyd-}" --max-clients 10100 \
 			--log-level warn </dev/null >"$log" 2>&1 &
 	fi
@@ -232,7 +259,7 @@ run_one() {
 	for attempt in 1 2; do
 		local port
 		port=$(free_port)
-		start_server "$target" "$port" "$tls" || return 1
+		start_server "$target" "$port" "$tls" "${LIMITS[$sc]-}" || return 1
 		line=$("${BENCH_PIN[@]}" "$BENCH" --proto "$proto" --port "$port" \
 			--server-pid "$SERVER_PID" --duration "$DURATION" ${ARGS[$sc]} "${setup[@]}" \
 			--label "$sc $target" --json) || true
@@ -265,7 +292,7 @@ targets_for() {
 		[ -n "$PARLEYD_IRC" ] || echo "  skipped: parleyd has no irc listener yet" >&2
 		return ;;
 	esac
-	echo redis
+	case $sc in flood*|*-limit) ;; *) echo redis ;; esac
 	for b in $BACKENDS; do
 		# select cannot watch descriptors >= FD_SETSIZE (1024).
 		if [ "$b" = select ] && [ "${sc%-tls}" = d ]; then continue; fi

@@ -616,6 +616,7 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 		break;
 	}
 	case HUB_EV_SAY:
+	case HUB_EV_BAN: /* ban lists are each node's own (docs/CLUSTER.md) */
 		break;
 	}
 }

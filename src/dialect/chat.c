@@ -161,6 +161,11 @@ static void chat_describe(const struct conn *c, char *out, size_t outlen)
 		 room ? "  room=" : "", room ? hub_room_name(room) : "");
 }
 
+static void chat_flood(struct conn *c)
+{
+	reply_error(conn_session(c), ERR_FLOOD);
+}
+
 static void chat_close(struct conn *c)
 {
 	struct chat_session *s = conn_session(c);
@@ -179,5 +184,6 @@ const struct conn_handler chat_handler = {
 	.on_timeout = chat_timeout,
 	.on_shutdown = chat_shutdown,
 	.describe = chat_describe,
+	.on_flood = chat_flood,
 	.on_close = chat_close,
 };

@@ -26,6 +26,9 @@ extern const struct conn_handler chat_handler;
 
 /* The refusal sent to a client over --max-clients, terminator included. */
 extern const char chat_server_full[];
+/* Refusals by source address (--max-per-ip, --connect-rate). */
+extern const char chat_too_many[];
+extern const char chat_too_fast[];
 
 /* The longest line the dialect sends for client lines of at most `max_line`
  * bytes: "ROOM <room> <name> <text>\r\n" with the longest room and name. */

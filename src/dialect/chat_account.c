@@ -5,6 +5,7 @@
  * logged; a wrong password and an unknown account get the same reply. */
 #include <string.h>
 
+#include "dialect/cost.h"
 #include "dialect/chat_private.h"
 #include "loop/loop.h"
 #include "net/conn.h"
@@ -97,6 +98,7 @@ static bool attempt_allowed(struct chat_session *s)
 static void failed_attempt(struct chat_session *s)
 {
 	login_limit_failed(s->chat->logins, &s->attempts, conn_peer(s->conn), now_ms(s));
+	conn_charge(s->conn, COST_FAILED_LOGIN);
 }
 
 static void submit(struct chat_session *s, enum store_account_op op, const char *name,

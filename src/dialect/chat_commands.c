@@ -3,6 +3,7 @@
  * handler runs, so handlers only deal with their own arguments. */
 #include <string.h>
 
+#include "dialect/cost.h"
 #include "dialect/chat_private.h"
 #include "net/conn.h"
 #include "util/str.h"
@@ -70,6 +71,11 @@ static void run_join(struct chat_session *s, const struct chat_command *cmd)
 		reply_already_in(s, hub_room_name(current));
 		return;
 	}
+	struct hub_room *target = hub_find_room(hub, cmd->arg, cmd->arg_len);
+	if (target && chat_banned(s, target)) {
+		reply_error(s, ERR_BANNED);
+		return;
+	}
 	if (current)
 		hub_leave(hub, s->user, current, "", 0);
 	if (hub_join(hub, s->user, cmd->arg, cmd->arg_len, NULL) == HUB_OK)
@@ -98,7 +104,16 @@ static void run_say(struct chat_session *s, const struct chat_command *cmd)
 		reply_error(s, ERR_EMPTY_MESSAGE);
 		return;
 	}
-	hub_say(s->chat->hub, s->user, chat_room(s->user), cmd->arg, cmd->arg_len);
+	struct hub_room *room = chat_room(s->user);
+	if (!hub_may_speak(s->chat->hub, s->user, room)) {
+		reply_error(s, ERR_ROOM_MUTED);
+		return;
+	}
+	if (chat_banned(s, room) && !hub_may_moderate(s->chat->hub, s->user, room)) {
+		reply_error(s, ERR_BANNED);
+		return;
+	}
+	hub_say(s->chat->hub, s->user, room, cmd->arg, cmd->arg_len);
 }
 
 static void run_privmsg(struct chat_session *s, const struct chat_command *cmd)
@@ -168,12 +183,25 @@ static const struct command_spec commands[CHAT_NCMDS] = {
 	[CHAT_REGISTER] = {true, false, run_register},
 	[CHAT_LOGIN] = {false, false, run_login},
 	[CHAT_PASSWORD] = {true, false, run_password},
+	[CHAT_KICK] = {true, true, run_kick},
+	[CHAT_BAN] = {true, true, run_ban},
+	[CHAT_UNBAN] = {true, true, run_unban},
+	[CHAT_MUTE] = {true, true, run_mute},
+	[CHAT_UNMUTE] = {true, true, run_unmute},
+	[CHAT_TOPIC] = {true, true, run_topic},
+	[CHAT_OPER] = {true, false, run_oper},
+	[CHAT_KILL] = {true, false, run_kill},
+	[CHAT_CLOSE] = {true, false, run_close},
 	[CHAT_UNKNOWN] = {false, false, run_unknown},
 };
 
 void chat_run(struct chat_session *s, const struct chat_command *cmd)
 {
+	static const char *const costly[CHAT_NCMDS] = {
+		[CHAT_ROOMS] = "ROOMS", [CHAT_USERS] = "USERS", [CHAT_HISTORY] = "HISTORY"};
 	const struct command_spec *spec = &commands[cmd->cmd];
+	if (costly[cmd->cmd])
+		conn_charge(s->conn, command_cost(costly[cmd->cmd]));
 	if (spec->needs_name && !s->user) {
 		reply_error(s, ERR_SET_USERNAME);
 		return;

@@ -11,12 +11,18 @@ const struct chat_word chat_command_words[] = {
 	{"MSG", CHAT_MSG},           {"PRIVMSG", CHAT_PRIVMSG}, {"ROOMS", CHAT_ROOMS},
 	{"USERS", CHAT_USERS},       {"QUIT", CHAT_QUIT},       {"HISTORY", CHAT_HISTORY},
 	{"REGISTER", CHAT_REGISTER}, {"LOGIN", CHAT_LOGIN},     {"PASSWORD", CHAT_PASSWORD},
+	{"KICK", CHAT_KICK},         {"BAN", CHAT_BAN},         {"UNBAN", CHAT_UNBAN},
+	{"MUTE", CHAT_MUTE},         {"UNMUTE", CHAT_UNMUTE},   {"TOPIC", CHAT_TOPIC},
+	{"OPER", CHAT_OPER},         {"KILL", CHAT_KILL},       {"CLOSE", CHAT_CLOSE},
 };
 
 const struct chat_word chat_slash_words[] = {
 	{"join", CHAT_JOIN},   {"leave", CHAT_LEAVE}, {"rooms", CHAT_ROOMS},
 	{"users", CHAT_USERS}, {"msg", CHAT_PRIVMSG}, {"nick", CHAT_USERNAME},
-	{"quit", CHAT_QUIT},   {"history", CHAT_HISTORY},
+	{"quit", CHAT_QUIT},   {"history", CHAT_HISTORY}, {"kick", CHAT_KICK},
+	{"ban", CHAT_BAN},     {"unban", CHAT_UNBAN},     {"mute", CHAT_MUTE},
+	{"unmute", CHAT_UNMUTE}, {"topic", CHAT_TOPIC},   {"oper", CHAT_OPER},
+	{"kill", CHAT_KILL},   {"close", CHAT_CLOSE},
 };
 
 #define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
@@ -70,7 +76,8 @@ void chat_parse(const char *line, size_t len, struct chat_command *out)
 	}
 	out->arg = sp ? sp + 1 : line + len;
 	out->arg_len = sp ? len - wlen - 1 : 0;
-	if (out->cmd == CHAT_PRIVMSG)
+	if (out->cmd == CHAT_PRIVMSG || out->cmd == CHAT_KICK || out->cmd == CHAT_KILL ||
+	    out->cmd == CHAT_CLOSE)
 		split_target(out);
 }
 

@@ -22,6 +22,15 @@ enum chat_cmd {
 	CHAT_REGISTER, /* REGISTER <password> */
 	CHAT_LOGIN,    /* LOGIN <name> <password> */
 	CHAT_PASSWORD, /* PASSWORD <old> <new> */
+	CHAT_KICK,     /* KICK <user> [<reason>] (room operators) */
+	CHAT_BAN,      /* BAN [<mask>]: add, or list with no mask */
+	CHAT_UNBAN,    /* UNBAN <mask> */
+	CHAT_MUTE,     /* MUTE: only operators and voiced members speak (+m) */
+	CHAT_UNMUTE,   /* UNMUTE */
+	CHAT_TOPIC,    /* TOPIC [<text>]: show, or set */
+	CHAT_OPER,     /* OPER <password> */
+	CHAT_KILL,     /* KILL <user> [<reason>] (server operators) */
+	CHAT_CLOSE,    /* CLOSE <#room> [<reason>] (server operators) */
 	CHAT_UNKNOWN,  /* a /word we do not know */
 	CHAT_NCMDS
 };

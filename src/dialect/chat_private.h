@@ -80,6 +80,22 @@ enum chat_error {
 	ERR_INVALID_UTF8,
 	ERR_REGISTER_TIMEOUT,
 	ERR_SHUTTING_DOWN,
+	ERR_FLOOD,
+	ERR_NOT_ROOM_OP,
+	ERR_NOT_SERVER_OP,
+	ERR_NOT_HERE,
+	ERR_ROOM_MUTED,
+	ERR_BANNED,
+	ERR_BAD_MASK,
+	ERR_BAN_EXISTS,
+	ERR_BAN_MISSING,
+	ERR_BAN_FULL,
+	ERR_TOPIC_LOCKED,
+	ERR_KICK_USAGE,
+	ERR_BAN_USAGE,
+	ERR_KILL_USAGE,
+	ERR_CLOSE_USAGE,
+	ERR_OPER_USAGE,
 	ERR_NAME_REGISTERED,
 	ERR_HISTORY_USAGE,
 	ERR_REGISTER_USAGE,
@@ -114,5 +130,24 @@ void reply_history_line(struct chat_session *s, const char *room, size_t room_le
 void reply_history_done(struct chat_session *s, const char *room, size_t room_len, int count);
 void reply_registered(struct chat_session *s, const char *name);
 void reply_password_changed(struct chat_session *s);
+/* One formatted line (the moderation replies: OK ..., TOPIC ..., BANNED ...). */
+void reply_line(struct chat_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- chat_moderation.c ---- */
+
+/* Disconnects the user for a server operator (hub_sink.kill). */
+void chat_kill(void *ctx, const char *by, const char *reason, size_t len);
+/* True if the session's "name!name@address" matches a ban of `room`. */
+bool chat_banned(const struct chat_session *s, const struct hub_room *room);
+void run_kick(struct chat_session *s, const struct chat_command *cmd);
+void run_ban(struct chat_session *s, const struct chat_command *cmd);
+void run_unban(struct chat_session *s, const struct chat_command *cmd);
+void run_mute(struct chat_session *s, const struct chat_command *cmd);
+void run_unmute(struct chat_session *s, const struct chat_command *cmd);
+void run_topic(struct chat_session *s, const struct chat_command *cmd);
+void run_oper(struct chat_session *s, const struct chat_command *cmd);
+void run_kill(struct chat_session *s, const struct chat_command *cmd);
+void run_close(struct chat_session *s, const struct chat_command *cmd);
 
 #endif

@@ -3,6 +3,8 @@
  * shared message. Lines end with "\r\n". */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dialect/chat_private.h"
@@ -27,6 +29,23 @@ static const char *const error_text[] = {
 	[ERR_INVALID_UTF8] = "ERROR Invalid UTF-8",
 	[ERR_REGISTER_TIMEOUT] = "ERROR Registration timeout",
 	[ERR_SHUTTING_DOWN] = "ERROR Server shutting down",
+	[ERR_NOT_ROOM_OP] = "ERROR Not a room operator",
+	[ERR_NOT_SERVER_OP] = "ERROR Not a server operator",
+	[ERR_NOT_HERE] = "ERROR User not in this room",
+	[ERR_ROOM_MUTED] = "ERROR Room is muted",
+	[ERR_BANNED] = "ERROR Banned from this room",
+	[ERR_BAD_MASK] = "ERROR Invalid ban mask",
+	[ERR_BAN_EXISTS] = "ERROR Already banned",
+	[ERR_BAN_MISSING] = "ERROR No such ban",
+	[ERR_BAN_FULL] = "ERROR Ban list is full",
+	[ERR_TOPIC_LOCKED] = "ERROR Only room operators may set the topic",
+	[ERR_KICK_USAGE] = "ERROR Usage: KICK <user> [<reason>]",
+	[ERR_BAN_USAGE] = "ERROR Usage: BAN <mask> | UNBAN <mask>",
+	[ERR_KILL_USAGE] = "ERROR Usage: KILL <user> [<reason>]",
+	[ERR_CLOSE_USAGE] = "ERROR Usage: CLOSE <#room> [<reason>]",
+	[ERR_OPER_USAGE] = "ERROR Usage: OPER <password>",
+	[ERR_FLOOD] = ("ERROR Flooding: disconnected for sending too fast for too long; "
+		       "reconnect and send more slowly"),
 	[ERR_NAME_REGISTERED] = "ERROR Name is registered",
 	[ERR_HISTORY_USAGE] = "ERROR Usage: HISTORY <#room> [<n>] [BEFORE <msgid>]",
 	[ERR_REGISTER_USAGE] = "ERROR Usage: REGISTER <password>",
@@ -44,6 +63,10 @@ static const char *const error_text[] = {
 };
 
 const char chat_server_full[] = "ERROR Server full\r\n";
+const char chat_too_many[] =
+	"ERROR Too many connections from your address; close one and try again\r\n";
+const char chat_too_fast[] =
+	"ERROR Too many new connections from your address; try again in a few seconds\r\n";
 
 /* ---- composing lines from pieces ---- */
 
@@ -263,9 +286,74 @@ size_t chat_largest_line(size_t max_line)
 }
 
 
+/* "+m-t", "+o name", "+l 10": what a MODE event changed, IRC's letters. */
+static size_t mode_changes(const struct hub_event *ev, char *out, size_t cap)
+{
+	static const char letters[] = "imnst";
+	static const uint32_t bits[] = {HUB_ROOM_INVITE, HUB_ROOM_MODERATED, HUB_ROOM_NO_OUTSIDE,
+					HUB_ROOM_SECRET, HUB_ROOM_TOPIC_LOCK};
+	size_t n = 0;
+	if (ev->target_len) {
+		uint32_t diff = ev->flags_old ^ ev->flags_new;
+		for (uint32_t bit = HUB_MEMBER_OP; bit <= HUB_MEMBER_VOICE; bit <<= 1)
+			if (diff & bit)
+				n += (size_t)snprintf(out + n, cap - n, "%s%c%c %.*s", n ? " " : "",
+						      ev->flags_new & bit ? '+' : '-',
+						      bit == HUB_MEMBER_OP ? 'o' : 'v',
+						      (int)ev->target_len, ev->target);
+		return n < cap ? n : cap - 1;
+	}
+	const struct hub_room_modes *a = ev->modes_old, *b = ev->modes_new;
+	for (size_t i = 0; i < 5; i++)
+		if ((a->flags ^ b->flags) & bits[i])
+			n += (size_t)snprintf(out + n, cap - n, "%c%c",
+					      b->flags & bits[i] ? '+' : '-', letters[i]);
+	if (strcmp(a->key, b->key) != 0)
+		n += (size_t)snprintf(out + n, cap - n, "%ck", b->key[0] ? '+' : '-');
+	if (a->limit != b->limit)
+		n += (size_t)snprintf(out + n, cap - n, "%cl", b->limit ? '+' : '-');
+	if (a->limit != b->limit && b->limit)
+		n += (size_t)snprintf(out + n, cap - n, " %u", (unsigned)b->limit);
+	return n < cap ? n : cap - 1;
+}
+
+/* Moderation as chat lines: KICK <#room> <by> <user> [<reason>],
+ * TOPIC <#room> <by> [<text>], MODE <#room> <by> <changes>,
+ * BAN|UNBAN <#room> <by> <mask>. */
+static struct msg *render_moderation(const struct hub_event *ev)
+{
+	struct piece room = STR(ev->room, ev->room_len), from = STR(ev->from, ev->from_len);
+	struct piece text = STR(ev->text, ev->text_len), sp = LIT(" ");
+	struct piece target = STR(ev->target, ev->target_len);
+	struct piece tail = ev->text_len ? sp : LIT("");
+	char changes[128];
+	switch (ev->kind) {
+	case HUB_EV_KICK: {
+		const struct piece pc[] = {LIT("KICK "), room, sp, from, sp, target, tail, text};
+		return line_msg(pc, 8);
+	}
+	case HUB_EV_TOPIC: {
+		const struct piece pc[] = {LIT("TOPIC "), room, sp, from, tail, text};
+		return line_msg(pc, 6);
+	}
+	case HUB_EV_BAN: {
+		const struct piece pc[] = {ev->flags_new ? LIT("BAN ") : LIT("UNBAN "), room, sp,
+					   from, sp, target};
+		return line_msg(pc, 6);
+	}
+	default: { /* HUB_EV_MODE */
+		size_t n = mode_changes(ev, changes, sizeof(changes));
+		if (n == 0)
+			return NULL;
+		const struct piece pc[] = {LIT("MODE "), room, sp, from, sp, STR(changes, n)};
+		return line_msg(pc, 6);
+	}
+	}
+}
+
 /* Returns NULL for events chat users are not shown. A chat user is in one
  * room, so a QUIT reaches it through that room: it reads as LEAVE there,
- * as for any disconnect; being kicked reads the same way. */
+ * as for any disconnect. */
 static struct msg *render_event(const struct hub_event *ev)
 {
 	struct piece room = STR(ev->room, ev->room_len), from = STR(ev->from, ev->from_len);
@@ -300,10 +388,11 @@ static struct msg *render_event(const struct hub_event *ev)
 		const struct piece pc[] = {LIT("LEAVE "), room, sp, from};
 		return line_msg(pc, 4);
 	}
-	case HUB_EV_KICK: {
-		const struct piece pc[] = {LIT("LEAVE "), room, sp, target};
-		return line_msg(pc, 4);
-	}
+	case HUB_EV_KICK:
+	case HUB_EV_TOPIC:
+	case HUB_EV_MODE:
+	case HUB_EV_BAN:
+		return render_moderation(ev);
 	case HUB_EV_NICK: {
 		const struct piece pc[] = {LIT("NICK "), from, sp, target};
 		return line_msg(pc, 4);
@@ -312,8 +401,6 @@ static struct msg *render_event(const struct hub_event *ev)
 		const struct piece pc[] = {LIT("PRIVMSG "), from, sp, text};
 		return line_msg(pc, 4);
 	}
-	case HUB_EV_TOPIC:
-	case HUB_EV_MODE:
 	case HUB_EV_AWAY:
 	default:
 		return NULL;
@@ -392,4 +479,16 @@ static void chat_deliver(void *ctx, struct hub_event *ev)
 	conn_send(s->conn, ev->rendered[slot]);
 }
 
-const struct hub_sink chat_sink = {.deliver = chat_deliver};
+const struct hub_sink chat_sink = {.deliver = chat_deliver, .kill = chat_kill};
+
+void reply_line(struct chat_session *s, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	SEND(s, STR(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1));
+}

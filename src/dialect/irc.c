@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "codec/codec.h"
+#include "dialect/cost.h"
 #include "dialect/irc_private.h"
 #include "dialect/irc_text.h"
 #include "net/conn.h"
@@ -21,6 +22,10 @@
 #include "util/utf8.h"
 
 const char irc_server_full[] = "ERROR :Closing Link: Server full\r\n";
+const char irc_too_many[] = "ERROR :Closing Link: (Too many connections from your address; "
+			    "close one and try again)\r\n";
+const char irc_too_fast[] = "ERROR :Closing Link: (Too many new connections from your "
+			    "address; try again in a few seconds)\r\n";
 
 static const struct irc_cap cap_list[CAP_COUNT] = {
 	[CAP_CAP_NOTIFY] = {"cap-notify", NULL, true},
@@ -492,6 +497,8 @@ static const struct command_spec commands[] = {
 	{"REGISTER", false, irc_cmd_register},
 	{"VERIFY", false, irc_cmd_verify},
 	{"CHATHISTORY", true, irc_cmd_chathistory},
+	{"OPER", true, irc_cmd_oper},
+	{"KILL", true, irc_cmd_kill},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -513,6 +520,7 @@ static void run_command(struct irc_session *s, const struct irc_msg *m)
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(m->cmd, commands[i].name) != 0)
 			continue;
+		conn_charge(s->conn, command_cost(commands[i].name));
 		if (commands[i].needs_registration && !s->user)
 			irc_numeric(s, "451", ":You have not registered");
 		else
@@ -626,6 +634,14 @@ static void irc_shutdown(struct conn *c)
 	irc_raw_line(s, "ERROR :Closing Link: %s (Server shutting down)", irc_session_host(s, host));
 }
 
+static void irc_flood(struct conn *c)
+{
+	struct irc_session *s = conn_session(c);
+	char host[IRC_HOST_MAX + 1];
+	irc_raw_line(s, "ERROR :Closing Link: %s (Excess Flood: sent too fast for too long; "
+			"reconnect and send more slowly)", irc_session_host(s, host));
+}
+
 static void irc_describe(const struct conn *c, char *out, size_t outlen)
 {
 	const struct irc_session *s = conn_session(c);
@@ -655,5 +671,6 @@ const struct conn_handler irc_handler = {
 	.on_timeout = irc_timeout,
 	.on_shutdown = irc_shutdown,
 	.describe = irc_describe,
+	.on_flood = irc_flood,
 	.on_close = irc_close,
 };

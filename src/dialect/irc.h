@@ -34,6 +34,9 @@ extern const struct conn_handler irc_handler;
 
 /* The refusal sent to a client over --max-clients, terminator included. */
 extern const char irc_server_full[];
+/* Refusals by source address (--max-per-ip, --connect-rate). */
+extern const char irc_too_many[];
+extern const char irc_too_fast[];
 
 /* Creates the IRC dialect's shared state; `hub` must outlive it. The
  * strings in `cfg` are copied; the MOTD file is read now (unreadable: 422). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialect/cost.h"
 #include "dialect/irc_private.h"
 #include "net/conn.h"
 #include "util/alloc.h"
@@ -96,6 +97,7 @@ static bool attempt_allowed(struct irc_session *s)
 static void attempt_failed(struct irc_session *s)
 {
 	login_limit_failed(s->irc->logins, &auth_of(s)->attempts, conn_peer(s->conn), clock_mono_ms());
+	conn_charge(s->conn, COST_FAILED_LOGIN);
 }
 
 static void check_done(void *ctx, enum store_account_result result);

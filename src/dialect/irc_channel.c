@@ -19,7 +19,6 @@
 void irc_chan_release(void *data)
 {
 	struct irc_chan *chan = data;
-	free(chan->bans);
 	free(chan->invited);
 	free(chan);
 }
@@ -74,24 +73,19 @@ static void add_invite(struct irc *irc, struct hub_room *room, const struct hub_
 
 bool irc_banned(struct irc *irc, struct hub_room *room, const struct hub_user *u)
 {
-	struct irc_chan *chan = chan_of(irc, room, false);
-	if (!chan || !chan->nbans)
+	if (!hub_room_ban_count(room))
 		return false;
 	char who[HUB_NAME_MAX + HUB_ORIGIN_MAX + 80];
 	int n = snprintf(who, sizeof(who), "%s!", hub_user_name(u));
 	n += irc_userhost(irc, u, who + n, sizeof(who) - (size_t)n);
-	for (size_t i = 0; i < chan->nbans; i++)
-		if (irc_mask_match(chan->bans[i].mask, strlen(chan->bans[i].mask), who, (size_t)n))
-			return true;
-	return false;
+	return hub_room_banned(room, who, (size_t)n < sizeof(who) ? (size_t)n : sizeof(who) - 1);
 }
 
 /* ---- shared checks ---- */
 
-static bool is_op(const struct hub_user *u, const struct hub_room *room)
+static bool is_op(const struct irc_session *s, const struct hub_room *room)
 {
-	const struct hub_member *m = hub_membership(u, room);
-	return m && (hub_member_flags(m) & HUB_MEMBER_OP);
+	return hub_may_moderate(s->irc->hub, s->user, room); /* or a server operator */
 }
 
 /* The existing channel `name`, or NULL after 403. */
@@ -304,7 +298,7 @@ void irc_cmd_topic(struct irc_session *s, const struct irc_msg *m)
 		irc_numeric(s, "442", "%s :You're not on that channel", hub_room_name(room));
 		return;
 	}
-	if ((hub_room_modes(room)->flags & HUB_ROOM_TOPIC_LOCK) && !is_op(s->user, room)) {
+	if ((hub_room_modes(room)->flags & HUB_ROOM_TOPIC_LOCK) && !is_op(s, room)) {
 		irc_numeric(s, "482", "%s :You're not channel operator", hub_room_name(room));
 		return;
 	}
@@ -354,7 +348,7 @@ static struct hub_room *op_room(struct irc_session *s, struct irc_slice name)
 		irc_numeric(s, "442", "%s :You're not on that channel", hub_room_name(room));
 		return NULL;
 	}
-	if (!is_op(s->user, room)) {
+	if (!is_op(s, room)) {
 		irc_numeric(s, "482", "%s :You're not channel operator", hub_room_name(room));
 		return NULL;
 	}
@@ -408,7 +402,7 @@ void irc_cmd_invite(struct irc_session *s, const struct irc_msg *m)
 			    hub_room_name(room));
 		return;
 	}
-	if ((hub_room_modes(room)->flags & HUB_ROOM_INVITE) && !is_op(s->user, room)) {
+	if ((hub_room_modes(room)->flags & HUB_ROOM_INVITE) && !is_op(s, room)) {
 		irc_numeric(s, "482", "%s :You're not channel operator", hub_room_name(room));
 		return;
 	}
@@ -457,56 +451,29 @@ static void send_modes(struct irc_session *s, const struct hub_room *room)
 
 static void send_bans(struct irc_session *s, struct hub_room *room)
 {
-	struct irc_chan *chan = chan_of(s->irc, room, false);
-	for (size_t i = 0; chan && i < chan->nbans; i++)
-		irc_numeric(s, "367", "%s %s %s %llu", hub_room_name(room), chan->bans[i].mask,
-			    chan->bans[i].setter,
-			    (unsigned long long)(chan->bans[i].time_ms / 1000));
+	for (size_t i = 0; i < hub_room_ban_count(room); i++) {
+		const struct hub_ban *b = hub_room_ban(room, i);
+		irc_numeric(s, "367", "%s %s %s %llu", hub_room_name(room), b->mask, b->setter,
+			    (unsigned long long)(b->time_ms / 1000));
+	}
 	irc_numeric(s, "368", "%s :End of channel ban list", hub_room_name(room));
 }
 
-/* Bans are the dialect's own: changes are announced to IRC members only. */
-static void announce_ban(struct irc_session *s, struct hub_room *room, bool add,
-			 const char *mask)
-{
-	for (const struct hub_member *m = hub_first_member(room); m; m = hub_next_member(m)) {
-		struct irc_session *o = irc_session_of(hub_member_user(m));
-		if (o)
-			irc_user_line(o, s->user, "MODE %s %cb %s", hub_room_name(room),
-				      add ? '+' : '-', mask);
-	}
-}
-
+/* The ban list is the hub's: chat members are held to it too, and see
+ * changes as BAN/UNBAN lines. */
 static void change_ban(struct irc_session *s, struct hub_room *room, bool add,
 		       struct irc_slice arg)
 {
 	char mask[IRC_MASK_MAX + 1];
-	if (!irc_mask_normalise(arg.p, arg.len, mask) || strchr(mask, ' ') || mask[0] == ':')
+	size_t n = irc_mask_normalise(arg.p, arg.len, mask);
+	if (!n || strchr(mask, ' ') || mask[0] == ':')
 		return;
-	struct irc_chan *chan = chan_of(s->irc, room, true);
-	for (size_t i = 0; i < chan->nbans; i++) {
-		if (irc_casecmp(chan->bans[i].mask, strlen(chan->bans[i].mask), mask,
-				strlen(mask)) != 0)
-			continue;
-		if (add)
-			return;
-		chan->bans[i] = chan->bans[--chan->nbans];
-		announce_ban(s, room, false, mask);
+	if (!add) {
+		hub_ban_remove(s->irc->hub, s->user, room, mask, n);
 		return;
 	}
-	if (!add)
-		return;
-	if (chan->nbans == IRC_LIST_MAX) {
+	if (hub_ban_add(s->irc->hub, s->user, room, mask, n) == HUB_BAN_FULL)
 		irc_numeric(s, "478", "%s %s :Channel ban list is full", hub_room_name(room), mask);
-		return;
-	}
-	if (!chan->bans)
-		chan->bans = xcalloc(IRC_LIST_MAX, sizeof(*chan->bans));
-	struct irc_ban *b = &chan->bans[chan->nbans++];
-	memcpy(b->mask, mask, sizeof(mask));
-	snprintf(b->setter, sizeof(b->setter), "%s", hub_user_name(s->user));
-	b->time_ms = clock_wall_ms();
-	announce_ban(s, room, true, mask);
 }
 
 static void change_member(struct irc_session *s, struct hub_room *room,
@@ -560,7 +527,7 @@ static void channel_mode(struct irc_session *s, const struct irc_msg *m, struct 
 	struct irc_mode_walk w;
 	irc_mode_walk_init(&w, m->params[1], m->params + 2, m->nparams - 2);
 	struct hub_room_modes md = *hub_room_modes(room);
-	bool op = is_op(s->user, room), refused = false;
+	bool op = is_op(s, room), refused = false;
 	struct irc_mode_change c;
 	enum irc_mode_step st;
 	int with_args = 0;

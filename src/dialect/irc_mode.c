@@ -1,5 +1,6 @@
 /* irc_mode: MODE string walking and ban masks (irc_mode.h). */
 #include "dialect/irc_mode.h"
+#include "util/mask.h"
 
 #include <string.h>
 
@@ -71,28 +72,7 @@ size_t irc_mask_normalise(const char *mask, size_t len, char out[IRC_MASK_MAX + 
 	return total;
 }
 
-/* Iterative glob with one backtrack point: linear in practice, never
- * exponential on masks like "*a*a*a*b". */
 bool irc_mask_match(const char *mask, size_t mlen, const char *text, size_t tlen)
 {
-	size_t m = 0, t = 0, star = (size_t)-1, resume = 0;
-	while (t < tlen) {
-		if (m < mlen && mask[m] == '*') {
-			star = m++;
-			resume = t;
-		} else if (m < mlen && (mask[m] == '?' ||
-					ascii_lower((unsigned char)mask[m]) ==
-						ascii_lower((unsigned char)text[t]))) {
-			m++;
-			t++;
-		} else if (star != (size_t)-1) {
-			m = star + 1;
-			t = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (m < mlen && mask[m] == '*')
-		m++;
-	return m == mlen;
+	return mask_match(mask, mlen, text, tlen);
 }

@@ -89,17 +89,9 @@ struct irc {
 	} labeled;
 };
 
-/* Per channel, hung on the hub room (hub_room_set_ext). */
-struct irc_ban {
-	char mask[IRC_MASK_MAX + 1];
-	char setter[HUB_NAME_MAX + 1];
-	uint64_t time_ms;
-};
-
-/* Made on the first ban or invitation; both lists grow to IRC_LIST_MAX. */
+/* Per channel, hung on the hub room (hub_room_set_ext); made on the first
+ * invitation, which grows to IRC_LIST_MAX. Bans are the hub's. */
 struct irc_chan {
-	struct irc_ban *bans;
-	size_t nbans;
 	char (*invited)[HUB_NAME_MAX + 1]; /* case-folded nicks */
 	size_t ninvited;
 };
@@ -160,6 +152,9 @@ irc_command_fn irc_cmd_privmsg, irc_cmd_notice, irc_cmd_tagmsg, irc_cmd_who, irc
 	irc_cmd_setname;
 /* irc_account.c, irc_history.c */
 irc_command_fn irc_cmd_authenticate, irc_cmd_register, irc_cmd_verify, irc_cmd_chathistory;
+/* irc_oper.c: OPER, KILL, and the sink's kill (hub_sink.kill) */
+irc_command_fn irc_cmd_oper, irc_cmd_kill;
+void irc_kill(void *ctx, const char *by, const char *reason, size_t len);
 
 /* irc.c: registration, run again when a pending SASL check ends. */
 void irc_try_register(struct irc_session *s);

@@ -461,6 +461,16 @@ static struct msg *render_other(struct irc_session *s, const struct hub_event *e
 		text = mc.nargs ? mc.args[mc.nargs - 1] : none;
 		return render_text(&lp, text.p, text.len, tags, 0, 0, none);
 	}
+	case HUB_EV_BAN: {
+		struct mode_change mc = {.n = 0};
+		mode_put(&mc, ev->flags_new != 0, 'b');
+		lp.cmd = "MODE";
+		lp.mid[0] = room;
+		lp.mid[1] = SLICE(mc.modes, mc.n);
+		lp.has_last = lp.bare_last = true;
+		text = SLICE(ev->target, ev->target_len);
+		return render_text(&lp, text.p, text.len, tags, 0, 0, none);
+	}
 	default:
 		return NULL;
 	}
@@ -548,7 +558,7 @@ static void irc_deliver(void *ctx, struct hub_event *ev)
 	irc_send(s, irc->variants[v]);
 }
 
-const struct hub_sink irc_sink = {.deliver = irc_deliver};
+const struct hub_sink irc_sink = {.deliver = irc_deliver, .kill = irc_kill};
 
 void irc_send_message(struct irc_session *to, const struct hub_user *from, const char *cmd,
 		      const char *target, const char *text, size_t len,

@@ -143,6 +143,7 @@ static bool take_message(struct ws_conn *w, uint8_t opcode)
 	if (len) {
 		buf_append(&w->stream, p, len);
 		buf_append(&w->stream, "\n", 1);
+		conn_charge(w->conn, 1);
 	}
 	buf_release(&w->message);
 	return true;
@@ -204,7 +205,9 @@ static size_t ws_decode_bytes(struct conn *c, void *state, const char *data, siz
 {
 	struct ws_conn *w = state;
 	size_t off = 0;
-	while (off < len && !conn_closing(c)) {
+	/* Under --rate-limit each data message costs a token (take_message);
+	 * out of tokens, the rest waits in the connection's input. */
+	while (off < len && !conn_closing(c) && !conn_input_paused(c)) {
 		struct ws_frame f;
 		enum ws_status st = ws_decode(&w->dec, data + off, len - off, &f);
 		if (st == WS_NEED_MORE)

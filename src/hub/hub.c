@@ -60,10 +60,10 @@ void event_release(struct hub_event *ev)
 void event_from(struct hub_event *ev, const struct hub_user *u)
 {
 	ev->user = u;
-	ev->from = u->name;
-	ev->from_len = u->name_len;
-	ev->origin = u->origin ? u->origin : "";
-	ev->origin_len = u->origin_len;
+	ev->from = u ? u->name : HUB_CONSOLE_NAME;
+	ev->from_len = u ? u->name_len : sizeof(HUB_CONSOLE_NAME) - 1;
+	ev->origin = u && u->origin ? u->origin : "";
+	ev->origin_len = u ? u->origin_len : 0;
 }
 
 void hub_silence(struct hub *hub)

@@ -39,7 +39,12 @@ enum {
 	HUB_AWAY_MAX = 200,   /* bytes of away text kept */
 	HUB_KEY_MAX = 23,     /* room key (IRC +k) */
 	HUB_MSGID_LEN = 16,   /* hub_msgid_format(): hex digits, no NUL */
+	HUB_MASK_MAX = 120,   /* a ban mask, "nick!ident@host" with wildcards */
+	HUB_BANS_MAX = 64,    /* masks per room (IRC MAXLIST b:64) */
 };
+
+/* The actor named in events done by the server's console (no user). */
+#define HUB_CONSOLE_NAME "console"
 
 enum hub_event_kind {
 	HUB_EV_JOIN,    /* `from` joined `room` (not sent to `from`) */
@@ -58,6 +63,8 @@ enum hub_event_kind {
 			 * (`flags_old`/`flags_new`); to every member */
 	HUB_EV_AWAY,    /* `from` went away with `text`, or came back (empty):
 			 * once to each user sharing a room with it */
+	HUB_EV_BAN,     /* `from` added (`flags_new` 1) or removed (0) the ban
+			 * mask `target` on `room` (to every member) */
 };
 
 /* Per-membership flags. The first member of a new room becomes operator. */
@@ -113,6 +120,11 @@ struct hub_event {
 /* How the hub reaches a user: supplied by the user's dialect. */
 struct hub_sink {
 	void (*deliver)(void *ctx, struct hub_event *ev);
+	/* A server operator (or the console) named `by` disconnects the user
+	 * with `reason`: the dialect says so and closes the connection; the
+	 * user leaves the hub the usual way, on close. NULL: cannot be killed
+	 * (another node's user). */
+	void (*kill)(void *ctx, const char *by, const char *reason, size_t len);
 };
 
 /* The bus seam (cluster mode, see src/cluster/): the hub tells the bus what
@@ -159,6 +171,11 @@ struct hub_config {
 	const struct store *store;
 	/* Cluster mode, or NULL: a single server. */
 	const struct hub_bus *bus;
+	/* Server operators: users logged in to one of these accounts (the
+	 * strings must outlive the hub), and the OPER password (or NULL). */
+	const char *const *opers;
+	size_t nopers;
+	const char *oper_password;
 };
 
 enum hub_result {
@@ -171,6 +188,9 @@ enum hub_result {
 	HUB_NO_SUCH_USER,
 	HUB_NO_SUCH_ROOM,
 	HUB_NAME_REGISTERED, /* an account owns the name: log in as it */
+	HUB_BAN_EXISTS,      /* the mask is already on the list */
+	HUB_BAN_MISSING,     /* the mask is not on the list */
+	HUB_BAN_FULL,        /* HUB_BANS_MAX masks already */
 };
 
 struct hub *hub_create(const struct hub_config *cfg);
@@ -326,6 +346,60 @@ void hub_set_modes(struct hub *hub, struct hub_user *by, struct hub_room *room,
 enum hub_result hub_set_member_flags(struct hub *hub, struct hub_user *by,
 				     struct hub_room *room, struct hub_user *target,
 				     uint32_t flags);
+
+/* ---- moderation (hub/moderation.c) ----
+ * Who may do these is the dialects' business (room operators, server
+ * operators); the hub keeps the lists so every dialect enforces the same
+ * ones. `by` NULL means the server's console (events name it
+ * HUB_CONSOLE_NAME and are not handed to the bus). */
+
+/* One ban: a mask matched against "name!ident@host" (hub_room_banned). */
+struct hub_ban {
+	char mask[HUB_MASK_MAX + 1];
+	char setter[HUB_NAME_MAX + 1];
+	uint64_t time_ms;
+};
+
+/* Adds or removes a ban mask (compared ignoring case); every member gets
+ * BAN. The list lives while the room has members. */
+enum hub_result hub_ban_add(struct hub *hub, struct hub_user *by, struct hub_room *room,
+			    const char *mask, size_t len);
+enum hub_result hub_ban_remove(struct hub *hub, struct hub_user *by, struct hub_room *room,
+			       const char *mask, size_t len);
+
+/* The room's bans, oldest first: how many, and the i-th. */
+size_t hub_room_ban_count(const struct hub_room *room);
+const struct hub_ban *hub_room_ban(const struct hub_room *room, size_t i);
+
+/* True if "name!ident@host" `who` matches one of the room's masks. */
+bool hub_room_banned(const struct hub_room *room, const char *who, size_t len);
+
+/* Kicks every member of `room` (each gets KICK with `reason`), which
+ * drops the room and its lists. */
+void hub_close_room(struct hub *hub, struct hub_user *by, struct hub_room *room,
+		    const char *reason, size_t len);
+
+/* Disconnects `victim` through its dialect (hub_sink.kill). False if it
+ * cannot be killed here (another node's user). */
+bool hub_kill(struct hub *hub, struct hub_user *by, struct hub_user *victim, const char *reason,
+	      size_t len);
+
+/* Server operator status: by account (hub_config.opers, once logged in)
+ * or granted after the OPER password (hub_oper_password_ok). */
+bool hub_user_is_oper(const struct hub *hub, const struct hub_user *user);
+void hub_user_set_oper(struct hub_user *user);
+/* True if an OPER password is configured and `pw` is it. */
+bool hub_oper_password_ok(const struct hub *hub, const char *pw, size_t len);
+
+/* True if `user` may moderate `room`: an operator of it, or a server
+ * operator. */
+bool hub_may_moderate(const struct hub *hub, const struct hub_user *user,
+		      const struct hub_room *room);
+
+/* True if `user` may speak in `room` as its modes stand: not +m, or a
+ * voiced or operator member, or a server operator. */
+bool hub_may_speak(const struct hub *hub, const struct hub_user *user,
+		   const struct hub_room *room);
 
 /* Delivers `room`'s history to `user` alone, oldest first, as SAY events
  * with `replay` set: the newest lines whose cost, counted as

@@ -30,6 +30,7 @@ struct hub_user {
 	uint8_t name_len, origin_len;
 	bool logged_in : 1; /* owns the account of its name */
 	bool proxy : 1;     /* another node's user (cluster mode) */
+	bool oper : 1;      /* granted server operator by the OPER password */
 	char name[HUB_NAME_MAX + 1]; /* NUL-terminated; changes on rename */
 };
 
@@ -81,6 +82,8 @@ struct hub_room {
 	char topic_setter[HUB_NAME_MAX + 1];
 	struct hub_room_modes modes;
 	void *ext[HUB_RENDER_SLOTS]; /* per-dialect data, hub_room_set_ext() */
+	struct hub_ban *bans; /* nbans masks, allocated with the first */
+	uint32_t nbans;
 	uint8_t name_len;
 	char name[]; /* NUL-terminated, as first created */
 };

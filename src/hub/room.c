@@ -32,6 +32,7 @@ static void room_destroy(struct hub *hub, struct hub_room *room)
 		free(room->history[(room->hist_head + i) % cap]);
 	free(room->history);
 	free(room->topic);
+	free(room->bans);
 	for (int i = 0; i < HUB_RENDER_SLOTS; i++)
 		if (room->ext[i] && hub->ext_release[i])
 			hub->ext_release[i](room->ext[i]);

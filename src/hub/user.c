@@ -83,7 +83,7 @@ static void proxy_deliver(void *ctx, struct hub_event *ev)
 	(void)ev;
 }
 
-static const struct hub_sink proxy_sink = {proxy_deliver};
+static const struct hub_sink proxy_sink = {.deliver = proxy_deliver};
 
 enum hub_result hub_proxy_add(struct hub *hub, const char *name, size_t len,
 			      const char *origin, size_t origin_len, void *tag,

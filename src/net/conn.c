@@ -16,6 +16,7 @@
 
 static void on_conn_io(void *data, int fd, unsigned events);
 static void on_conn_timer(struct loop_timer *timer);
+static bool read_once(struct conn *c, bool *dry);
 
 struct conn *conn_create(struct net *net, int fd, const struct peer *peer,
 			 const struct conn_handler *handler,
@@ -41,6 +42,7 @@ struct conn *conn_create(struct net *net, int fd, const struct peer *peer,
 	c->created_ms = loop_now_ms(net->loop);
 	c->state = CONN_OPEN;
 	list_init(&c->pending);
+	list_init(&c->parked);
 	loop_timer_init(&c->timer, on_conn_timer);
 	list_insert_tail(&net->conns, &c->link);
 	net->stats.active++;
@@ -81,6 +83,8 @@ static const char *const reason_names[CONN_CLOSE_REASON_COUNT] = {
 	[CONN_CLOSE_BAD_PASSWORD] = "bad-password",
 	[CONN_CLOSE_TLS_ERROR] = "tls-error",
 	[CONN_CLOSE_HANDSHAKE_TIMEOUT] = "handshake-timeout",
+	[CONN_CLOSE_FLOOD] = "flood",
+	[CONN_CLOSE_KILLED] = "killed",
 };
 
 const char *conn_close_reason_name(enum conn_close_reason reason)
@@ -94,7 +98,7 @@ const char *conn_close_reason_name(enum conn_close_reason reason)
 
 static bool reading(const struct conn *c)
 {
-	return c->state == CONN_OPEN && !(c->flags & CONN_EOF);
+	return c->state == CONN_OPEN && !(c->flags & (CONN_EOF | CONN_PARKED));
 }
 
 /* Watches what the transport waits for in each direction in use: for the
@@ -176,6 +180,11 @@ void conn_teardown(struct conn *c)
 	trace_removing(c->net->cfg.trace, c->fd);
 	list_remove(&c->pending);
 	list_remove(&c->link);
+	if (c->flags & CONN_PARKED) {
+		list_remove(&c->parked);
+		c->net->stats.parked--;
+	}
+	addrlimit_release(c->addr);
 	loop_timer_disarm(c->net->loop, &c->timer);
 	loop_unwatch(c->net->loop, c->fd);
 	transport_close(c->tr, c->fd);
@@ -318,13 +327,172 @@ void conn_flush(struct conn *c)
 
 /* ---- input ---- */
 
+/* ---- input limiting (fake lag) ---- */
+
+void conn_limit_input(struct conn *c, enum conn_rate_unit unit)
+{
+	const struct rate *r = unit == CONN_RATE_BYTES  ? &c->net->cfg.byte_rate
+			       : unit != CONN_RATE_NONE ? &c->net->cfg.line_rate
+							: NULL;
+	c->rate = r && rate_on(r) ? r : NULL;
+	c->rate_unit = (uint8_t)unit;
+	if (c->rate)
+		bucket_init(&c->bucket, c->rate, loop_now_ms(c->net->loop));
+}
+
+void conn_charge(struct conn *c, unsigned tokens)
+{
+	if (c->rate)
+		bucket_charge(&c->bucket, tokens);
+}
+
+bool conn_input_paused(const struct conn *c)
+{
+	return c->rate && bucket_tokens(&c->bucket) == 0;
+}
+
+/* The input has waited on the bucket without a break for --flood-ms (see
+ * net.h): the handler says its last word and the connection goes. */
+static void flood_out(struct conn *c)
+{
+	char peer[PEER_STRLEN];
+	peer_format(&c->peer, peer);
+	log_event(c->net->log, LOG_WARN, "FLOOD", "conn=%llu fd=%d peer=%s rate=%u/s burst=%u",
+		  (unsigned long long)c->id, c->fd, peer, c->rate->per_s, c->rate->burst);
+	c->net->stats.flood_closed++;
+	if (c->handler->on_flood)
+		c->handler->on_flood(c);
+	conn_close_after_flush(c, CONN_CLOSE_FLOOD);
+}
+
+/* Out of tokens: stop reading until the net's wake timer finds some. A
+ * complete unit left unread means the sender is ahead of its rate; line and
+ * message connections are judged for flooding (a byte stream's backlog sits
+ * in the kernel, out of sight). */
+static void park(struct conn *c, bool backlogged)
+{
+	struct net *net = c->net;
+	uint64_t now = loop_now_ms(net->loop);
+	if (c->rate_unit == CONN_RATE_BYTES)
+		c->backlog_since = 0;
+	else if (!backlogged)
+		; /* all read input was taken: the streak neither starts nor ends */
+	else if (!c->backlog_since)
+		c->backlog_since = now;
+	else if (net->cfg.flood_ms && now - c->backlog_since >= net->cfg.flood_ms) {
+		flood_out(c);
+		return;
+	}
+	c->flags |= CONN_PARKED;
+	list_insert_tail(&net->parked, &c->parked);
+	net->stats.parked++;
+	net->stats.throttled++;
+	update_mask(c);
+	net_wake_within(net, bucket_wait_ms(&c->bucket, c->rate) + 1);
+}
+
+/* Offers lines one at a time while tokens last, so that a command that
+ * costs more (conn_charge) holds back the very next line; a partial line
+ * is offered as it is (an over-long one must still be refused). */
+/* Input goes through the connection's framer when it has one (a WebSocket
+ * connection decodes frames first), else straight to the handler. */
+static size_t decode_input(struct conn *c, const char *data, size_t len)
+{
+	return c->framer ? c->framer->decode(c, c->framer_state, data, len)
+			 : c->handler->on_data(c, data, len);
+}
+
+static size_t offer_lines(struct conn *c, const char *data, size_t len)
+{
+	size_t off = 0;
+	while (off < len && c->state == CONN_OPEN && bucket_tokens(&c->bucket) > 0) {
+		const char *nl = memchr(data + off, '\n', len - off);
+		size_t end = nl ? (size_t)(nl - data) + 1 : len;
+		size_t used = decode_input(c, data + off, end - off);
+		assert(used <= end - off);
+		off += used;
+		if (off != end)
+			break;
+		if (nl)
+			bucket_charge(&c->bucket, 1);
+	}
+	return off;
+}
+
+/* Bytes: at most as many as there are tokens. A unit larger than a full
+ * bucket (a big frame) goes whole, into debt; anything else left over
+ * waits for tokens (*held). */
+static size_t offer_bytes(struct conn *c, const char *data, size_t len, bool *held)
+{
+	uint64_t tokens = bucket_tokens(&c->bucket);
+	size_t allowed = tokens < len ? (size_t)tokens : len;
+	size_t used = allowed ? decode_input(c, data, allowed) : 0;
+	if (used == 0 && allowed < len && tokens >= c->rate->burst && c->state == CONN_OPEN)
+		used = decode_input(c, data, allowed = len);
+	assert(used <= len);
+	bucket_charge(&c->bucket, used);
+	*held = used < len && allowed < len;
+	return used;
+}
+
+/* Out of tokens after offering, or holding input back, the connection
+ * parks (see park()). */
+static size_t offer_limited(struct conn *c, const char *data, size_t len)
+{
+	bucket_refill(&c->bucket, c->rate, loop_now_ms(c->net->loop));
+	bool held = false;
+	size_t used;
+	bool backlogged;
+	if (c->rate_unit == CONN_RATE_MESSAGES) {
+		used = bucket_tokens(&c->bucket) ? decode_input(c, data, len) : 0;
+		assert(used <= len);
+		backlogged = used < len; /* may be half a message: judged generously */
+	} else {
+		used = c->rate_unit == CONN_RATE_LINES ? offer_lines(c, data, len)
+						       : offer_bytes(c, data, len, &held);
+		backlogged = memchr(data + used, '\n', len - used) != NULL;
+	}
+	bool empty = bucket_tokens(&c->bucket) == 0;
+	if (c->state == CONN_OPEN && (empty || held) && !(c->flags & CONN_PARKED))
+		park(c, backlogged);
+	return used;
+}
+
 /* Offers bytes to the handler; returns how many it consumed. */
 static size_t offer(struct conn *c, const char *data, size_t len)
 {
-	size_t used = c->framer ? c->framer->decode(c, c->framer_state, data, len)
-				: c->handler->on_data(c, data, len);
+	if (c->rate)
+		return offer_limited(c, data, len);
+	size_t used = decode_input(c, data, len);
 	assert(used <= len);
 	return used;
+}
+
+/* Tokens are back: what is buffered goes first, then reading resumes
+ * (unless the buffered input used them all up again). */
+void conn_unpark(struct conn *c)
+{
+	list_remove(&c->parked);
+	c->flags &= (uint8_t)~CONN_PARKED;
+	c->net->stats.parked--;
+	if (c->state != CONN_OPEN)
+		return;
+	if (buf_len(&c->in) > 0) {
+		size_t used = offer(c, buf_head(&c->in), buf_len(&c->in));
+		buf_consume(&c->in, used);
+		if (buf_len(&c->in) == 0 || c->state != CONN_OPEN)
+			buf_release(&c->in);
+	}
+	if (c->state != CONN_OPEN || (c->flags & CONN_PARKED))
+		return;
+	update_mask(c);
+	/* Read at once: if the socket is dry the sender has fallen behind its
+	 * rate, and its waiting streak (the flood measure) ends. */
+	bool dry = false;
+	while (reading(c) && read_once(c, &dry) && transport_pending(c->tr) > 0)
+		;
+	if (dry)
+		c->backlog_since = 0;
 }
 
 static void handle_input(struct conn *c, const char *data, size_t n)
@@ -379,8 +547,9 @@ static bool tls_on_plain(struct conn *c, const char *data, size_t n)
 	return true;
 }
 
-/* One read; false when nothing more can be read now. */
-static bool read_once(struct conn *c)
+/* One read; false when nothing more can be read now. Sets *dry when the
+ * socket had nothing to give. */
+static bool read_once(struct conn *c, bool *dry)
 {
 	char *scratch = c->net->scratch;
 	const struct trace *trace = c->net->cfg.trace;
@@ -393,6 +562,8 @@ static bool read_once(struct conn *c)
 			trace_peer_closed(trace, c->fd);
 		if (n != -EAGAIN)
 			conn_close(c, errno_reason((int)-n));
+		else
+			*dry = true;
 		return false;
 	}
 	if (n == 0) {
@@ -415,7 +586,8 @@ static bool read_once(struct conn *c)
 static void conn_read(struct conn *c)
 {
 	trace_readable(c->net->cfg.trace, c->fd);
-	while (read_once(c) && reading(c) && transport_pending(c->tr) > 0)
+	bool dry = false;
+	while (read_once(c, &dry) && reading(c) && transport_pending(c->tr) > 0)
 		;
 	if (c->flags & CONN_HANDSHAKE_TIMER)
 		check_handshake_done(c);

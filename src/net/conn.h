@@ -10,6 +10,7 @@
 #ifndef PARLEY_NET_CONN_H
 #define PARLEY_NET_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,8 +37,23 @@ struct conn_handler {
 	void (*on_shutdown)(struct conn *c);
 	/* Appends " key=value" fields describing the session to `out`. */
 	void (*describe)(const struct conn *c, char *out, size_t outlen);
+	/* The connection is being closed for flooding (see net.h, fake lag):
+	 * the last word, saying why and when to come back, may be queued. */
+	void (*on_flood)(struct conn *c);
 	/* The connection is going away: free the session. Called exactly once. */
 	void (*on_close)(struct conn *c);
+};
+
+/* What a listener's input bucket counts (net.h, --rate-limit): line ends
+ * for line protocols, bytes for the relays, or messages the handler counts
+ * itself (a framed protocol such as WebSocket, whose bytes hold no line
+ * ends): it calls conn_charge(c, 1) per message and stops decoding when
+ * conn_input_paused() says so; the rest is offered again later. */
+enum conn_rate_unit {
+	CONN_RATE_NONE,  /* not limited */
+	CONN_RATE_LINES,
+	CONN_RATE_BYTES,
+	CONN_RATE_MESSAGES, /* --rate-limit, counted by the handler */
 };
 
 /* Why a connection closed: logged as DISCONNECT reason=<name>, where the
@@ -59,6 +75,8 @@ enum conn_close_reason {
 	CONN_CLOSE_BAD_PASSWORD,     /* "bad-password": a server password refused */
 	CONN_CLOSE_TLS_ERROR,        /* "tls-error": the peer broke the TLS protocol */
 	CONN_CLOSE_HANDSHAKE_TIMEOUT, /* "handshake-timeout": TLS setup never finished */
+	CONN_CLOSE_FLOOD,            /* "flood": input far over --rate-limit, for long */
+	CONN_CLOSE_KILLED,           /* "killed": a server operator's KILL */
 	CONN_CLOSE_REASON_COUNT
 };
 
@@ -119,6 +137,17 @@ void conn_close(struct conn *c, enum conn_close_reason reason);
 /* Stops reading and closes once queued output is written (or after a
  * bounded drain time). */
 void conn_close_after_flush(struct conn *c, enum conn_close_reason reason);
+
+/* Charges `tokens` more to the connection's input bucket, for a command
+ * that costs more than a line (LIST, WHO, a history query, a failed
+ * login). The bucket may go into debt: input then waits until it is
+ * repaid. No effect on an unlimited connection. */
+void conn_charge(struct conn *c, unsigned tokens);
+
+/* True while the connection's bucket is empty: a handler counting its own
+ * messages (CONN_RATE_MESSAGES) stops consuming input until offered it
+ * again. Always false on an unlimited connection. */
+bool conn_input_paused(const struct conn *c);
 
 /* Arms the connection's timer (0 disarms); expiry calls on_timeout. */
 void conn_set_timeout(struct conn *c, uint64_t ms);

@@ -60,6 +60,23 @@ static void reject(struct listener *l, int fd, const struct peer *peer, const ch
 	net->stats.rejected++;
 }
 
+/* Refused by the per-address table: said with the listener's own words. */
+static void reject_address(struct listener *l, int fd, const struct peer *peer,
+			   enum addrlimit_verdict verdict)
+{
+	struct net *net = l->net;
+	const char *saved = l->cfg.reject_text;
+	if (verdict == ADDRLIMIT_PER_IP) {
+		l->cfg.reject_text = l->cfg.per_ip_text;
+		net->stats.rejected_per_ip++;
+	} else {
+		l->cfg.reject_text = l->cfg.connect_rate_text;
+		net->stats.rejected_connect_rate++;
+	}
+	reject(l, fd, peer, verdict == ADDRLIMIT_PER_IP ? "per-ip" : "connect-rate");
+	l->cfg.reject_text = saved;
+}
+
 static void admit(struct listener *l, int fd, const struct peer *peer)
 {
 	struct net *net = l->net;
@@ -67,16 +84,27 @@ static void admit(struct listener *l, int fd, const struct peer *peer)
 		reject(l, fd, peer, "max-clients");
 		return;
 	}
+	struct addr_entry *counted;
+	enum addrlimit_verdict verdict =
+		addrlimit_admit(net->addrs, peer, loop_now_ms(net->loop), &counted);
+	if (verdict != ADDRLIMIT_OK) {
+		reject_address(l, fd, peer, verdict);
+		return;
+	}
 	if (fd >= loop_fd_limit(net->loop)) {
+		addrlimit_release(counted);
 		reject(l, fd, peer, "fd-above-backend-limit");
 		return;
 	}
 	sock_nodelay(fd);
 	struct conn *c = conn_create(net, fd, peer, l->cfg.handler, l->cfg.transport);
 	if (!c) {
+		addrlimit_release(counted);
 		reject(l, fd, peer, "watch-failed");
 		return;
 	}
+	c->addr = counted;
+	conn_limit_input(c, l->cfg.rate_unit);
 	net->stats.total_accept++;
 	c->label = l->cfg.proto;
 	char where[PEER_STRLEN];

@@ -29,6 +29,51 @@ static void net_before_sleep(void *data)
 	}
 }
 
+void net_wake_within(struct net *net, uint64_t ms)
+{
+	/* The heap key is the deadline in loop milliseconds (loop.h). */
+	uint64_t deadline = loop_now_ms(net->loop) + ms;
+	if (!loop_timer_armed(&net->wake) || net->wake.node.key > deadline + 1)
+		loop_timer_arm(net->loop, &net->wake, ms);
+}
+
+/* Gives parked connections whose bucket has a token back their input, and
+ * sleeps until the soonest of the rest will have one. */
+static void on_wake(struct loop_timer *timer)
+{
+	struct net *net = container_of(timer, struct net, wake);
+	uint64_t now = loop_now_ms(net->loop);
+	/* Take the batch out first: a connection that parks again while
+	 * being given its input goes back on net->parked, not into this walk. */
+	struct list batch;
+	list_init(&batch);
+	while (!list_empty(&net->parked)) {
+		struct list *node = net->parked.next;
+		list_remove(node);
+		list_insert_tail(&batch, node);
+	}
+	while (!list_empty(&batch)) {
+		struct conn *c = list_entry(batch.next, struct conn, parked);
+		bucket_refill(&c->bucket, c->rate, now);
+		if (bucket_tokens(&c->bucket) > 0) {
+			conn_unpark(c);
+		} else {
+			list_remove(&c->parked);
+			list_insert_tail(&net->parked, &c->parked);
+		}
+	}
+	struct list *pos;
+	uint64_t soonest = UINT64_MAX;
+	list_for_each(pos, &net->parked) {
+		struct conn *c = list_entry(pos, struct conn, parked);
+		uint64_t wait = bucket_wait_ms(&c->bucket, c->rate);
+		if (wait < soonest)
+			soonest = wait;
+	}
+	if (soonest != UINT64_MAX)
+		net_wake_within(net, soonest + 1);
+}
+
 struct net *net_create(struct loop *loop, const struct log *log, const struct net_config *cfg)
 {
 	struct net *net = xcalloc(1, sizeof(*net));
@@ -39,6 +84,14 @@ struct net *net_create(struct loop *loop, const struct log *log, const struct ne
 	list_init(&net->dirty);
 	list_init(&net->doomed);
 	list_init(&net->listeners);
+	list_init(&net->parked);
+	loop_timer_init(&net->wake, on_wake);
+	struct addrlimit_config limits = {
+		.max_per_ip = cfg->max_per_ip,
+		.connect = cfg->connect_rate,
+		.exempt_loopback = cfg->exempt_loopback,
+	};
+	net->addrs = addrlimit_create(&limits);
 	net->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	net->scratch = xmalloc(NET_READ_CHUNK);
 	net->out_scratch = xmalloc(NET_READ_CHUNK);
@@ -76,6 +129,8 @@ void net_destroy(struct net *net)
 		conn_close(list_entry(pos, struct conn, link), CONN_CLOSE_SHUTDOWN);
 	while (!list_empty(&net->doomed))
 		conn_teardown(list_entry(net->doomed.next, struct conn, pending));
+	loop_timer_disarm(net->loop, &net->wake);
+	addrlimit_destroy(net->addrs);
 	if (net->reserve_fd >= 0)
 		close(net->reserve_fd);
 	free(net->scratch);

@@ -12,6 +12,7 @@
 
 #include "net/addr.h"
 #include "net/conn.h"
+#include "util/bucket.h"
 #include "net/transport.h"
 
 struct loop;
@@ -27,6 +28,18 @@ struct net_config {
 	size_t sendq;       /* per-connection queued-output limit in bytes */
 	uint64_t drain_ms;  /* longest wait for output before a closing conn goes */
 	uint64_t handshake_ms; /* longest transport setup (TLS handshake); 0 = none */
+	/* Fake lag: a listener's connections take input only while their
+	 * bucket has tokens; when it is empty they are not read (TCP pushes
+	 * back on the sender) until tokens return. A line connection whose
+	 * input has waited on its bucket without a break for `flood_ms` is
+	 * closed with reason "flood" (0 = never). */
+	struct rate line_rate; /* --rate-limit, for CONN_RATE_LINES listeners */
+	struct rate byte_rate; /* --byte-rate, for CONN_RATE_BYTES listeners */
+	uint64_t flood_ms;
+	/* Per source address (IPv6 by /64): open connections and arrivals. */
+	size_t max_per_ip;       /* 0 = no limit */
+	struct rate connect_rate; /* per_s 0 = no limit */
+	bool exempt_loopback;
 };
 
 struct listener_config {
@@ -36,16 +49,24 @@ struct listener_config {
 	void *handler_data;                 /* passed to on_open */
 	const char *reject_text;            /* sent before closing at capacity, or NULL;
 					       never over TLS (no handshake is done) */
+	const char *per_ip_text;            /* sent when refused by --max-per-ip, or NULL */
+	const char *connect_rate_text;      /* sent when refused by --connect-rate, or NULL */
+	enum conn_rate_unit rate_unit;      /* what its connections' bucket counts */
 	const struct transport_factory *transport; /* NULL: plain */
 };
 
 struct net_stats {
 	uint64_t total_accept;
 	uint64_t rejected;
+	uint64_t rejected_per_ip;       /* of `rejected`: --max-per-ip */
+	uint64_t rejected_connect_rate; /* of `rejected`: --connect-rate */
+	uint64_t flood_closed;          /* closed with reason "flood" */
+	uint64_t throttled;             /* times a connection's input was held back */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	size_t active;
 	uint64_t closed[CONN_CLOSE_REASON_COUNT]; /* torn down, by reason */
+	size_t parked; /* connections held back right now */
 };
 
 /* Creates an empty set on `loop`; `log` must outlive it. */

@@ -7,6 +7,8 @@
 #include "net/net.h"
 #include "net/outq.h"
 #include "net/transport.h"
+#include "net/addrlimit.h"
+#include "util/bucket.h"
 #include "util/buf.h"
 #include "util/list.h"
 
@@ -20,6 +22,7 @@ enum {
 	CONN_WRITE_ARMED = 1u << 0, /* LOOP_WRITE interest is on */
 	CONN_EOF = 1u << 1,         /* peer sent FIN */
 	CONN_HANDSHAKE_TIMER = 1u << 2, /* the timer is the transport's setup deadline */
+	CONN_PARKED = 1u << 3,  /* out of tokens: not reading; in net->parked */
 };
 
 /* Invariants: `pending` is in net->doomed iff state is CONN_DOOMED;
@@ -46,6 +49,13 @@ struct conn {
 	uint64_t bytes_in, bytes_out;
 	uint64_t created_ms;
 	enum conn_close_reason close_reason;
+	/* Input limiting (fake lag); `rate` NULL = unlimited. */
+	const struct rate *rate;
+	uint8_t rate_unit;      /* enum conn_rate_unit */
+	struct bucket bucket;
+	struct list parked;     /* in net->parked iff CONN_PARKED */
+	uint64_t backlog_since; /* when input began waiting without a break; 0 = not */
+	struct addr_entry *addr; /* counted in net->addrs, or NULL */
 };
 
 struct listener {
@@ -66,6 +76,9 @@ struct net {
 	struct list doomed;
 	struct list listeners;
 	struct net_stats stats;
+	struct list parked;          /* connections waiting for tokens */
+	struct loop_timer wake;      /* armed while `parked` is not empty */
+	struct addrlimit *addrs;
 	uint64_t next_id;
 	int reserve_fd; /* spare descriptor released to shed connections at EMFILE */
 	char *scratch;  /* shared buffer for reads with no partial input */
@@ -82,6 +95,11 @@ struct conn *conn_create(struct net *net, int fd, const struct peer *peer,
 			 const struct transport_factory *transport);
 void conn_flush(struct conn *c);
 void conn_teardown(struct conn *c);
+void conn_limit_input(struct conn *c, enum conn_rate_unit unit);
+void conn_unpark(struct conn *c);
+
+/* net.c: makes the wake timer fire within `ms` (earlier if already due). */
+void net_wake_within(struct net *net, uint64_t ms);
 
 /* listener.c */
 void listener_close(struct listener *l);

@@ -48,6 +48,14 @@ enum {
 	OPT_WEB_ROOT,
 	OPT_WS_ORIGIN,
 	OPT_METRICS_ANYWHERE,
+	OPT_RATE_LIMIT,
+	OPT_BYTE_RATE,
+	OPT_FLOOD_AFTER,
+	OPT_MAX_PER_IP,
+	OPT_CONNECT_RATE,
+	OPT_EXEMPT_LOOPBACK,
+	OPT_OPER,
+	OPT_OPER_PASSWORD,
 };
 
 static const struct option long_options[] = {
@@ -82,6 +90,14 @@ static const struct option long_options[] = {
 	{"web-root", required_argument, NULL, OPT_WEB_ROOT},
 	{"ws-origin", required_argument, NULL, OPT_WS_ORIGIN},
 	{"metrics-from-anywhere", no_argument, NULL, OPT_METRICS_ANYWHERE},
+	{"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
+	{"byte-rate", required_argument, NULL, OPT_BYTE_RATE},
+	{"flood-after", required_argument, NULL, OPT_FLOOD_AFTER},
+	{"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
+	{"connect-rate", required_argument, NULL, OPT_CONNECT_RATE},
+	{"exempt-loopback", no_argument, NULL, OPT_EXEMPT_LOOPBACK},
+	{"oper", required_argument, NULL, OPT_OPER},
+	{"oper-password", required_argument, NULL, OPT_OPER_PASSWORD},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -148,6 +164,22 @@ void options_usage(FILE *out)
 		"  --metrics-from-anywhere    answer /metrics to every peer, not only to\n"
 		"                             loopback addresses\n"
 		"\n"
+		"Abuse limits (docs/OPERATIONS.md; RATE is PER_S:BURST or off):\n"
+		"  --rate-limit RATE          lines a chat/IRC connection may send; past\n"
+		"                             it, its input waits (default 10:100)\n"
+		"  --byte-rate RATE           bytes a relay/frame connection may send\n"
+		"                             (default 1048576:4194304)\n"
+		"  --flood-after SECS         close a connection whose input has waited on\n"
+		"                             --rate-limit this long without a break\n"
+		"                             (default 60, 0 = never)\n"
+		"  --max-per-ip N             open connections per address, IPv6 per /64\n"
+		"                             (default 100, 0 = no limit)\n"
+		"  --connect-rate RATE        new connections per address (default 10:50)\n"
+		"  --exempt-loopback          no per-address limits for 127.0.0.0/8, ::1\n"
+		"  --oper NAME                account NAME is a server operator\n"
+		"                             (repeatable; needs --data-dir)\n"
+		"  --oper-password PASS       OPER PASS makes any user a server operator\n"
+		"\n"
 		"Cluster (several nodes as one network behind Redis; docs/CLUSTER.md):\n"
 		"  --redis HOST:PORT          join the network kept in this Redis server\n"
 		"  --redis-password PASS      AUTH with PASS after each connection\n"
@@ -193,6 +225,69 @@ static void set_defaults(struct options *o)
 	o->http_timeout_s = 30;
 	o->node_lease_s = 10;
 	o->log_level = LOG_INFO;
+	o->line_rate = (struct rate){.per_s = 10, .burst = 100};
+	o->byte_rate = (struct rate){.per_s = 1u << 20, .burst = 4u << 20};
+	o->flood_after_s = 60;
+	o->max_per_ip = 100;
+	o->connect_rate = (struct rate){.per_s = 10, .burst = 50};
+}
+
+static bool parse_number(const char *flag, const char *text, unsigned long min,
+			 unsigned long max, size_t *out, char *err, size_t errlen);
+
+static bool parse_rate(const char *flag, const char *arg, struct rate *out, char *err,
+		       size_t errlen)
+{
+	if (rate_parse(arg, out))
+		return true;
+	snprintf(err, errlen, "bad %s '%s' (PER_S:BURST, both at least 1, or off)", flag, arg);
+	return false;
+}
+
+static bool parse_oper(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	if (o->nopers == OPTIONS_MAX_OPERS) {
+		snprintf(err, errlen, "too many --oper (at most %d)", OPTIONS_MAX_OPERS);
+		return false;
+	}
+	if (!arg[0] || strpbrk(arg, " \r\n")) {
+		snprintf(err, errlen, "bad --oper '%s' (an account name)", arg);
+		return false;
+	}
+	o->opers[o->nopers++] = arg;
+	return true;
+}
+
+static bool parse_limits(struct options *o, int opt, const char *arg, char *err, size_t errlen)
+{
+	size_t n;
+	switch (opt) {
+	case OPT_RATE_LIMIT:
+		return parse_rate("--rate-limit", arg, &o->line_rate, err, errlen);
+	case OPT_BYTE_RATE:
+		return parse_rate("--byte-rate", arg, &o->byte_rate, err, errlen);
+	case OPT_CONNECT_RATE:
+		return parse_rate("--connect-rate", arg, &o->connect_rate, err, errlen);
+	case OPT_FLOOD_AFTER:
+		if (!parse_number("--flood-after", arg, 0, 86400, &n, err, errlen))
+			return false;
+		o->flood_after_s = n;
+		return true;
+	case OPT_MAX_PER_IP:
+		return parse_number("--max-per-ip", arg, 0, 1000000, &o->max_per_ip, err, errlen);
+	case OPT_EXEMPT_LOOPBACK:
+		o->exempt_loopback = true;
+		return true;
+	case OPT_OPER:
+		return parse_oper(o, arg, err, errlen);
+	default: /* OPT_OPER_PASSWORD */
+		if (!arg[0] || strpbrk(arg, " \r\n")) {
+			snprintf(err, errlen, "bad --oper-password (non-empty, no spaces)");
+			return false;
+		}
+		o->oper_password = arg;
+		return true;
+	}
 }
 
 static bool add_listener(struct options *o, const struct proto *proto, bool tls,
@@ -478,6 +573,15 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 	case OPT_NODE_NAME:
 	case OPT_NODE_LEASE:
 		return parse_cluster(o, opt, arg, err, errlen);
+	case OPT_RATE_LIMIT:
+	case OPT_BYTE_RATE:
+	case OPT_FLOOD_AFTER:
+	case OPT_MAX_PER_IP:
+	case OPT_CONNECT_RATE:
+	case OPT_EXEMPT_LOOPBACK:
+	case OPT_OPER:
+	case OPT_OPER_PASSWORD:
+		return parse_limits(o, opt, arg, err, errlen);
 	case OPT_LOG_LEVEL:
 		if (log_level_parse(arg, &o->log_level))
 			return true;
@@ -514,6 +618,10 @@ bool options_validate(const struct options *o, char *err, size_t errlen)
 {
 	if (!validate_tls(o, err, errlen))
 		return false;
+	if (o->nopers && !o->data_dir) {
+		snprintf(err, errlen, "--oper names an account: it needs --data-dir");
+		return false;
+	}
 	for (size_t i = 0; i < o->nlisten; i++) {
 		struct proto_unit u =
 			proto_largest_unit(o->listen[i].proto, o->max_line, o->max_frame);

@@ -8,9 +8,10 @@
 #include <stdio.h>
 
 #include "net/addr.h"
+#include "util/bucket.h"
 #include "util/log.h"
 
-enum { OPTIONS_MAX_LISTENERS = 32, OPTIONS_DEFAULT_PORT = 7000 };
+enum { OPTIONS_MAX_LISTENERS = 32, OPTIONS_DEFAULT_PORT = 7000, OPTIONS_MAX_OPERS = 16 };
 
 struct proto;
 
@@ -58,6 +59,18 @@ struct options {
 	const char *ws_origins[8]; /* --ws-origin, repeatable */
 	size_t nws_origins;
 	bool metrics_anywhere;    /* --metrics-from-anywhere */
+	/* Abuse limits (docs/OPERATIONS.md). */
+	struct rate line_rate;    /* --rate-limit */
+	struct rate byte_rate;    /* --byte-rate */
+	uint64_t flood_after_s;   /* --flood-after, 0 = never */
+	size_t max_per_ip;        /* --max-per-ip, 0 = no limit */
+	struct rate connect_rate; /* --connect-rate */
+	bool exempt_loopback;     /* --exempt-loopback */
+	/* Server operators: accounts named by --oper, or whoever gives
+	 * --oper-password to OPER. */
+	const char *opers[OPTIONS_MAX_OPERS];
+	size_t nopers;
+	const char *oper_password;
 };
 
 enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_BAD };

@@ -3,6 +3,7 @@
  * stops accepting and lets queued output drain for a grace period; the loop
  * ends when every connection is gone (or the grace expires, or a second
  * signal arrives), and server_fini() frees the rest. */
+#include "server/moderate.h"
 #include "server/server.h"
 
 #include <errno.h>
@@ -59,7 +60,8 @@ static void print_help(void)
 {
 	printf("Commands:\n"
 	       "  STATS  counters and one line per active connection\n"
-	       "  HELP   this list\n");
+	       "  HELP   this list\n"
+	       "%s", console_moderate_help);
 	fflush(stdout);
 }
 
@@ -109,7 +111,7 @@ static void on_console_line(void *ctx, const char *line)
 		print_cluster_stats(s);
 	} else if (str_equals_nocase(line, len, "HELP")) {
 		print_help();
-	} else {
+	} else if (!console_moderate(s->wiring.hub, line, stdout)) {
 		printf("Unknown command '%.*s' (try HELP)\n", (int)len, line);
 		fflush(stdout);
 	}
@@ -330,6 +332,15 @@ static void create_core(struct server *s)
 		.web_root = s->opt.web_root,
 		.nws_origins = s->opt.nws_origins,
 		.metrics_anywhere = s->opt.metrics_anywhere,
+		.line_rate = s->opt.line_rate,
+		.byte_rate = s->opt.byte_rate,
+		.flood_ms = s->opt.flood_after_s * 1000,
+		.max_per_ip = s->opt.max_per_ip,
+		.connect_rate = s->opt.connect_rate,
+		.exempt_loopback = s->opt.exempt_loopback,
+		.opers = s->opt.opers,
+		.nopers = s->opt.nopers,
+		.oper_password = s->opt.oper_password,
 	};
 	for (size_t i = 0; i < s->opt.nws_origins; i++)
 		cfg.ws_origins[i] = s->opt.ws_origins[i];

@@ -28,6 +28,11 @@ void stats_write(FILE *out, const struct stats_source *src)
 	fprintf(out, "%-15s%llu\n", "bytes_in:", (unsigned long long)st.bytes_in);
 	fprintf(out, "%-15s%llu\n", "bytes_out:", (unsigned long long)st.bytes_out);
 	fprintf(out, "%-15s%llu\n", "rejected:", (unsigned long long)st.rejected);
+	fprintf(out, "%-15s%llu\n", "rejected_ip:", (unsigned long long)st.rejected_per_ip);
+	fprintf(out, "%-15s%llu\n", "rejected_rate:", (unsigned long long)st.rejected_connect_rate);
+	fprintf(out, "%-15s%llu\n", "throttled:", (unsigned long long)st.throttled);
+	fprintf(out, "%-15s%zu\n", "throttled_now:", st.parked);
+	fprintf(out, "%-15s%llu\n", "flood_closed:", (unsigned long long)st.flood_closed);
 	fprintf(out, "%-15s%zu\n", "users:", hub_user_count(src->hub));
 	fprintf(out, "%-15s%zu\n", "rooms:", hub_room_count(src->hub));
 	fprintf(out, "%-15s%s\n", "backend:", src->backend);

@@ -34,6 +34,9 @@ struct proto {
 	bool unit_is_frame;    /* bounded by --max-frame, else by --max-line */
 	const char *unit_flag; /* that option's name */
 	const char *unit_what; /* what the unit is, for the error message */
+	const char *per_ip_text;       /* refusals by address (net.h), or NULL */
+	const char *connect_rate_text;
+	enum conn_rate_unit rate_unit; /* what --rate-limit/--byte-rate count */
 };
 
 static void *attach_chat(struct wiring *w)
@@ -161,15 +164,18 @@ static size_t largest_frame(size_t max_line, size_t max_frame)
 /* The first row is the default protocol. */
 static const struct proto protos[] = {
 	{"chat", &chat_handler, chat_server_full, attach_chat, NULL, largest_chat_line,
-	 false, "--max-line", "the longest chat line with its \"ROOM <room> <name> \" prefix and CRLF"},
+	 false, "--max-line", "the longest chat line with its \"ROOM <room> <name> \" prefix and CRLF",
+	 chat_too_many, chat_too_fast, CONN_RATE_LINES},
 	{"irc", &irc_handler, irc_server_full, attach_irc, NULL, largest_irc_line, false,
-	 "--max-line", "the longest IRC line with its tags"},
+	 "--max-line", "the longest IRC line with its tags", irc_too_many, irc_too_fast,
+	 CONN_RATE_LINES},
 	{"http", &web_http_handler, NULL, attach_http, NULL, largest_http, false, "--max-line",
-	 "the longest IRC or chat line sent over a WebSocket"},
+	 "the longest IRC or chat line sent over a WebSocket", NULL, NULL, CONN_RATE_MESSAGES},
 	{"relay", &relay_handler, NULL, attach_line_relay, detach_relay, largest_relay_line,
-	 false, "--max-line", "the longest relay line with its CRLF"},
+	 false, "--max-line", "the longest relay line with its CRLF", NULL, NULL, CONN_RATE_BYTES},
 	{"frame", &relay_handler, NULL, attach_frame_relay, detach_relay, largest_frame,
-	 true, "--max-frame", "the largest frame with its 4-byte header"},
+	 true, "--max-frame", "the largest frame with its 4-byte header", NULL, NULL,
+	 CONN_RATE_BYTES},
 };
 
 #define NPROTOS (sizeof(protos) / sizeof(protos[0]))
@@ -284,7 +290,9 @@ void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 	w->cfg = *cfg;
 	w->wall_minus_mono_ms = clock_wall_ms() - clock_mono_ms();
 	w->started_ms = clock_mono_ms();
-	struct hub_config hub_cfg = {.history = cfg->history, .now_ms = hub_clock, .now_ctx = w};
+	struct hub_config hub_cfg = {.history = cfg->history, .now_ms = hub_clock, .now_ctx = w,
+				     .opers = cfg->opers, .nopers = cfg->nopers,
+				     .oper_password = cfg->oper_password};
 	if (cfg->store) {
 		w->last_msgid = cfg->store->ops->last_id(cfg->store->impl);
 		hub_cfg.store = cfg->store;
@@ -308,6 +316,12 @@ void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,
 		.sendq = cfg->sendq,
 		.drain_ms = cfg->drain_ms,
 		.handshake_ms = cfg->register_timeout_ms,
+		.line_rate = cfg->line_rate,
+		.byte_rate = cfg->byte_rate,
+		.flood_ms = cfg->flood_ms,
+		.max_per_ip = cfg->max_per_ip,
+		.connect_rate = cfg->connect_rate,
+		.exempt_loopback = cfg->exempt_loopback,
 	};
 	w->net = net_create(loop, log, &net_cfg);
 }
@@ -337,6 +351,9 @@ bool wiring_listen(struct wiring *w, const struct proto *proto, const struct hos
 		.handler = proto->handler,
 		.handler_data = ep->state,
 		.reject_text = proto->reject_text,
+		.per_ip_text = proto->per_ip_text,
+		.connect_rate_text = proto->connect_rate_text,
+		.rate_unit = proto->rate_unit,
 		.transport = transport,
 	};
 	struct listener *l = net_listen(w->net, &cfg, err, errlen);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "net/addr.h"
+#include "util/bucket.h"
 
 struct conn;
 struct loop;
@@ -81,6 +82,15 @@ struct wiring_config {
 	const char *ws_origins[8];
 	size_t nws_origins;
 	bool metrics_anywhere;
+	/* Abuse limits, as net_config has them (net/net.h). */
+	struct rate line_rate, byte_rate, connect_rate;
+	uint64_t flood_ms;
+	size_t max_per_ip;
+	bool exempt_loopback;
+	/* Server operators: account names, and the OPER password (or NULL). */
+	const char *const *opers;
+	size_t nopers;
+	const char *oper_password;
 };
 
 /* One protocol instance: the state its connections share (the chat

@@ -49,10 +49,27 @@ static void check_room_event(const char *p, size_t n, bool has_text)
 	FUZZ_CHECK(has_text ? u < n : u == n);
 }
 
+/* Moderation lines: "<#room> <by> <rest>" (KICK, MODE, BAN, UNBAN: a rest
+ * is required) or "<#room> <by>[ <text>]" and "<#room> *" (TOPIC). */
+static void check_moderation(const char *p, size_t n, bool needs_rest)
+{
+	size_t r = field(p, n);
+	FUZZ_CHECK(hub_room_valid(p, r) && r < n);
+	p += r + 1, n -= r + 1;
+	size_t u = field(p, n);
+	FUZZ_CHECK(hub_name_valid(p, u) || (!needs_rest && u == 1 && p[0] == '*'));
+	FUZZ_CHECK(needs_rest ? u + 1 < n : u == n || u + 1 < n);
+}
+
 static void check_chat_body(const char *p, size_t n)
 {
 	size_t k;
-	if (starts(p, n, "ROOM ", &k))
+	if (starts(p, n, "KICK ", &k) || starts(p, n, "MODE ", &k) || starts(p, n, "BAN ", &k) ||
+	    starts(p, n, "UNBAN ", &k))
+		check_moderation(p + k, n - k, true);
+	else if (starts(p, n, "TOPIC ", &k))
+		check_moderation(p + k, n - k, false);
+	else if (starts(p, n, "ROOM ", &k))
 		check_room_event(p + k, n - k, true);
 	else if (starts(p, n, "JOIN ", &k) || starts(p, n, "LEAVE ", &k))
 		check_room_event(p + k, n - k, false);
@@ -66,7 +83,8 @@ static void check_chat_body(const char *p, size_t n)
 		FUZZ_CHECK(n > k && p[n - 1] == '!' && hub_name_valid(p + k, n - k - 1));
 	else
 		FUZZ_CHECK(starts(p, n, "OK ", &k) || starts(p, n, "ERROR ", &k) ||
-			   starts(p, n, "USERLIST", &k) || starts(p, n, "ROOMLIST", &k));
+			   starts(p, n, "USERLIST", &k) || starts(p, n, "ROOMLIST", &k) ||
+			   starts(p, n, "BANNED ", &k));
 }
 
 static void check_chat_line(const char *p, size_t n)

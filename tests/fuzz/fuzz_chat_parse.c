@@ -3,7 +3,8 @@
  * word (up to the first space) is an upper-case command word, or it starts
  * with '/' (then the word is matched ignoring case and an unknown one is
  * CHAT_UNKNOWN); the argument is the rest of the line after that space;
- * PRIVMSG splits its argument at the first space into target and text.
+ * PRIVMSG, KICK, KILL and CLOSE split their argument at the first space
+ * into target and text.
  * Every pointer returned must lie inside the line. The same line is also
  * classified after chat_check_text, exactly as the dialect does. */
 #include <stdbool.h>
@@ -24,13 +25,19 @@ static const struct ref_word upper_words[] = {
 	{"MSG", CHAT_MSG},           {"PRIVMSG", CHAT_PRIVMSG}, {"ROOMS", CHAT_ROOMS},
 	{"USERS", CHAT_USERS},       {"QUIT", CHAT_QUIT},       {"HISTORY", CHAT_HISTORY},
 	{"REGISTER", CHAT_REGISTER}, {"LOGIN", CHAT_LOGIN},     {"PASSWORD", CHAT_PASSWORD},
+	{"KICK", CHAT_KICK},         {"BAN", CHAT_BAN},         {"UNBAN", CHAT_UNBAN},
+	{"MUTE", CHAT_MUTE},         {"UNMUTE", CHAT_UNMUTE},   {"TOPIC", CHAT_TOPIC},
+	{"OPER", CHAT_OPER},         {"KILL", CHAT_KILL},       {"CLOSE", CHAT_CLOSE},
 	{NULL, CHAT_SAY},
 };
 
 static const struct ref_word slash_words[] = {
 	{"join", CHAT_JOIN},   {"leave", CHAT_LEAVE}, {"rooms", CHAT_ROOMS}, {"users", CHAT_USERS},
 	{"msg", CHAT_PRIVMSG}, {"nick", CHAT_USERNAME}, {"quit", CHAT_QUIT},
-	{"history", CHAT_HISTORY}, {NULL, CHAT_UNKNOWN},
+	{"history", CHAT_HISTORY}, {"kick", CHAT_KICK}, {"ban", CHAT_BAN},
+	{"unban", CHAT_UNBAN}, {"mute", CHAT_MUTE}, {"unmute", CHAT_UNMUTE},
+	{"topic", CHAT_TOPIC}, {"oper", CHAT_OPER}, {"kill", CHAT_KILL},
+	{"close", CHAT_CLOSE}, {NULL, CHAT_UNKNOWN},
 };
 
 static enum chat_cmd ref_lookup(const struct ref_word *table, const char *w, size_t n,
@@ -70,7 +77,7 @@ static void check_parse(const char *line, size_t len)
 	}
 	size_t arg_off = w < len ? w + 1 : len;
 	FUZZ_CHECK(got.arg == line + arg_off && got.arg_len == len - arg_off);
-	if (want != CHAT_PRIVMSG)
+	if (want != CHAT_PRIVMSG && want != CHAT_KICK && want != CHAT_KILL && want != CHAT_CLOSE)
 		return;
 	size_t t = first_space(got.arg, got.arg_len);
 	FUZZ_CHECK(got.target == got.arg && got.target_len == t);

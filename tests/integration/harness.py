@@ -6,7 +6,8 @@ build, relative to the repository or absolute) selects the parleyd binary.
 
 Server
     Server(listen=["chat:127.0.0.1:0"], backend="epoll", args=[], stdin="pipe",
-           wrapper=[], ready_timeout=DEADLINE, max_fds=None, expect_exit=0)
+           wrapper=[], ready_timeout=DEADLINE, max_fds=None, expect_exit=0,
+           limits=False)
         Context manager. Starts parleyd with one --listen per entry (none if
         `listen` is empty) and --backend (none if None), waits for the READY
         log line and parses every `LISTEN proto=X ... port=N` line. `stdin` is
@@ -15,6 +16,12 @@ Server
         SIGTERM if the server still runs and asserts it exited with
         `expect_exit` (None: any status, or death by SIGTERM/SIGINT) and logged
         no sanitizer report; the log is printed whenever the block fails.
+        Unless `limits` is true, the abuse limits are lifted (LIMITS_OFF goes
+        before `args`, so a test's own --rate-limit etc. still win): the
+        suite talks from one loopback address, opening thousands of
+        connections and sending hundreds of lines at once, which the
+        defaults would slow or refuse by design. test_14_flood.py and
+        test_15_moderation.py test the limits themselves, defaults included.
     .pid, .listeners [(proto, addr, port)], .port(proto), .ports(proto)
     .wait_log(regex, timeout, since=0, count=1) -> re.Match of log lines
     .count_log(regex, since=0), .log_mark(), .log_text()
@@ -77,6 +84,9 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("PARLEY_BUILD", "build")
 PARLEYD = os.path.join(REPO, BUILD, "parleyd")
 DEADLINE = float(os.environ.get("PARLEY_TEST_DEADLINE", "5"))
+# parleyd flags that lift the abuse limits (see Server).
+LIMITS_OFF = ["--rate-limit", "off", "--byte-rate", "off", "--max-per-ip", "0",
+              "--connect-rate", "off"]
 
 LISTEN_RE = re.compile(r" LISTEN proto=(\S+) addr=(\S+) port=(\d+)")
 READY_RE = re.compile(r" READY ")
@@ -215,7 +225,8 @@ class Server:
     """One parleyd process; see the module docstring."""
 
     def __init__(self, listen=("chat:127.0.0.1:0",), backend="epoll", args=(),
-                 stdin="pipe", wrapper=(), ready_timeout=None, max_fds=None, expect_exit=0):
+                 stdin="pipe", wrapper=(), ready_timeout=None, max_fds=None, expect_exit=0,
+                 limits=False):
         self.command = [*wrapper, PARLEYD]
         self.tls = TLS.pki
         for spec in listen:
@@ -224,6 +235,8 @@ class Server:
             self.command += ["--tls-cert", self.tls.cert, "--tls-key", self.tls.key]
         if backend:
             self.command += ["--backend", backend]
+        if not limits:
+            self.command += LIMITS_OFF
         self.command += [str(a) for a in args]
         self.stdin_mode = stdin
         self.max_fds = max_fds

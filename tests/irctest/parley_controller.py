@@ -46,6 +46,9 @@ class ParleyController(BaseServerController, DirectoryBasedController):
                    "--motd", str(motd)]
         if password is not None:
             command += ["--irc-password", password]
+        # irctest opens many connections and sends fast from one address:
+        # the abuse limits (docs/OPERATIONS.md) would slow or refuse it.
+        command += ["--rate-limit", "off", "--max-per-ip", "0", "--connect-rate", "off"]
         # faketime is not applied: parleyd reads the clock itself and the
         # tests that need it are skipped by irctest when it is unavailable.
         self.proc = self.execute(command)

@@ -80,6 +80,23 @@ static void test_long_list_is_cut_safely(void **state)
 	assert_non_null(strstr(err, "takes one process id"));
 }
 
+/* --flooders F: the first F publishers ignore --rate; it needs a rate for
+ * the others and at least one publisher that is not a flooder. */
+static void test_flooders_need_rate_and_others(void **state)
+{
+	(void)state;
+	struct bench_opts o;
+	char err[256];
+	char *ok[] = {"parley-bench", "--publishers", "10", "--flooders", "1", "--rate", "45", NULL};
+	assert_int_equal(options_parse(7, ok, &o, stdout, err, sizeof(err)), 0);
+	assert_int_equal(o.flooders, 1);
+	char *no_rate[] = {"parley-bench", "--publishers", "10", "--flooders", "1", NULL};
+	assert_int_equal(options_parse(5, no_rate, &o, stdout, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--flooders"));
+	char *all[] = {"parley-bench", "--publishers", "2", "--flooders", "2", "--rate", "5", NULL};
+	assert_int_equal(options_parse(7, all, &o, stdout, err, sizeof(err)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -88,6 +105,7 @@ int main(void)
 		cmocka_unit_test(test_empty_pid_says_no_server),
 		cmocka_unit_test(test_bad_pid_is_not_a_pid),
 		cmocka_unit_test(test_long_list_is_cut_safely),
+		cmocka_unit_test(test_flooders_need_rate_and_others),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,8 @@ static const char *parse_n(const char *s, size_t n, struct chat_command *c)
 	if (c->arg_len) {
 		assert_true(c->arg >= line && c->arg + c->arg_len <= line + n);
 	}
-	if (c->cmd == CHAT_PRIVMSG) {
+	if (c->cmd == CHAT_PRIVMSG || c->cmd == CHAT_KICK || c->cmd == CHAT_KILL ||
+	    c->cmd == CHAT_CLOSE) {
 		if (c->target_len) {
 			assert_true(c->target >= line && c->target + c->target_len <= line + n);
 		}

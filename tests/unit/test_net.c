@@ -90,6 +90,8 @@ struct fx {
 	bool timed_out;
 	bool (*cond)(struct fx *f, const void *arg);
 	const void *cond_arg;
+	struct rate line_rate;          /* set before start(): fake lag */
+	enum conn_rate_unit rate_unit;
 };
 
 /* ---- the test handler: '\n' lines, a few commands ---- */
@@ -194,6 +196,11 @@ static size_t on_data(struct conn *c, const char *data, size_t len)
 		used += n + 1;
 		if (!go_on)
 			break;
+		if (s->f->rate_unit == CONN_RATE_MESSAGES) { /* a framed protocol's way */
+			conn_charge(c, 1);
+			if (conn_input_paused(c))
+				break;
+		}
 	}
 	s->in_data = false;
 	s->f->in_callback--;
@@ -415,7 +422,8 @@ static bool log_contains(struct fx *f, const char *needle)
 static void start(struct fx *f, size_t max_clients, size_t sendq, const struct conn_handler *h)
 {
 	char err[256];
-	f->cfg = (struct net_config){.max_clients = max_clients, .sendq = sendq, .drain_ms = 3000};
+	f->cfg = (struct net_config){.max_clients = max_clients, .sendq = sendq, .drain_ms = 3000,
+				     .line_rate = f->line_rate};
 	f->net = net_create(f->loop, &f->log, &f->cfg);
 	loop_add_hook(f->loop, check_cond, f);
 	memset(&f->lcfg, 0, sizeof(f->lcfg));
@@ -425,6 +433,7 @@ static void start(struct fx *f, size_t max_clients, size_t sendq, const struct c
 	f->lcfg.handler = h;
 	f->lcfg.handler_data = f;
 	f->lcfg.reject_text = REJECT_TEXT;
+	f->lcfg.rate_unit = f->rate_unit;
 	f->lis = net_listen(f->net, &f->lcfg, err, sizeof(err));
 	if (!f->lis)
 		fail_msg("net_listen: %s", err);
@@ -693,7 +702,7 @@ static void test_close_reason_names(void **state)
 	static const char *const want[CONN_CLOSE_REASON_COUNT] = {
 		"none", "eof", "quit", "local", "reset", "timeout", "register-timeout",
 		"io-error", "poll-error", "slow-consumer", "oversize", "shutdown", "ping-timeout",
-		"bad-password", "tls-error", "handshake-timeout",
+		"bad-password", "tls-error", "handshake-timeout", "flood", "killed",
 	};
 	for (int r = 0; r < CONN_CLOSE_REASON_COUNT; r++)
 		assert_string_equal(conn_close_reason_name((enum conn_close_reason)r), want[r]);
@@ -1174,6 +1183,50 @@ static void test_destroy_with_live_conns(void **state)
 		client_close(&c[i]);
 }
 
+/* Fake lag: with a burst of 5 lines at 50 a second, 20 lines sent at once
+ * are all answered, in order, the last ones about 300 ms later; meanwhile
+ * the connection is parked (not read) and then read again. */
+static void fake_lag(struct fx *f, enum conn_rate_unit unit)
+{
+	f->line_rate = (struct rate){.per_s = 50, .burst = 5};
+	f->rate_unit = unit;
+	start(f, 10, 1 << 20, &handler);
+	struct client cl;
+	client_open(f, &cl, 0, true);
+	wait_sessions(f, 1);
+	char all[512] = "", want[512] = "";
+	for (int i = 0; i < 20; i++) {
+		size_t a = strlen(all), w = strlen(want);
+		snprintf(all + a, sizeof(all) - a, "echo %d\n", i);
+		snprintf(want + w, sizeof(want) - w, "%d\n", i);
+	}
+	uint64_t t0 = loop_now_ms(f->loop);
+	client_send(&cl, all);
+	wait_client_bytes(f, &cl, strlen(want));
+	expect_received(&cl, want);
+	assert_true(loop_now_ms(f->loop) - t0 >= 250);
+	struct net_stats st;
+	net_get_stats(f->net, &st);
+	assert_true(st.throttled >= 3); /* parked at least once per refill round */
+	assert_int_equal(st.flood_closed, 0);
+	assert_int_equal(f->sessions[0].nlines, 20);
+	client_send(&cl, "echo after\n"); /* reading resumed */
+	wait_client_bytes(f, &cl, strlen(want) + 6);
+	client_close(&cl);
+}
+
+static void test_fake_lag_delivers_everything_in_order(void **state)
+{
+	fake_lag(*state, CONN_RATE_LINES);
+}
+
+/* The same when the handler counts its own messages (CONN_RATE_MESSAGES,
+ * for framed protocols) and stops when conn_input_paused() says so. */
+static void test_fake_lag_counted_by_the_handler(void **state)
+{
+	fake_lag(*state, CONN_RATE_MESSAGES);
+}
+
 /* ---- registration: every test on every backend ---- */
 
 #define ON(fn, backend) {#fn "/" backend, fn, setup, teardown, (void *)backend}
@@ -1202,6 +1255,8 @@ int main(void)
 		ON_ALL(test_framer),
 		ON_ALL(test_shutdown),
 		ON_ALL(test_destroy_with_live_conns),
+		ON_ALL(test_fake_lag_delivers_everything_in_order),
+		ON_ALL(test_fake_lag_counted_by_the_handler),
 		cmocka_unit_test(test_close_reason_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
