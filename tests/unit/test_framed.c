@@ -8,7 +8,11 @@
  * saying stop leaves the rest unread, and asking again resumes at the next
  * unit. Frames: on_unit sees the payload and, in `raw`, the whole frame
  * with its header; an oversize header is reported once with its announced
- * length, and then every byte, now and later, is consumed unread. */
+ * length, and then every byte, now and later, is consumed unread.
+ * The line codec's encode side: line_end() writes "\r\n", and
+ * line_payload_next() gives back each payload of encoded lines ("\r\n",
+ * a lone '\n', an unterminated last line, empty lines) so that decoding
+ * what was encoded yields the payloads put in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -204,6 +208,65 @@ static void init_from_a_codec_starts_fresh(void **state)
 	assert_string_equal(r.log, "[ok]");
 }
 
+/* Encodes `payloads` as lines and reads them back. */
+static void line_encoding_round_trip(void **state)
+{
+	(void)state;
+	const char *payloads[] = {"PRIVMSG #a :hi", "", "x y", ""};
+	char block[128], *out = block;
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = strlen(payloads[i]);
+		memcpy(out, payloads[i], n);
+		out = line_end(out + n);
+	}
+	size_t len = (size_t)(out - block);
+	assert_int_equal(len, strlen("PRIVMSG #a :hi") + 3 + 4 * LINE_END_LEN);
+	assert_memory_equal(block + len - 4, "\r\n\r\n", 4);
+	struct codec_unit u;
+	size_t at = 0, k = 0;
+	while (line_payload_next(block, len, &at, &u)) {
+		assert_true(k < 4);
+		assert_int_equal(u.len, strlen(payloads[k]));
+		assert_memory_equal(u.data, payloads[k], u.len);
+		k++;
+	}
+	assert_int_equal(k, 4);
+	assert_int_equal(at, len);
+	/* And what a framed line reader makes of the same bytes. */
+	struct framed f;
+	framed_init_lines(&f, 64, LINE_STRIP);
+	struct record r = {.units_left = -1};
+	assert_int_equal(framed_decode(&f, block, len, &ops, &r), len);
+	assert_string_equal(r.log, "[PRIVMSG #a :hi][][x y][]");
+}
+
+static void line_payloads_of_loose_input(void **state)
+{
+	(void)state;
+	const char *in = "a\nb\r\nc";
+	struct codec_unit u;
+	size_t at = 0;
+	assert_true(line_payload_next(in, 6, &at, &u));
+	assert_int_equal(u.len, 1);
+	assert_int_equal(u.data[0], 'a');
+	assert_int_equal(at, 2);
+	assert_true(line_payload_next(in, 6, &at, &u));
+	assert_int_equal(u.len, 1);
+	assert_int_equal(u.data[0], 'b');
+	assert_true(line_payload_next(in, 6, &at, &u));
+	assert_int_equal(u.len, 1);
+	assert_int_equal(u.data[0], 'c');
+	assert_int_equal(at, 6);
+	assert_false(line_payload_next(in, 6, &at, &u));
+	at = 0;
+	assert_false(line_payload_next("", 0, &at, &u));
+	/* A lone '\r' is a payload byte unless it ends the line. */
+	at = 0;
+	assert_true(line_payload_next("\r\r\n", 3, &at, &u));
+	assert_int_equal(u.len, 1);
+	assert_int_equal(at, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +277,8 @@ int main(void)
 		cmocka_unit_test(frames_carry_their_raw_form),
 		cmocka_unit_test(frame_oversize_consumes_the_stream),
 		cmocka_unit_test(init_from_a_codec_starts_fresh),
+		cmocka_unit_test(line_encoding_round_trip),
+		cmocka_unit_test(line_payloads_of_loose_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
