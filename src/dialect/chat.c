@@ -1,6 +1,7 @@
 /* chat: a chat connection's life — open, lines in, EOF, timeouts, close.
- * Lines are decoded here and handed to the command table; everything sent
- * back is composed in chat_render.c. */
+ * The shared decode loop (codec/framed.h) cuts the input into lines, each
+ * checked here and handed to the command table; everything sent back is
+ * composed in chat_render.c. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
