@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "chat.h"
+#include "codec/framed.h"
 #include "escape.h"
 #include "net/net.h"
 #include "tls/tls.h"
@@ -59,7 +60,7 @@ struct session {
 	void *ctx;
 	enum proto proto;
 	struct session_config cfg;
-	struct codec codec;
+	struct framed in;         /* the protocol's decoder */
 	struct buf scratch;       /* encoding space for session_send_line */
 	enum end_kind end;
 	enum loss_kind loss;      /* for END_PEER_LOST */
@@ -96,46 +97,50 @@ static void warn_long_line(struct session *s)
 {
 	char msg[128];
 	snprintf(msg, sizeof(msg), "skipped an incoming line longer than %zu bytes (--max-line)",
-		 s->codec.u.line.max);
+		 s->in.codec.u.line.max);
 	if (s->ev->on_warning)
 		s->ev->on_warning(s->ctx, msg);
 }
 
-/* Handles CODEC_TOO_LONG; returns the bytes to consume. */
-static size_t too_long(struct session *s, struct conn *c, const struct codec_unit *u,
-		       size_t left)
+static bool reading(void *ctx)
 {
-	if (s->codec.kind == CODEC_LINE) {
-		warn_long_line(s);
-		return u->used;
-	}
-	/* A frame stream cannot be resynchronised after a bad length. */
-	s->end = END_OVERSIZE;
-	s->oversize = u->len;
-	conn_close(c, CONN_CLOSE_OVERSIZE);
-	return left;
+	const struct session *s = ctx;
+	return !conn_closing(s->conn);
 }
+
+static void on_unit(void *ctx, const struct codec_unit *u, const char *raw)
+{
+	struct session *s = ctx;
+	(void)raw;
+	if (s->proto == PROTO_CHAT)
+		note_chat_line(s, u->data, u->len);
+	s->ev->on_unit(s->ctx, u->data, u->len);
+}
+
+/* A long line is skipped with a warning; a frame stream cannot be
+ * resynchronised after a bad length. */
+static void on_oversize(void *ctx, size_t announced)
+{
+	struct session *s = ctx;
+	if (s->in.codec.kind == CODEC_LINE) {
+		warn_long_line(s);
+		return;
+	}
+	s->end = END_OVERSIZE;
+	s->oversize = announced;
+	conn_close(s->conn, CONN_CLOSE_OVERSIZE);
+}
+
+static const struct framed_ops session_framing = {
+	.proceed = reading,
+	.on_unit = on_unit,
+	.on_oversize = on_oversize,
+};
 
 static size_t on_data(struct conn *c, const char *data, size_t len)
 {
 	struct session *s = conn_session(c);
-	size_t off = 0;
-	while (off < len && !conn_closing(c)) {
-		struct codec_unit u;
-		enum codec_status st = codec_decode(&s->codec, data + off, len - off, &u);
-		if (st == CODEC_NEED_MORE) {
-			off += u.used;
-			break;
-		}
-		if (st == CODEC_TOO_LONG) {
-			off += too_long(s, c, &u, len - off);
-			continue;
-		}
-		off += u.used;
-		if (s->proto == PROTO_CHAT)
-			note_chat_line(s, u.data, u.len);
-		s->ev->on_unit(s->ctx, u.data, u.len);
-	}
+	size_t off = framed_decode(&s->in, data, len, &session_framing, s);
 	if (conn_closing(c))
 		off = len; /* nothing more will be decoded: do not keep it */
 	s->partial = len - off;
@@ -208,7 +213,9 @@ void session_destroy(struct session *s)
 bool session_start(struct session *s, int fd)
 {
 	/* Everything about the previous connection is forgotten. */
-	proto_codec(s->cfg.proto, s->cfg.max_line, s->cfg.max_frame, &s->codec);
+	struct codec codec;
+	proto_codec(s->cfg.proto, s->cfg.max_line, s->cfg.max_frame, &codec);
+	framed_init(&s->in, &codec);
 	s->end = END_NONE;
 	s->loss = LOSS_FAILED;
 	s->partial = 0;
@@ -316,7 +323,7 @@ int session_verdict(const struct session *s, bool input_done, char *msg, size_t 
 		return 0;
 	case END_OVERSIZE:
 		snprintf(msg, msglen, "server sent a %zu-byte frame, over --max-frame %zu",
-			 s->oversize, s->codec.u.frame.max);
+			 s->oversize, s->in.codec.u.frame.max);
 		return 1;
 	case END_TRUNCATED:
 		snprintf(msg, msglen, "server closed the connection in the middle of a frame");

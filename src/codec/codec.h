@@ -49,6 +49,27 @@ struct line_decoder {
 enum codec_status line_decode(struct line_decoder *d, const char *p, size_t n,
 			      struct codec_unit *out);
 
+/* Encoding: a server renders each line once, terminated by line_end(), in
+ * the message every recipient shares; that is the line codec's framing,
+ * applied at render time so a plain line connection sends the message as
+ * it is. A codec that frames lines otherwise (WebSocket: one message per
+ * line, no terminator) reads the payloads back with line_payload_next()
+ * and frames them once per message, not per recipient. */
+enum { LINE_END_LEN = 2 };
+
+/* Writes the line terminator "\r\n" at `out`; returns the byte after it. */
+static inline char *line_end(char *out)
+{
+	out[0] = '\r';
+	out[1] = '\n';
+	return out + LINE_END_LEN;
+}
+
+/* The next line of encoded lines p[0..n) from *at on: out->data/len is its
+ * payload (without "\r\n" or a lone '\n'; a last line needs none) and
+ * *at moves past it. Returns false once *at reaches n. */
+bool line_payload_next(const char *p, size_t n, size_t *at, struct codec_unit *out);
+
 /* ---- frames ---- */
 
 enum { FRAME_HEADER = 4 };

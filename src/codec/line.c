@@ -1,5 +1,6 @@
 /* line: '\n'-terminated lines with a length limit and a discard mode that
- * skips the remainder of an over-long line without buffering it. */
+ * skips the remainder of an over-long line without buffering it; and the
+ * payloads of lines already encoded, for codecs that frame them anew. */
 #include <string.h>
 
 #include "codec/codec.h"
@@ -69,4 +70,18 @@ enum codec_status line_decode(struct line_decoder *d, const char *p, size_t n,
 	out->data = q;
 	out->len = d->mode == LINE_KEEP ? at + 1 : len;
 	return CODEC_UNIT;
+}
+
+bool line_payload_next(const char *p, size_t n, size_t *at, struct codec_unit *out)
+{
+	if (*at >= n)
+		return false;
+	const char *q = p + *at;
+	const char *nl = memchr(q, '\n', n - *at);
+	size_t end = nl ? (size_t)(nl - q) : n - *at;
+	out->data = q;
+	out->len = end && q[end - 1] == '\r' ? end - 1 : end;
+	out->used = nl ? end + 1 : end;
+	*at += out->used;
+	return true;
 }

@@ -1,11 +1,12 @@
 /* chat: a chat connection's life — open, lines in, EOF, timeouts, close.
- * Lines are decoded here and handed to the command table; everything sent
- * back is composed in chat_render.c. */
+ * The shared decode loop (codec/framed.h) cuts the input into lines, each
+ * checked here and handed to the command table; everything sent back is
+ * composed in chat_render.c. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "codec/codec.h"
+#include "codec/framed.h"
 #include "dialect/chat_private.h"
 #include "net/conn.h"
 #include "util/alloc.h"
@@ -36,6 +37,7 @@ static void chat_open(struct conn *c, void *data)
 	struct chat_session *s = xcalloc(1, sizeof(*s));
 	s->conn = c;
 	s->chat = chat;
+	framed_init_lines(&s->in, chat->cfg.max_line, LINE_STRIP);
 	conn_set_session(c, s);
 	if (chat->cfg.register_timeout_ms)
 		conn_set_timeout(c, chat->cfg.register_timeout_ms);
@@ -60,26 +62,35 @@ static void handle_line(struct chat_session *s, const char *line, size_t len)
 	chat_run(s, &cmd);
 }
 
+static bool chat_proceed(void *ctx)
+{
+	struct chat_session *s = ctx;
+	return !conn_closing(s->conn) && !s->ticket;
+}
+
+static void chat_unit(void *ctx, const struct codec_unit *u, const char *raw)
+{
+	(void)raw;
+	handle_line(ctx, u->data, u->len);
+}
+
+static void chat_oversize(void *ctx, size_t announced)
+{
+	(void)announced;
+	reply_error(ctx, ERR_LINE_TOO_LONG);
+}
+
+static const struct framed_ops chat_framing = {
+	.proceed = chat_proceed,
+	.on_unit = chat_unit,
+	.on_oversize = chat_oversize,
+};
+
 /* Decodes and runs whole lines from `data` until an account command
  * starts waiting for its answer; returns the bytes used. */
 static size_t run_lines(struct chat_session *s, const char *data, size_t len)
 {
-	struct conn *c = s->conn;
-	struct line_decoder dec = {s->chat->cfg.max_line, LINE_STRIP, s->discarding};
-	size_t off = 0;
-	while (off < len && !conn_closing(c) && !s->ticket) {
-		struct codec_unit unit;
-		enum codec_status st = line_decode(&dec, data + off, len - off, &unit);
-		off += unit.used;
-		if (st == CODEC_NEED_MORE)
-			break;
-		if (st == CODEC_TOO_LONG)
-			reply_error(s, ERR_LINE_TOO_LONG);
-		else
-			handle_line(s, unit.data, unit.len);
-	}
-	s->discarding = dec.discarding;
-	return off;
+	return framed_decode(&s->in, data, len, &chat_framing, s);
 }
 
 /* While LOGIN, REGISTER or PASSWORD waits for the password check, later

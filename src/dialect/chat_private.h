@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "codec/framed.h"
 #include "dialect/chat.h"
 #include "dialect/chat_parse.h"
 #include "dialect/login_limit.h"
@@ -24,7 +25,7 @@ struct chat_session {
 	struct conn *conn;
 	struct chat *chat;
 	struct hub_user *user;
-	bool discarding; /* line decoder: skipping the rest of an over-long line */
+	struct framed in; /* the line decoder, across reads */
 	uint64_t ticket; /* a pending account operation (hub_account_submit), or 0 */
 	char login_name[HUB_NAME_MAX + 1]; /* LOGIN's name while its check runs */
 	struct login_attempts attempts;

@@ -1,6 +1,6 @@
 /* chat_render: every byte the chat dialect sends is composed here — the
  * error table, the replies, and hub events rendered once per event into a
- * shared message. Lines end with "\r\n". */
+ * shared message. Lines end with line_end() (the line codec's framing, codec.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -80,22 +80,20 @@ struct piece {
 
 static size_t pieces_len(const struct piece *pc, size_t n)
 {
-	size_t total = 2; /* "\r\n" */
+	size_t total = LINE_END_LEN;
 	for (size_t i = 0; i < n; i++)
 		total += pc[i].n;
 	return total;
 }
 
-/* Appends pieces plus "\r\n" at `out`; returns the end. */
+/* Appends pieces plus the line end at `out`; returns the end. */
 static char *put_line(char *out, const struct piece *pc, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		memcpy(out, pc[i].p, pc[i].n);
 		out += pc[i].n;
 	}
-	*out++ = '\r';
-	*out++ = '\n';
-	return out;
+	return line_end(out);
 }
 
 static struct msg *line_msg(const struct piece *pc, size_t n)
@@ -214,7 +212,7 @@ struct list_walk {
 static void send_list(struct chat_session *s, const char *word, const void *owner,
 		      const struct list_walk *w)
 {
-	size_t wlen = strlen(word), total = wlen + 2, len;
+	size_t wlen = strlen(word), total = wlen + LINE_END_LEN, len;
 	for (const void *it = w->first(owner); it; it = w->next(owner, it)) {
 		w->name(it, &len);
 		total += 1 + len;
@@ -229,7 +227,7 @@ static void send_list(struct chat_session *s, const char *word, const void *owne
 		memcpy(out, name, len);
 		out += len;
 	}
-	memcpy(out, "\r\n", 2);
+	line_end(out);
 	conn_send(s->conn, m);
 	msg_unref(m);
 }

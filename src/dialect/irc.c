@@ -187,6 +187,7 @@ static void irc_open(struct conn *c, void *data)
 	s->conn = c;
 	s->irc = irc;
 	s->pass_ok = irc->password == NULL;
+	framed_init_lines(&s->in, IRC_TAGS_MAX + 1 + IRC_LINE_MAX, LINE_STRIP);
 	conn_set_session(c, s);
 	if (irc->register_timeout_ms)
 		conn_set_timeout(c, irc->register_timeout_ms);
@@ -582,27 +583,38 @@ static void handle_line(struct irc_session *s, const char *line, size_t len)
 		irc_label_end(s);
 }
 
+static bool irc_reading(void *ctx)
+{
+	const struct irc_session *s = ctx;
+	return !conn_closing(s->conn);
+}
+
+static void irc_unit(void *ctx, const struct codec_unit *u, const char *raw)
+{
+	(void)raw;
+	handle_line(ctx, u->data, u->len);
+}
+
+static void irc_oversize(void *ctx, size_t announced)
+{
+	(void)announced;
+	irc_numeric(ctx, "417", ":Input line was too long");
+}
+
+static const struct framed_ops irc_framing = {
+	.proceed = irc_reading,
+	.on_unit = irc_unit,
+	.on_oversize = irc_oversize,
+};
+
 static size_t irc_data(struct conn *c, const char *data, size_t len)
 {
 	struct irc_session *s = conn_session(c);
-	struct line_decoder dec = {IRC_TAGS_MAX + 1 + IRC_LINE_MAX, LINE_STRIP, s->discarding};
-	size_t off = 0;
 	if (s->user) {
 		s->ping_sent = false;
 		conn_set_timeout(c, s->irc->ping_interval_ms);
 	}
-	while (off < len && !conn_closing(c)) {
-		struct codec_unit unit;
-		enum codec_status st = line_decode(&dec, data + off, len - off, &unit);
-		off += unit.used;
-		if (st == CODEC_NEED_MORE)
-			break;
-		if (st == CODEC_TOO_LONG)
-			irc_numeric(s, "417", ":Input line was too long");
-		else
-			handle_line(s, unit.data, unit.len);
-	}
-	s->discarding = dec.discarding;
+	size_t off = framed_decode(&s->in, data, len, &irc_framing, s);
 	return conn_closing(c) ? len : off;
 }
 

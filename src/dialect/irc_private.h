@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "codec/framed.h"
 #include "dialect/irc.h"
 #include "dialect/irc_caps.h"
 #include "dialect/irc_mode.h"
@@ -105,7 +106,8 @@ struct irc_session {
 	char *realname; /* from USER / SETNAME, exact size; NULL if none */
 	uint32_t caps;
 	uint64_t signon_ms, last_msg_ms; /* wall, mono */
-	bool pass_ok, cap_open, got_user, invisible, ping_sent, discarding;
+	bool pass_ok, cap_open, got_user, invisible, ping_sent;
+	struct framed in; /* the line decoder, across reads */
 	/* Accounts (irc_account.c): made on a session's first account command
 	 * (most never send one, and an idle session should stay small). */
 	struct irc_auth *auth;

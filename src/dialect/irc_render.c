@@ -57,8 +57,7 @@ static void vline(struct irc_session *s, const char *head, const char *fmt, va_l
 		n += (size_t)more < sizeof(buf) - n ? (size_t)more : sizeof(buf) - n - 1;
 	if (n > IRC_LINE_MAX)
 		n = irc_text_chunk(buf, n, IRC_LINE_MAX);
-	buf[n++] = '\r';
-	buf[n++] = '\n';
+	n = (size_t)(line_end(buf + n) - buf);
 	send_copy(s, buf, n);
 }
 

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "codec/codec.h"
 #include "dialect/irc_text.h"
 
 void irc_writer_init(struct irc_writer *w, char *buf, size_t cap)
@@ -211,7 +212,6 @@ enum irc_write irc_writer_finish(struct irc_writer *w)
 		return w->status;
 	}
 	/* body_limit() keeps two bytes back, so this always fits */
-	w->buf[w->len++] = '\r';
-	w->buf[w->len++] = '\n';
+	w->len = (size_t)(line_end(w->buf + w->len) - w->buf);
 	return w->status;
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/codec.h"
+#include "codec/framed.h"
 #include "net/addr.h"
 #include "util/alloc.h"
 #include "util/list.h"
@@ -37,7 +37,7 @@ struct relay_member {
 	struct list link; /* unlinked once the member stops sending */
 	struct conn *conn;
 	struct relay *relay;
-	bool discarding; /* line decoder state */
+	struct framed in; /* the member's decoder, once its input is known */
 	enum member_input input;
 };
 
@@ -69,13 +69,28 @@ size_t relay_largest_unit(enum relay_mode mode, size_t max_unit)
 	return max_unit + (mode == RELAY_FRAMES ? FRAME_HEADER : 2);
 }
 
+/* Sets up the decoder for the member's input, once it is known. A typed
+ * line's content is a frame payload: --max-frame bounds it. */
+static void start_decoding(struct relay_member *m, enum member_input input)
+{
+	size_t max = m->relay->max_unit;
+	m->input = input;
+	if (input == READS_FRAMES)
+		framed_init_frames(&m->in, max);
+	else
+		framed_init_lines(&m->in, max, input == READS_TYPED ? LINE_STRIP : LINE_KEEP);
+}
+
 static void relay_open(struct conn *c, void *data)
 {
 	struct relay_member *m = xcalloc(1, sizeof(*m));
 	m->conn = c;
 	m->relay = data;
 	/* A relay member always reads lines; a frame one is told by its bytes. */
-	m->input = m->relay->mode == RELAY_LINES ? READS_LINES : READS_UNDECIDED;
+	if (m->relay->mode == RELAY_LINES)
+		start_decoding(m, READS_LINES);
+	else
+		m->input = READS_UNDECIDED;
 	list_insert_tail(&m->relay->members, &m->link);
 	m->relay->count++;
 	conn_set_session(c, m);
@@ -142,22 +157,6 @@ static void log_oversize(const struct relay_member *m, size_t len)
 			  r->max_unit);
 }
 
-/* A typed line's content is a frame payload: --max-frame bounds it. */
-static struct codec member_codec(const struct relay_member *m)
-{
-	struct codec codec;
-	size_t max = m->relay->max_unit;
-	if (m->input == READS_FRAMES) {
-		codec.kind = CODEC_FRAME;
-		codec.u.frame = (struct frame_decoder){max};
-	} else {
-		enum line_mode mode = m->input == READS_TYPED ? LINE_STRIP : LINE_KEEP;
-		codec.kind = CODEC_LINE;
-		codec.u.line = (struct line_decoder){max, mode, m->discarding};
-	}
-	return codec;
-}
-
 static void log_text_client(const struct relay_member *m)
 {
 	char peer[PEER_STRLEN];
@@ -176,10 +175,10 @@ static bool input_decided(struct relay_member *m, const char *data, size_t len)
 	case FRAME_INPUT_UNDECIDED:
 		return false;
 	case FRAME_INPUT_FRAMES:
-		m->input = READS_FRAMES;
+		start_decoding(m, READS_FRAMES);
 		return true;
 	case FRAME_INPUT_TEXT:
-		m->input = READS_TYPED;
+		start_decoding(m, READS_TYPED);
 		log_text_client(m);
 		return true;
 	}
@@ -187,43 +186,47 @@ static bool input_decided(struct relay_member *m, const char *data, size_t len)
 }
 
 /* Hands one decoded unit to the group, each input in its own form. */
-static void forward(struct relay_member *m, const struct codec_unit *unit, const char *at)
+static void forward(void *ctx, const struct codec_unit *unit, const char *raw)
 {
+	struct relay_member *m = ctx;
 	/* Forward a frame exactly as received, header and all, and a relayed
-	 * line with its terminator. Not `at` for lines: their `used` also
+	 * line with its terminator. Not `raw` for lines: their `used` also
 	 * covers the skipped tail of an over-long line. */
 	if (m->input == READS_FRAMES)
-		broadcast(m, at, unit->used);
+		broadcast(m, raw, unit->used);
 	else if (m->input == READS_TYPED)
 		broadcast_as_frame(m, unit->data, unit->len);
 	else
 		broadcast(m, unit->data, unit->len);
 }
 
+static bool member_reading(void *ctx)
+{
+	const struct relay_member *m = ctx;
+	return !conn_closing(m->conn);
+}
+
+static void on_oversize(void *ctx, size_t announced)
+{
+	struct relay_member *m = ctx;
+	log_oversize(m, announced);
+	/* A frame stream cannot resynchronise after a bad length. */
+	if (m->input == READS_FRAMES)
+		conn_close(m->conn, CONN_CLOSE_OVERSIZE);
+}
+
+static const struct framed_ops relay_framing = {
+	.proceed = member_reading,
+	.on_unit = forward,
+	.on_oversize = on_oversize,
+};
+
 static size_t relay_data(struct conn *c, const char *data, size_t len)
 {
 	struct relay_member *m = conn_session(c);
 	if (!input_decided(m, data, len))
 		return 0;
-	struct codec codec = member_codec(m);
-	size_t off = 0;
-	while (off < len && !conn_closing(c)) {
-		struct codec_unit unit;
-		enum codec_status st = codec_decode(&codec, data + off, len - off, &unit);
-		if (st == CODEC_UNIT)
-			forward(m, &unit, data + off);
-		off += unit.used;
-		if (st == CODEC_NEED_MORE)
-			break;
-		if (st == CODEC_TOO_LONG) {
-			log_oversize(m, unit.len);
-			/* A frame stream cannot resynchronise after a bad length. */
-			if (m->input == READS_FRAMES)
-				conn_close(c, CONN_CLOSE_OVERSIZE);
-		}
-	}
-	if (codec.kind == CODEC_LINE)
-		m->discarding = codec.u.line.discarding;
+	size_t off = framed_decode(&m->in, data, len, &relay_framing, m);
 	return conn_closing(c) ? len : off;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/codec.h"
 #include "codec/ws.h"
 #include "dialect/web_private.h"
 #include "loop/loop.h"
@@ -65,29 +66,18 @@ static void fail(struct ws_conn *w, uint16_t code)
 /* Frames each line of `m` (CR/LF stripped) as one message. */
 static struct msg *frame_lines(const struct msg *m, uint8_t opcode)
 {
+	struct codec_unit line;
 	size_t total = 0;
-	for (size_t at = 0; at < m->len;) {
-		const char *nl = memchr(m->data + at, '\n', m->len - at);
-		size_t end = nl ? (size_t)(nl - m->data) : m->len;
-		size_t len = end - at;
-		if (len && m->data[end - 1] == '\r')
-			len--;
+	for (size_t at = 0; line_payload_next(m->data, m->len, &at, &line);) {
 		char h[WS_HEADER_MAX];
-		total += ws_header(opcode, len, h) + len;
-		at = end + 1;
+		total += ws_header(opcode, line.len, h) + line.len;
 	}
 	struct msg *v = msg_new(total);
 	size_t o = 0;
-	for (size_t at = 0; at < m->len;) {
-		const char *nl = memchr(m->data + at, '\n', m->len - at);
-		size_t end = nl ? (size_t)(nl - m->data) : m->len;
-		size_t len = end - at;
-		if (len && m->data[end - 1] == '\r')
-			len--;
-		o += ws_header(opcode, len, v->data + o);
-		memcpy(v->data + o, m->data + at, len);
-		o += len;
-		at = end + 1;
+	for (size_t at = 0; line_payload_next(m->data, m->len, &at, &line);) {
+		o += ws_header(opcode, line.len, v->data + o);
+		memcpy(v->data + o, line.data, line.len);
+		o += line.len;
 	}
 	return v;
 }

@@ -179,9 +179,23 @@ def bench_irc_seeds():
     write("bench_irc", "long-ping", b"\x03PING :" + b"0" * 600 + b"\r\n")
 
 
+def framed_seeds():
+    # byte 0: limit-1 in bits 0-5, codec in bits 6-7 (0 lines stripped,
+    # 1 lines kept, 2 frames); byte 1: chunking and pause seed
+    strip, keep, frames = 0, 64, 128
+    write("framed", "lines-strip", bytes([7 | strip, 3]) +
+          b"one\r\ntwo\n\nthis is too long\r\nok\ntail")
+    write("framed", "lines-keep", bytes([4 | keep, 7]) + b"a\r\nbb\nlong line here\nc\n")
+    write("framed", "discard-across", bytes([1 | strip, 200]) + b"abcdefghijklmnop\nok\n")
+    write("framed", "frames", bytes([15 | frames, 1]) + frame(b"abc") + frame(b"") + frame(b"hi")[:5])
+    write("framed", "frame-oversize", bytes([3 | frames, 9]) + frame(b"hi") +
+          b"\0\0\1\0rest" + frame(b"z"))
+
+
 def main():
     line_seeds()
     frame_seeds()
+    framed_seeds()
     chat_seeds()
     conn_seeds()
     bench_irc_seeds()
