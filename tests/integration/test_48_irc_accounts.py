@@ -163,6 +163,16 @@ def test_failed_logins_are_rate_limited(srv):
     assert "too many attempts" in line
 
 
+def test_undecodable_payload_fails_without_making_the_retry_wait(srv):
+    # No password was guessed, so the retry the SASL spec allows after 904
+    # is checked at once.
+    port = srv.port("irc")
+    register_account(port, "erin")
+    c = sasl_start(port)
+    assert " 904 " in authenticate(c, "!!!")
+    assert " 903 " in authenticate(c, sasl_payload("erin", PW))
+
+
 def test_registration_waits_for_the_sasl_check(srv):
     port = srv.port("irc")
     register_account(port, "erin")
