@@ -301,7 +301,8 @@ static void cmd_user(struct irc_session *s, const struct irc_msg *m)
 		irc_numeric(s, "462", ":You may not reregister");
 		return;
 	}
-	if (m->nparams < 4 || m->params[0].len == 0) {
+	/* An empty username or realname counts as missing (Modern IRC). */
+	if (m->nparams < 4 || m->params[0].len == 0 || m->params[3].len == 0) {
 		irc_numeric(s, "461", "USER :Not enough parameters");
 		return;
 	}

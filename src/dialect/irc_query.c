@@ -120,9 +120,14 @@ static void special_to_user(struct irc_session *s, enum msg_kind kind, struct hu
 			       .origin = origin, .origin_len = olen,
 			       .text = buf, .text_len = sizeof(notice_mark) - 1 + text.len,
 			       .time_ms = clock_wall_ms()};
+	bool echo = HAS_CAP(s, CAP_ECHO_MESSAGE);
+	const struct irc_session *labeled = s->irc->labeled.who;
+	if (to == s->user && echo)
+		s->irc->labeled.who = NULL; /* the delivery; the echo is the reply */
 	deliver_special(s, kind, to, hub_user_name(to), &ev, tags);
+	s->irc->labeled.who = labeled;
 	release_rendered(&ev);
-	if (to != s->user && HAS_CAP(s, CAP_ECHO_MESSAGE))
+	if (echo)
 		deliver_special(s, kind, s->user, hub_user_name(to), &ev, tags);
 	release_rendered(&ev);
 }
@@ -177,12 +182,20 @@ static void to_nick(struct irc_session *s, enum msg_kind kind, struct irc_slice 
 		special_to_user(s, kind, to, text, tags);
 		return;
 	}
+	/* To oneself under echo-message the client gets both copies (IRCv3):
+	 * the delivery as any message, the echo as the reply that carries a
+	 * label. The echo has the delivery's msgid. */
+	bool echo = HAS_CAP(s, CAP_ECHO_MESSAGE);
+	const struct irc_session *labeled = irc->labeled.who;
+	if (to == s->user && echo)
+		irc->labeled.who = NULL;
 	irc->relay_tags = tags;
 	hub_privmsg(irc->hub, s->user, nick.p, nick.len, text.p, text.len);
 	irc->relay_tags = (struct irc_slice){0};
-	if (HAS_CAP(s, CAP_ECHO_MESSAGE) && to != s->user)
+	irc->labeled.who = labeled;
+	if (echo)
 		irc_send_message(s, s->user, "PRIVMSG", hub_user_name(to), text.p, text.len, tags,
-				 0, clock_wall_ms());
+				 hub_last_id(irc->hub), clock_wall_ms());
 	size_t alen;
 	const char *away = hub_user_away(to, &alen);
 	if (away)

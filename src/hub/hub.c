@@ -85,6 +85,11 @@ uint64_t hub_new_id(struct hub *hub)
 	return hub->last_id;
 }
 
+uint64_t hub_last_id(const struct hub *hub)
+{
+	return hub->last_id;
+}
+
 void hub_msgid_format(uint64_t id, char out[HUB_MSGID_LEN])
 {
 	static const char hex[] = "0123456789abcdef";

@@ -244,6 +244,10 @@ void hub_set_away(struct hub *hub, struct hub_user *user, const char *text, size
 enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *to,
 			    size_t to_len, const char *text, size_t len);
 
+/* The id the hub gave the last line it stamped (e.g. the hub_privmsg just
+ * sent), so a dialect can show the sender's copy with the same id. */
+uint64_t hub_last_id(const struct hub *hub);
+
 /* ---- proxies of other nodes' users (cluster mode) ---- */
 
 /* Adds a proxy for a user of another node: it holds its name, can be in

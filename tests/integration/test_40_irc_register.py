@@ -218,6 +218,16 @@ def test_user_with_too_few_params_is_461(irc_server):
     assert err.params[1] == "USER"
 
 
+def test_user_with_an_empty_realname_is_461(irc_server):
+    c = irc_server.connect()
+    c.send("NICK alice")
+    c.send("USER alice 0 * :")
+    err = c.expect("461")
+    assert err.params[1] == "USER"
+    c.send("USER alice 0 * :Alice")
+    assert c.expect("001").params[0] == "alice"
+
+
 def test_user_again_is_462(irc_server):
     c = irc_server.client("alice")
     c.send("USER alice 0 * :Alice")

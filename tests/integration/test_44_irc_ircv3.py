@@ -105,6 +105,29 @@ def test_echo_message_with_same_msgid(irc_server):
     assert alice.expect("NOTICE").params == ["bob", "private"]
 
 
+def test_echo_of_a_private_message_has_the_delivery_msgid(irc_server):
+    caps = ["echo-message", "message-tags"]
+    alice, bob = pair(irc_server, alice_caps=caps, bob_caps=["message-tags"])
+    alice.send("PRIVMSG bob :private")
+    echo = alice.expect("PRIVMSG")
+    got = bob.expect("PRIVMSG")
+    assert echo.params == got.params == ["bob", "private"]
+    assert got.tags.get("msgid") and echo.tags.get("msgid") == got.tags["msgid"]
+
+
+@parley_only
+def test_message_to_self_under_echo_message_comes_twice_label_on_the_echo(irc_server):
+    # The delivery is an ordinary message; the echo is the labeled reply.
+    c = irc_server.client("alice", caps=["echo-message", "labeled-response", "batch",
+                                         "message-tags"])
+    for cmd in ("PRIVMSG alice :me", "TAGMSG alice"):
+        c.send(f"@label=S1;+draft/react=x {cmd}")
+        got = [c.recv_msg(), c.recv_msg()]
+        assert [m.command for m in got] == [cmd.split()[0]] * 2, [m.line for m in got]
+        assert sorted(m.tags.get("label", "") for m in got) == ["", "S1"]
+        c.sync()
+
+
 def test_labeled_response_single_reply(irc_server):
     c = irc_server.client("alice", caps=["labeled-response", "batch"])
     c.send("@label=L1 PING :lbl")
