@@ -63,6 +63,8 @@ struct irc {
 	uint64_t ping_interval_ms, register_timeout_ms;
 	char created[64]; /* for 003 */
 	size_t invisible; /* registered users with user mode +i, for LUSERS */
+	size_t sessions, registered; /* IRC connections, and those registered */
+	size_t peak_users;          /* most users seen by LUSERS, for 265/266 */
 	struct irc_cap_table caps;
 	/* Client-only tags of the message being relayed right now (hub
 	 * delivery is synchronous), for recipients with message-tags. */

@@ -135,6 +135,14 @@ def test_labeled_response_single_reply(irc_server):
     assert pong.tags.get("label") == "L1" and pong.params[-1] == "lbl"
 
 
+def test_labeled_unknown_command_gets_a_labeled_421(irc_server):
+    c = irc_server.client("alice", caps=["labeled-response", "batch"])
+    for cmd in ("FROBNICATE", "NO_SUCH_COMMAND"):
+        c.send(f"@label=U1 {cmd} x")
+        err = c.expect("421")
+        assert err.params[1] == cmd and err.tags.get("label") == "U1", err.line
+
+
 def test_labeled_response_ack_for_no_reply(irc_server):
     alice, bob = pair(irc_server, alice_caps=["labeled-response", "batch"])
     alice.send("@label=L2 PRIVMSG bob :quiet")
@@ -181,6 +189,18 @@ def test_away_notify(irc_server):
     bob.send("AWAY")
     back = alice.expect("AWAY")
     assert back.nick == "bob" and back.params == []
+
+
+def test_away_notify_shows_a_joiner_who_is_already_away(irc_server):
+    alice = irc_server.client("alice", caps=["away-notify"])
+    alice.join("#room")
+    bob = irc_server.client("bob")
+    bob.send("AWAY :gone fishing")
+    bob.expect("306")
+    bob.join("#room")
+    assert alice.expect("JOIN").nick == "bob"
+    away = alice.expect("AWAY")
+    assert away.nick == "bob" and away.params == ["gone fishing"]
 
 
 def test_userhost_in_names(irc_server):

@@ -320,3 +320,18 @@ def test_names_protected_across_protocols(srv):
     e.expect("ERROR Name is registered")
     e.send(f"LOGIN mona {PW}")
     e.expect("OK Welcome, mona!")
+
+
+def test_account_tag_on_lines_other_than_messages(srv):
+    # An INVITE (sent by hand, not from a hub event) carries the inviter's
+    # account to a client that negotiated account-tag.
+    port = srv.port("irc")
+    register_account(port, "liz")
+    liz = sasl_client(port, "liz", PW)
+    liz.send("JOIN #inv")
+    liz.numeric("366")
+    guest = IrcClient(port, "max", ("account-tag",))
+    liz.send("INVITE max #inv")
+    line = guest.until(lambda l: " INVITE " in l)
+    assert body(line) == ":liz!liz@127.0.0.1 INVITE max #inv", line
+    assert tags_of(line).get("account") == "liz", line
