@@ -298,6 +298,9 @@ void irc_cmd_authenticate(struct irc_session *s, const struct irc_msg *m)
 		case IRC_SASL_TOO_LONG:
 			sasl_fail(s, "905", "SASL message too long");
 			return;
+		case IRC_SASL_OVERFLOW: /* 905 names one line over 400 bytes */
+			sasl_fail(s, "904", "SASL authentication failed");
+			return;
 		case IRC_SASL_DONE:
 			sasl_payload(s);
 			return;

@@ -193,9 +193,12 @@ static void to_nick(struct irc_session *s, enum msg_kind kind, struct irc_slice 
 	hub_privmsg(irc->hub, s->user, nick.p, nick.len, text.p, text.len);
 	irc->relay_tags = (struct irc_slice){0};
 	irc->labeled.who = labeled;
-	if (echo)
+	if (echo) {
+		uint64_t id, time_ms;
+		hub_last_privmsg(irc->hub, &id, &time_ms);
 		irc_send_message(s, s->user, "PRIVMSG", hub_user_name(to), text.p, text.len, tags,
-				 hub_last_id(irc->hub), clock_wall_ms());
+				 id, time_ms);
+	}
 	size_t alen;
 	const char *away = hub_user_away(to, &alen);
 	if (away)
@@ -360,6 +363,9 @@ void irc_cmd_whois(struct irc_session *s, const struct irc_msg *m)
 	const char *away = hub_user_away(u, &alen);
 	if (away)
 		irc_numeric(s, "301", "%s :%.*s", name, (int)alen, away);
+	const char *acct = irc_account_of(u);
+	if (acct)
+		irc_numeric(s, "330", "%s %s :is logged in as", name, acct);
 	if (o)
 		irc_numeric(s, "317", "%s %llu %llu :seconds idle, signon time", name,
 			    (unsigned long long)((clock_mono_ms() - o->last_msg_ms) / 1000),

@@ -105,14 +105,16 @@ def test_echo_message_with_same_msgid(irc_server):
     assert alice.expect("NOTICE").params == ["bob", "private"]
 
 
-def test_echo_of_a_private_message_has_the_delivery_msgid(irc_server):
-    caps = ["echo-message", "message-tags"]
-    alice, bob = pair(irc_server, alice_caps=caps, bob_caps=["message-tags"])
-    alice.send("PRIVMSG bob :private")
-    echo = alice.expect("PRIVMSG")
-    got = bob.expect("PRIVMSG")
-    assert echo.params == got.params == ["bob", "private"]
-    assert got.tags.get("msgid") and echo.tags.get("msgid") == got.tags["msgid"]
+def test_echo_of_a_private_message_has_the_delivery_msgid_and_time(irc_server):
+    caps = ["echo-message", "message-tags", "server-time"]
+    alice, bob = pair(irc_server, alice_caps=caps, bob_caps=caps[1:])
+    for i in range(3):  # the clock may tick between delivery and echo
+        alice.send(f"PRIVMSG bob :private {i}")
+        echo = alice.expect("PRIVMSG")
+        got = bob.expect("PRIVMSG")
+        assert echo.params == got.params == ["bob", f"private {i}"]
+        assert got.tags.get("msgid") and echo.tags.get("msgid") == got.tags["msgid"]
+        assert got.tags.get("time") and echo.tags.get("time") == got.tags["time"]
 
 
 @parley_only

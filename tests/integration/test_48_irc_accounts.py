@@ -129,8 +129,8 @@ def test_sasl_abort_unknown_mechanism_and_too_long(srv):
     c.until(lambda l: l == "AUTHENTICATE +")
     for _ in range(3):
         c.send("AUTHENTICATE " + "A" * 400)
-    c.send("AUTHENTICATE AAAA")
-    c.numeric("905")
+    c.send("AUTHENTICATE AAAA")  # every line fits, the payload does not: 904
+    assert body(c.numeric("904")) == f":{SERVER} 904 * :SASL authentication failed"
     c.send("AUTHENTICATE PLAIN")
     c.until(lambda l: l == "AUTHENTICATE +")
     c.send("AUTHENTICATE !!!!")
@@ -335,3 +335,17 @@ def test_account_tag_on_lines_other_than_messages(srv):
     line = guest.until(lambda l: " INVITE " in l)
     assert body(line) == ":liz!liz@127.0.0.1 INVITE max #inv", line
     assert tags_of(line).get("account") == "liz", line
+
+
+def test_whois_shows_the_account_of_a_logged_in_user(srv):
+    port = srv.port("irc")
+    register_account(port, "ned")
+    ned = sasl_client(port, "ned", PW)
+    ned.send("PING :ready")
+    ned.until(lambda l: " PONG " in l)
+    asker = IrcClient(port, "olga")
+    asker.send("WHOIS ned")
+    assert body(asker.numeric("330")) == f":{SERVER} 330 olga ned ned :is logged in as"
+    asker.send("WHOIS olga")
+    line = asker.until(lambda l: re.search(r" 3(18|30) ", l))
+    assert " 318 " in line, f"a guest has no 330: {line}"
