@@ -188,6 +188,7 @@ static void irc_open(struct conn *c, void *data)
 	s->irc = irc;
 	s->pass_ok = irc->password == NULL;
 	framed_init_lines(&s->in, IRC_TAGS_MAX + 1 + IRC_LINE_MAX, LINE_STRIP);
+	irc->sessions++;
 	conn_set_session(c, s);
 	if (irc->register_timeout_ms)
 		conn_set_timeout(c, irc->register_timeout_ms);
@@ -202,6 +203,7 @@ void irc_quit(struct irc_session *s, const char *reason, size_t len)
 	s->invisible = false;
 	hub_unregister(s->irc->hub, s->user, reason, len);
 	s->user = NULL;
+	s->irc->registered--;
 }
 
 /* ERROR, then close once it is written. */
@@ -250,6 +252,7 @@ void irc_try_register(struct irc_session *s)
 		return;
 	}
 	s->user = user;
+	s->irc->registered++;
 	char origin[HUB_ORIGIN_MAX + 1];
 	char host[IRC_HOST_MAX + 1];
 	int n = snprintf(origin, sizeof(origin), "%s@%s", s->username, irc_session_host(s, host));
@@ -343,7 +346,8 @@ static void cmd_user(struct irc_session *s, const struct irc_msg *m)
 		irc_numeric(s, "462", ":You may not reregister");
 		return;
 	}
-	if (m->nparams < 4 || m->params[0].len == 0) {
+	/* An empty username or realname counts as missing (Modern IRC). */
+	if (m->nparams < 4 || m->params[0].len == 0 || m->params[3].len == 0) {
 		irc_numeric(s, "461", "USER :Not enough parameters");
 		return;
 	}
@@ -560,8 +564,7 @@ static void handle_line(struct irc_session *s, const char *line, size_t len)
 		irc_numeric(s, "417", ":Input line was too long");
 		return;
 	case IRC_ERR_BAD_COMMAND:
-		unknown_command(s, m.command);
-		return;
+		break; /* 421 below, labeled like any other reply */
 	default:
 		/* No numeric names a malformed line; 421 with a placeholder
 		 * tells the client it was not understood. */
@@ -578,7 +581,10 @@ static void handle_line(struct irc_session *s, const char *line, size_t len)
 		       label.len <= IRC_LABEL_MAX;
 	if (labeled)
 		irc_label_begin(s, label);
-	run_command(s, &m);
+	if (r == IRC_ERR_BAD_COMMAND)
+		unknown_command(s, m.command);
+	else
+		run_command(s, &m);
 	if (labeled)
 		irc_label_end(s);
 }
@@ -671,6 +677,7 @@ static void irc_close(struct conn *c)
 	const char *reason =
 		why != CONN_CLOSE_NONE ? conn_close_reason_name(why) : "Connection closed";
 	irc_quit(s, reason, strlen(reason));
+	s->irc->sessions--;
 	irc_account_forget(s);
 	free(s->realname);
 	free(s);

@@ -256,7 +256,14 @@ static void sasl_payload(struct irc_session *s)
 	bool ok = irc_base64_decode(auth_of(s)->sasl->data, auth_of(s)->sasl->len, raw, sizeof(raw), &len) &&
 		  irc_sasl_plain_split(raw, len, &plain);
 	sasl_end(s);
-	if (!ok || !irc_nick_ok(plain.authcid, plain.authcid_len) ||
+	/* A payload that does not decode guesses no password: it fails at
+	 * once but does not make the next try wait (the SASL spec lets a
+	 * client retry after 904). */
+	if (!ok) {
+		irc_numeric(s, "904", ":SASL authentication failed");
+		return;
+	}
+	if (!irc_nick_ok(plain.authcid, plain.authcid_len) ||
 	    plain.password_len > STORE_PASSWORD_MAX) {
 		attempt_failed(s);
 		irc_numeric(s, "904", ":SASL authentication failed");
@@ -292,6 +299,9 @@ void irc_cmd_authenticate(struct irc_session *s, const struct irc_msg *m)
 			return;
 		case IRC_SASL_TOO_LONG:
 			sasl_fail(s, "905", "SASL message too long");
+			return;
+		case IRC_SASL_OVERFLOW: /* 905 names one line over 400 bytes */
+			sasl_fail(s, "904", "SASL authentication failed");
 			return;
 		case IRC_SASL_DONE:
 			sasl_payload(s);

@@ -506,6 +506,12 @@ static bool key_valid(struct irc_slice k)
 	return true;
 }
 
+/* True if `p` can stand as a middle parameter of a line we send. */
+static bool middle_param_ok(const char *p)
+{
+	return p[0] && p[0] != ':' && !strchr(p, ' ');
+}
+
 static void apply_flag(struct hub_room_modes *md, char letter, bool add)
 {
 	static const char letters[] = "imnst";
@@ -570,8 +576,9 @@ static void channel_mode(struct irc_session *s, const struct irc_msg *m, struct 
 			else if (key_valid(c.arg))
 				snprintf(md.key, sizeof(md.key), "%.*s", P(c.arg));
 			else
-				irc_numeric(s, "696", "%s k %.*s :Invalid key", hub_room_name(room),
-					    P(c.arg));
+				/* The key is not echoed: it may hold spaces, be empty
+				 * or be a secret (Modern IRC shows `*`). */
+				irc_numeric(s, "696", "%s k * :Invalid key", hub_room_name(room));
 			break;
 		case 'l':
 			snprintf(num, sizeof(num), "%.*s", (int)(c.has_arg && c.arg.len < 15
@@ -583,7 +590,7 @@ static void channel_mode(struct irc_session *s, const struct irc_msg *m, struct 
 				md.limit = (uint32_t)limit;
 			else
 				irc_numeric(s, "696", "%s l %s :Invalid limit", hub_room_name(room),
-					    num);
+					    middle_param_ok(num) ? num : "*");
 			break;
 		default:
 			apply_flag(&md, c.letter, c.add);

@@ -22,8 +22,11 @@ void irc_cmd_oper(struct irc_session *s, const struct irc_msg *m)
 		irc_numeric(s, "464", ":Password incorrect");
 		return;
 	}
+	bool already = hub_user_is_oper(s->irc->hub, s->user);
 	hub_user_set_oper(s->user);
 	irc_numeric(s, "381", ":You are now an IRC operator");
+	if (!already) /* user mode +o, as servers announce it */
+		irc_user_line(s, s->user, "MODE %s +o", hub_user_name(s->user));
 }
 
 void irc_cmd_kill(struct irc_session *s, const struct irc_msg *m)

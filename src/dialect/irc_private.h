@@ -64,6 +64,8 @@ struct irc {
 	uint64_t ping_interval_ms, register_timeout_ms;
 	char created[64]; /* for 003 */
 	size_t invisible; /* registered users with user mode +i, for LUSERS */
+	size_t sessions, registered; /* IRC connections, and those registered */
+	size_t peak_users;          /* most users seen by LUSERS, for 265/266 */
 	/* Per transport, as `sts` says something else on each; the entries
 	 * are the shared ones and `sts` last when advertised. */
 	struct irc_cap_table caps, caps_tls;

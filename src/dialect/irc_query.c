@@ -120,9 +120,14 @@ static void special_to_user(struct irc_session *s, enum msg_kind kind, struct hu
 			       .origin = origin, .origin_len = olen,
 			       .text = buf, .text_len = sizeof(notice_mark) - 1 + text.len,
 			       .time_ms = clock_wall_ms()};
+	bool echo = HAS_CAP(s, CAP_ECHO_MESSAGE);
+	const struct irc_session *labeled = s->irc->labeled.who;
+	if (to == s->user && echo)
+		s->irc->labeled.who = NULL; /* the delivery; the echo is the reply */
 	deliver_special(s, kind, to, hub_user_name(to), &ev, tags);
+	s->irc->labeled.who = labeled;
 	release_rendered(&ev);
-	if (to != s->user && HAS_CAP(s, CAP_ECHO_MESSAGE))
+	if (echo)
 		deliver_special(s, kind, s->user, hub_user_name(to), &ev, tags);
 	release_rendered(&ev);
 }
@@ -177,12 +182,23 @@ static void to_nick(struct irc_session *s, enum msg_kind kind, struct irc_slice 
 		special_to_user(s, kind, to, text, tags);
 		return;
 	}
+	/* To oneself under echo-message the client gets both copies (IRCv3):
+	 * the delivery as any message, the echo as the reply that carries a
+	 * label. The echo has the delivery's msgid. */
+	bool echo = HAS_CAP(s, CAP_ECHO_MESSAGE);
+	const struct irc_session *labeled = irc->labeled.who;
+	if (to == s->user && echo)
+		irc->labeled.who = NULL;
 	irc->relay_tags = tags;
 	hub_privmsg(irc->hub, s->user, nick.p, nick.len, text.p, text.len);
 	irc->relay_tags = (struct irc_slice){0};
-	if (HAS_CAP(s, CAP_ECHO_MESSAGE) && to != s->user)
+	irc->labeled.who = labeled;
+	if (echo) {
+		uint64_t id, time_ms;
+		hub_last_privmsg(irc->hub, &id, &time_ms);
 		irc_send_message(s, s->user, "PRIVMSG", hub_user_name(to), text.p, text.len, tags,
-				 0, clock_wall_ms());
+				 id, time_ms);
+	}
 	size_t alen;
 	const char *away = hub_user_away(to, &alen);
 	if (away)
@@ -244,8 +260,10 @@ static void who_line(struct irc_session *s, const char *chan, const struct hub_u
 	split_userhost(s->irc, u, user, sizeof(user), host, sizeof(host));
 	size_t alen;
 	bool away = hub_user_away(u, &alen) != NULL;
-	irc_numeric(s, "352", "%s %s %s %s %s %c%s :0 %s", chan, user, host, s->irc->server_name,
-		    hub_user_name(u), away ? 'G' : 'H', irc_prefix(s, flags), realname_of(u));
+	const char *oper = hub_user_is_oper(s->irc->hub, u) ? "*" : "";
+	irc_numeric(s, "352", "%s %s %s %s %s %c%s%s :0 %s", chan, user, host,
+		    s->irc->server_name, hub_user_name(u), away ? 'G' : 'H', oper,
+		    irc_prefix(s, flags), realname_of(u));
 }
 
 static bool shares_room(const struct hub_user *a, const struct hub_user *b)
@@ -347,6 +365,11 @@ void irc_cmd_whois(struct irc_session *s, const struct irc_msg *m)
 	const char *away = hub_user_away(u, &alen);
 	if (away)
 		irc_numeric(s, "301", "%s :%.*s", name, (int)alen, away);
+	if (hub_user_is_oper(s->irc->hub, u))
+		irc_numeric(s, "313", "%s :is an IRC operator", name);
+	const char *acct = irc_account_of(u);
+	if (acct)
+		irc_numeric(s, "330", "%s %s :is logged in as", name, acct);
 	if (o)
 		irc_numeric(s, "317", "%s %llu %llu :seconds idle, signon time", name,
 			    (unsigned long long)((clock_mono_ms() - o->last_msg_ms) / 1000),

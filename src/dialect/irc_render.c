@@ -109,13 +109,17 @@ static int source_of(const struct irc *irc, const char *nick, size_t nlen, const
 
 void irc_user_line(struct irc_session *s, const struct hub_user *u, const char *fmt, ...)
 {
-	char head[HUB_NAME_MAX + HUB_ORIGIN_MAX + 120];
+	char head[HUB_NAME_MAX * 2 + HUB_ORIGIN_MAX + 140];
 	size_t olen;
 	const char *origin = hub_user_origin(u, &olen);
-	head[0] = ':';
-	int n = source_of(s->irc, hub_user_name(u), hub_user_name_len(u), origin, olen, head + 1,
-			  sizeof(head) - 2);
-	snprintf(head + 1 + n, sizeof(head) - 1 - (size_t)n, " ");
+	/* account-tag covers every line a logged-in user causes (INVITE,
+	 * AWAY, JOIN …), not only its messages. */
+	const char *acct = HAS_CAP(s, CAP_ACCOUNT_TAG) ? irc_account_of(u) : NULL;
+	int at = acct ? snprintf(head, sizeof(head), "@account=%s ", acct) : 0;
+	head[at] = ':';
+	int n = source_of(s->irc, hub_user_name(u), hub_user_name_len(u), origin, olen,
+			  head + at + 1, sizeof(head) - (size_t)at - 2);
+	snprintf(head + at + 1 + n, sizeof(head) - (size_t)at - 1 - (size_t)n, " ");
 	va_list ap;
 	va_start(ap, fmt);
 	vline(s, head, fmt, ap);
@@ -522,6 +526,18 @@ static bool wanted(const struct irc_session *s, const struct hub_event *ev)
 	return true;
 }
 
+/* away-notify: someone who joins while away is shown away at once (IRCv3
+ * away-notify), as no AWAY event will come for it. */
+static void away_on_join(struct irc_session *s, const struct hub_event *ev)
+{
+	size_t len;
+	const char *away = ev->user && ev->user != s->user && HAS_CAP(s, CAP_AWAY_NOTIFY)
+				   ? hub_user_away(ev->user, &len)
+				   : NULL;
+	if (away)
+		irc_user_line(s, ev->user, "AWAY :%.*s", (int)len, away);
+}
+
 static void irc_deliver(void *ctx, struct hub_event *ev)
 {
 	struct irc_session *s = ctx;
@@ -555,6 +571,8 @@ static void irc_deliver(void *ctx, struct hub_event *ev)
 	if (!ev->rendered[irc->slot])
 		ev->rendered[irc->slot] = msg_ref(irc->variants[v]);
 	irc_send(s, irc->variants[v]);
+	if (ev->kind == HUB_EV_JOIN)
+		away_on_join(s, ev);
 }
 
 const struct hub_sink irc_sink = {.deliver = irc_deliver, .kill = irc_kill};
@@ -615,19 +633,24 @@ void irc_join_line(struct irc_session *s, const struct hub_user *u, const char *
 
 void irc_lusers(struct irc_session *s)
 {
-	const struct hub *hub = s->irc->hub;
-	size_t users = hub_user_count(hub), rooms = hub_room_count(hub);
-	size_t hidden = s->irc->invisible;
+	struct irc *irc = s->irc;
+	size_t users = hub_user_count(irc->hub), rooms = hub_room_count(irc->hub);
+	size_t hidden = irc->invisible;
+	/* Every IRC registration runs this, so the peak of IRC arrivals is
+	 * exact; chat users count when they are present at such a moment. */
+	if (users > irc->peak_users)
+		irc->peak_users = users;
+	size_t peak = irc->peak_users;
 	irc_numeric(s, "251", ":There are %zu users and %zu invisible on 1 servers",
 		    users - hidden, hidden);
 	irc_numeric(s, "252", "0 :operator(s) online");
-	irc_numeric(s, "253", "0 :unknown connection(s)");
+	irc_numeric(s, "253", "%zu :unknown connection(s)", irc->sessions - irc->registered);
 	irc_numeric(s, "254", "%zu :channels formed", rooms);
 	irc_numeric(s, "255", ":I have %zu clients and 0 servers", users);
-	irc_numeric(s, "265", "%zu %zu :Current local users %zu, max %zu", users, users, users,
-		    users);
-	irc_numeric(s, "266", "%zu %zu :Current global users %zu, max %zu", users, users, users,
-		    users);
+	irc_numeric(s, "265", "%zu %zu :Current local users %zu, max %zu", users, peak, users,
+		    peak);
+	irc_numeric(s, "266", "%zu %zu :Current global users %zu, max %zu", users, peak, users,
+		    peak);
 }
 
 void irc_motd(struct irc_session *s)

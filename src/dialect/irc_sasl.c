@@ -7,8 +7,10 @@ enum irc_sasl_feed irc_sasl_feed(struct irc_sasl_buf *buf, const char *chunk, si
 {
 	if (len == 1 && chunk[0] == '+')
 		return IRC_SASL_DONE;
-	if (len > IRC_SASL_CHUNK || len > IRC_SASL_MAX - buf->len)
+	if (len > IRC_SASL_CHUNK)
 		return IRC_SASL_TOO_LONG;
+	if (len > IRC_SASL_MAX - buf->len)
+		return IRC_SASL_OVERFLOW;
 	memcpy(buf->data + buf->len, chunk, len);
 	buf->len += len;
 	return len == IRC_SASL_CHUNK ? IRC_SASL_MORE : IRC_SASL_DONE;

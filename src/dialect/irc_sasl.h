@@ -22,7 +22,8 @@ struct irc_sasl_buf {
 enum irc_sasl_feed {
 	IRC_SASL_MORE,     /* a full chunk: more follow */
 	IRC_SASL_DONE,     /* the payload is complete in the buffer */
-	IRC_SASL_TOO_LONG, /* a chunk over 400 bytes or a payload over the max */
+	IRC_SASL_TOO_LONG, /* a chunk over 400 bytes (905) */
+	IRC_SASL_OVERFLOW, /* the payload grew over the max: a failure (904) */
 };
 
 /* Adds one AUTHENTICATE argument. "+" adds nothing and ends the payload. */

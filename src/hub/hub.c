@@ -87,6 +87,12 @@ uint64_t hub_new_id(struct hub *hub)
 	return hub->last_id;
 }
 
+void hub_last_privmsg(const struct hub *hub, uint64_t *id, uint64_t *time_ms)
+{
+	*id = hub->last_privmsg_id;
+	*time_ms = hub->last_privmsg_ms;
+}
+
 void hub_msgid_format(uint64_t id, char out[HUB_MSGID_LEN])
 {
 	static const char hex[] = "0123456789abcdef";

@@ -264,6 +264,10 @@ void hub_set_away(struct hub *hub, struct hub_user *user, const char *text, size
 enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *to,
 			    size_t to_len, const char *text, size_t len);
 
+/* The id and timestamp of the last hub_privmsg, so a dialect can show the
+ * sender its own copy exactly as the recipient and the history have it. */
+void hub_last_privmsg(const struct hub *hub, uint64_t *id, uint64_t *time_ms);
+
 /* ---- proxies of other nodes' users (cluster mode) ---- */
 
 /* Adds a proxy for a user of another node: it holds its name, can be in

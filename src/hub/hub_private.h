@@ -96,6 +96,7 @@ struct hub {
 	struct list rooms;
 	size_t nusers, nrooms;
 	uint64_t last_id;
+	uint64_t last_privmsg_id, last_privmsg_ms; /* for hub_last_privmsg */
 	uint64_t epoch; /* bumped per de-duplicated delivery */
 	int slots_taken;
 	void (*ext_release[HUB_RENDER_SLOTS])(void *data);

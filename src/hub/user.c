@@ -236,6 +236,8 @@ enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *
 		.text_len = len,
 	};
 	event_from(&ev, from);
+	hub->last_privmsg_id = ev.id;
+	hub->last_privmsg_ms = ev.time_ms;
 	if (target->proxy)
 		bus_publish(hub, &ev);
 	else

@@ -44,7 +44,11 @@ static void check_chunks(const char *p, size_t len)
 		if (r == IRC_SASL_MORE)
 			FUZZ_CHECK(n == IRC_SASL_CHUNK && b.len == before + n);
 		if (r == IRC_SASL_TOO_LONG) {
-			FUZZ_CHECK(n > IRC_SASL_CHUNK || before + n > IRC_SASL_MAX);
+			FUZZ_CHECK(n > IRC_SASL_CHUNK);
+			FUZZ_CHECK(b.len == before);
+		}
+		if (r == IRC_SASL_OVERFLOW) {
+			FUZZ_CHECK(n <= IRC_SASL_CHUNK && before + n > IRC_SASL_MAX);
 			FUZZ_CHECK(b.len == before);
 		}
 		if (r != IRC_SASL_MORE)

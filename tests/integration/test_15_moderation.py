@@ -253,3 +253,20 @@ def test_console_kick_ban_kill(srv):
     srv.wait_output(lambda lines: "ERROR No such room #nowhere" in lines, since=mark)
     srv.console("KILL nobody")
     srv.wait_output(lambda lines: "ERROR No such user nobody" in lines, since=mark)
+
+
+def test_irc_oper_gets_user_mode_o_and_shows_in_who_and_whois(srv):
+    """After OPER: 381 then the user mode +o; WHO flags carry '*' and WHOIS
+    has 313, for the operator only."""
+    op = irc_user(srv, "opal")
+    other = irc_user(srv, "plain")
+    op.send(f"OPER opal {OPER_PASSWORD}")
+    op.expect_numeric("381", "opal")
+    mode = op.expect("MODE")
+    assert mode.params == ["opal", "+o"], mode
+    other.send("WHO opal")
+    assert other.expect_numeric("352").params[6] == "H*"
+    other.send("WHOIS opal")
+    other.expect_numeric("313", "plain", "opal")
+    other.send("WHO plain")
+    assert other.expect_numeric("352").params[6] == "H"

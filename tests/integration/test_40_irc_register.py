@@ -78,6 +78,21 @@ def test_lusers_on_welcome_and_on_request(irc_server):
     assert "2" in counts.params[-1], f"255 should count 2 clients: {counts.line}"
 
 
+@parley_only
+def test_lusers_counts_unregistered_connections_and_the_peak(irc_server):
+    alice = irc_server.client("alice")
+    pending = irc_server.connect()
+    pending.send("PING :here")
+    pending.expect("PONG")
+    bob = irc_server.client("bob")
+    bob.send("QUIT :bye")
+    bob.expect("ERROR")
+    alice.send("LUSERS")
+    assert alice.expect_numeric("253", "alice").params[1] == "1"
+    assert alice.expect_numeric("265", "alice").params[1:3] == ["1", "2"]
+    assert alice.expect_numeric("266", "alice").params[1:3] == ["1", "2"]
+
+
 def test_ping_is_answered_with_pong_token(irc_server):
     c = irc_server.client("alice")
     c.send("PING :hello-token")
@@ -216,6 +231,16 @@ def test_user_with_too_few_params_is_461(irc_server):
     c.send("USER alice")
     err = c.expect("461")
     assert err.params[1] == "USER"
+
+
+def test_user_with_an_empty_realname_is_461(irc_server):
+    c = irc_server.connect()
+    c.send("NICK alice")
+    c.send("USER alice 0 * :")
+    err = c.expect("461")
+    assert err.params[1] == "USER"
+    c.send("USER alice 0 * :Alice")
+    assert c.expect("001").params[0] == "alice"
 
 
 def test_user_again_is_462(irc_server):

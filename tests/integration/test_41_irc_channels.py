@@ -3,7 +3,7 @@ KICK, INVITE and channel/user MODEs with the numerics RFC 1459/2812 and the
 Modern IRC documentation give. Every backend, or $IRC_REFERENCE."""
 
 from harness import DEADLINE
-from irc_harness import diverges
+from irc_harness import diverges, parley_only
 
 
 def pair(server, chan="#room"):
@@ -270,6 +270,21 @@ def test_mode_key_475(irc_server):
     carol.send("JOIN #room wrong")
     carol.expect_numeric("475", "carol", "#room")
     carol.join("#room", key="sesame")
+
+
+@parley_only
+def test_mode_invalid_key_or_limit_is_696_with_a_well_formed_parameter(irc_server):
+    # The refused value must not break the line: a key is never echoed (it
+    # may hold spaces or be empty), an empty limit shows as `*`.
+    alice = irc_server.client("alice")
+    alice.join("#room")
+    for bad in ("two words", "", " "):
+        alice.send(f"MODE #room +k :{bad}")
+        alice.expect_numeric("696", "alice", "#room", "k", "*")
+    alice.send("MODE #room +l :")
+    alice.expect_numeric("696", "alice", "#room", "l", "*")
+    alice.send("MODE #room +l :abc")
+    alice.expect_numeric("696", "alice", "#room", "l", "abc")
 
 
 def test_mode_limit_471(irc_server):

@@ -105,11 +105,44 @@ def test_echo_message_with_same_msgid(irc_server):
     assert alice.expect("NOTICE").params == ["bob", "private"]
 
 
+def test_echo_of_a_private_message_has_the_delivery_msgid_and_time(irc_server):
+    caps = ["echo-message", "message-tags", "server-time"]
+    alice, bob = pair(irc_server, alice_caps=caps, bob_caps=caps[1:])
+    for i in range(3):  # the clock may tick between delivery and echo
+        alice.send(f"PRIVMSG bob :private {i}")
+        echo = alice.expect("PRIVMSG")
+        got = bob.expect("PRIVMSG")
+        assert echo.params == got.params == ["bob", f"private {i}"]
+        assert got.tags.get("msgid") and echo.tags.get("msgid") == got.tags["msgid"]
+        assert got.tags.get("time") and echo.tags.get("time") == got.tags["time"]
+
+
+@parley_only
+def test_message_to_self_under_echo_message_comes_twice_label_on_the_echo(irc_server):
+    # The delivery is an ordinary message; the echo is the labeled reply.
+    c = irc_server.client("alice", caps=["echo-message", "labeled-response", "batch",
+                                         "message-tags"])
+    for cmd in ("PRIVMSG alice :me", "TAGMSG alice"):
+        c.send(f"@label=S1;+draft/react=x {cmd}")
+        got = [c.recv_msg(), c.recv_msg()]
+        assert [m.command for m in got] == [cmd.split()[0]] * 2, [m.line for m in got]
+        assert sorted(m.tags.get("label", "") for m in got) == ["", "S1"]
+        c.sync()
+
+
 def test_labeled_response_single_reply(irc_server):
     c = irc_server.client("alice", caps=["labeled-response", "batch"])
     c.send("@label=L1 PING :lbl")
     pong = c.expect("PONG")
     assert pong.tags.get("label") == "L1" and pong.params[-1] == "lbl"
+
+
+def test_labeled_unknown_command_gets_a_labeled_421(irc_server):
+    c = irc_server.client("alice", caps=["labeled-response", "batch"])
+    for cmd in ("FROBNICATE", "NO_SUCH_COMMAND"):
+        c.send(f"@label=U1 {cmd} x")
+        err = c.expect("421")
+        assert err.params[1] == cmd and err.tags.get("label") == "U1", err.line
 
 
 def test_labeled_response_ack_for_no_reply(irc_server):
@@ -158,6 +191,18 @@ def test_away_notify(irc_server):
     bob.send("AWAY")
     back = alice.expect("AWAY")
     assert back.nick == "bob" and back.params == []
+
+
+def test_away_notify_shows_a_joiner_who_is_already_away(irc_server):
+    alice = irc_server.client("alice", caps=["away-notify"])
+    alice.join("#room")
+    bob = irc_server.client("bob")
+    bob.send("AWAY :gone fishing")
+    bob.expect("306")
+    bob.join("#room")
+    assert alice.expect("JOIN").nick == "bob"
+    away = alice.expect("AWAY")
+    assert away.nick == "bob" and away.params == ["gone fishing"]
 
 
 def test_userhost_in_names(irc_server):

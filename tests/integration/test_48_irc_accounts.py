@@ -129,8 +129,8 @@ def test_sasl_abort_unknown_mechanism_and_too_long(srv):
     c.until(lambda l: l == "AUTHENTICATE +")
     for _ in range(3):
         c.send("AUTHENTICATE " + "A" * 400)
-    c.send("AUTHENTICATE AAAA")
-    c.numeric("905")
+    c.send("AUTHENTICATE AAAA")  # every line fits, the payload does not: 904
+    assert body(c.numeric("904")) == f":{SERVER} 904 * :SASL authentication failed"
     c.send("AUTHENTICATE PLAIN")
     c.until(lambda l: l == "AUTHENTICATE +")
     c.send("AUTHENTICATE !!!!")
@@ -161,6 +161,16 @@ def test_failed_logins_are_rate_limited(srv):
     c.send("AUTHENTICATE " + sasl_payload("dave", PW))
     line = c.numeric("904")
     assert "too many attempts" in line
+
+
+def test_undecodable_payload_fails_without_making_the_retry_wait(srv):
+    # No password was guessed, so the retry the SASL spec allows after 904
+    # is checked at once.
+    port = srv.port("irc")
+    register_account(port, "erin")
+    c = sasl_start(port)
+    assert " 904 " in authenticate(c, "!!!")
+    assert " 903 " in authenticate(c, sasl_payload("erin", PW))
 
 
 def test_registration_waits_for_the_sasl_check(srv):
@@ -310,3 +320,32 @@ def test_names_protected_across_protocols(srv):
     e.expect("ERROR Name is registered")
     e.send(f"LOGIN mona {PW}")
     e.expect("OK Welcome, mona!")
+
+
+def test_account_tag_on_lines_other_than_messages(srv):
+    # An INVITE (sent by hand, not from a hub event) carries the inviter's
+    # account to a client that negotiated account-tag.
+    port = srv.port("irc")
+    register_account(port, "liz")
+    liz = sasl_client(port, "liz", PW)
+    liz.send("JOIN #inv")
+    liz.numeric("366")
+    guest = IrcClient(port, "max", ("account-tag",))
+    liz.send("INVITE max #inv")
+    line = guest.until(lambda l: " INVITE " in l)
+    assert body(line) == ":liz!liz@127.0.0.1 INVITE max #inv", line
+    assert tags_of(line).get("account") == "liz", line
+
+
+def test_whois_shows_the_account_of_a_logged_in_user(srv):
+    port = srv.port("irc")
+    register_account(port, "ned")
+    ned = sasl_client(port, "ned", PW)
+    ned.send("PING :ready")
+    ned.until(lambda l: " PONG " in l)
+    asker = IrcClient(port, "olga")
+    asker.send("WHOIS ned")
+    assert body(asker.numeric("330")) == f":{SERVER} 330 olga ned ned :is logged in as"
+    asker.send("WHOIS olga")
+    line = asker.until(lambda l: re.search(r" 3(18|30) ", l))
+    assert " 318 " in line, f"a guest has no 330: {line}"

@@ -6,7 +6,9 @@
 # Environment: PARLEYD (binary, default build/parleyd), PARLEY_BACKEND
 # (epoll, poll or select), IRCTEST_MARKS (the -m expression), PYTHON (an
 # interpreter with pytest, default python3), IRCTEST_CONTROLLER (default
-# parley_controller; e.g. irctest.controllers.ngircd to try a reference).
+# parley_controller; e.g. irctest.controllers.ngircd to try a reference),
+# IRCTEST_TEST_TIMEOUT (seconds one test may take, default 30: a test that
+# waits forever for a reply fails instead of hanging the run).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,5 +36,5 @@ fi
 cd "$work"
 [ $# -gt 0 ] || set -- irctest/server_tests/
 PYTHONPATH="$here:$work${PYTHONPATH:+:$PYTHONPATH}" \
-	"$PYTHON" -m pytest -p no:cacheprovider --controller "$IRCTEST_CONTROLLER" \
+	"$PYTHON" -m pytest -p no:cacheprovider -p parley_timeout --controller "$IRCTEST_CONTROLLER" \
 	-m "$IRCTEST_MARKS" "$@"

@@ -50,7 +50,7 @@ static void test_feed(void **state)
 	b.len = 0;
 	for (size_t i = 0; i < IRC_SASL_MAX / IRC_SASL_CHUNK; i++)
 		assert_int_equal(irc_sasl_feed(&b, chunk, IRC_SASL_CHUNK), IRC_SASL_MORE);
-	assert_int_equal(irc_sasl_feed(&b, "AAAA", 4), IRC_SASL_TOO_LONG);
+	assert_int_equal(irc_sasl_feed(&b, "AAAA", 4), IRC_SASL_OVERFLOW);
 	b.len = 0;
 	assert_int_equal(irc_sasl_feed(&b, "+", 1), IRC_SASL_DONE);
 	assert_int_equal(b.len, 0);
