@@ -93,6 +93,23 @@ uint64_t loop_now_ms(const struct loop *loop);
  * `trace` must outlive the loop. */
 void loop_set_trace(struct loop *loop, const struct trace *trace);
 
+struct loop_hist;
+
+/* Iteration times: each iteration is timed from the return of the wait to
+ * the start of the next one (callbacks, timers and before-sleep hooks). */
+struct loop_stats {
+	uint64_t iterations;
+	uint64_t sum_ns;
+	uint64_t p50_ns, p99_ns, max_ns; /* within 6%; see loop_hist.h */
+};
+
+/* Fills `out` with the iteration figures since the loop was created. */
+void loop_get_stats(const struct loop *loop, struct loop_stats *out);
+
+/* The histogram behind loop_get_stats(), for exporters that want buckets
+ * (loop_hist_count_le() in loop/loop_hist.h). Valid while the loop lives. */
+const struct loop_hist *loop_iteration_hist(const struct loop *loop);
+
 /* Runs until loop_stop(); returns 0, or a negative errno if the backend
  * failed. With no timers and nothing ready it sleeps indefinitely. */
 int loop_run(struct loop *loop);
