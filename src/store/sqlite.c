@@ -288,6 +288,8 @@ static void commit_batch(struct sql_store *s, sqlite3_stmt *ins, sqlite3_stmt *t
 	pthread_mutex_lock(&s->lock);
 	s->committed_id = to->id;
 	s->stats.pending -= n;
+	if (n > s->stats.largest_batch)
+		s->stats.largest_batch = n;
 	if (rc == SQLITE_OK) {
 		s->stats.committed += n;
 	} else {
