@@ -6,7 +6,8 @@
  *     indexes; WAL readers never wait for the writer;
  *   - the writer thread commits queued lines, one transaction per batch:
  *     it takes everything queued since its last batch, up to
- *     WRITE_BATCH_MAX lines, so batches grow with load and an idle server
+ *     WRITE_BATCH_MAX lines, at most one commit per COMMIT_GAP_NS unless
+ *     a full batch waits, so batches grow with load and an idle server
  *     commits each line at once;
  *   - the worker thread runs account operations (hashing and their rows).
  *
@@ -42,6 +43,14 @@ enum {
 	 * 20 s); a few thousand lines fit in the writer's cache, and the
 	 * per-commit cost is already small against them. */
 	WRITE_BATCH_MAX = 8192,
+	/* A commit starts at least this long after the previous one started,
+	 * unless a full batch is waiting. Each commit writes the pages it
+	 * touched (the table's and three indexes' last leaves, some KiB) to the
+	 * WAL whatever its size, so at a few thousand lines a second committing
+	 * each wake-up's handful of lines cost more than the lines themselves.
+	 * A line still waits at most this plus one commit: far inside the
+	 * 50 ms durability bound. */
+	COMMIT_GAP_NS = 5000000,
 	WRITER_CACHE_KIB = 32768,   /* the writer's page cache (SQLite's default: 2 MiB) */
 };
 
@@ -310,6 +319,20 @@ static struct pend *batch_end(struct pend *from, const struct pend *newest)
 	return to;
 }
 
+/* Called with the lock held; returns with it held. Waits until
+ * COMMIT_GAP_NS after `last_ns` unless a full batch or a stop is waiting. */
+static void pace(struct sql_store *s, uint64_t last_ns)
+{
+	uint64_t now = clock_mono_ns();
+	if (s->stopping || s->stats.pending >= WRITE_BATCH_MAX || now - last_ns >= COMMIT_GAP_NS)
+		return;
+	uint64_t ns = COMMIT_GAP_NS - (now - last_ns);
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ns};
+	pthread_mutex_unlock(&s->lock);
+	nanosleep(&ts, NULL);
+	pthread_mutex_lock(&s->lock);
+}
+
 static void *writer_main(void *arg)
 {
 	struct sql_store *s = arg;
@@ -327,13 +350,15 @@ static void *writer_main(void *arg)
 				   "WHERE scope = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
 				   -1, &trim, NULL);
 	}
-	uint64_t next_sweep = 0;
+	uint64_t next_sweep = 0, last_commit_ns = 0;
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		while (!s->claim && !s->stopping)
 			pthread_cond_wait(&s->kick, &s->lock);
 		if (!s->claim)
 			break;
+		pace(s, last_commit_ns);
+		last_commit_ns = clock_mono_ns();
 		/* `claim` stays set during the walk: appends leave it alone
 		 * and the loop thread frees nothing from it on. */
 		struct pend *from = s->claim, *newest = s->last;
