@@ -29,6 +29,7 @@ import sys
 import time
 
 DEADLINE_S = 10.0  # longest wait for a block to appear in the log
+FOOTER_GRACE_S = 0.3  # wait for a store line after the footer
 STORE = re.compile(r"store: appended=(\d+) committed=(\d+) pending=(\d+) dropped=(\d+) errors=(\d+)")
 LOOP = re.compile(r"loop: +iterations=(\d+) p50_us=([\d.]+) p99_us=([\d.]+) max_us=([\d.]+)")
 FOOTER = "========================"
@@ -37,14 +38,16 @@ FOOTER = "========================"
 def read_block(log, fifo_fd):
     """Writes STATS and returns the sample parsed from the new block."""
     os.write(fifo_fd, b"STATS\n")
-    sample, seen_footer = {}, False
+    sample, footer_at = {}, None
     deadline = time.monotonic() + DEADLINE_S
     buf = ""
     while time.monotonic() < deadline:
         chunk = log.read()
         if not chunk:
-            # the store line follows the footer; stop once both are in
-            if seen_footer and "committed" in sample:
+            # the store line (only with --data-dir) is printed right after
+            # the footer: stop once it is in, or shortly after the footer
+            if footer_at is not None and ("committed" in sample or
+                                          time.monotonic() - footer_at > FOOTER_GRACE_S):
                 break
             time.sleep(0.01)
             continue
@@ -59,8 +62,8 @@ def read_block(log, fifo_fd):
             if m:
                 keys = ("appended", "committed", "pending", "dropped", "errors")
                 sample.update(zip(keys, map(int, m.groups())))
-            if line == FOOTER:
-                seen_footer = True
+            if line == FOOTER and footer_at is None:
+                footer_at = time.monotonic()
     sample["t"] = time.monotonic()
     return sample
 
