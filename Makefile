@@ -9,6 +9,7 @@
 #   make SAN=1      build with AddressSanitizer + UBSan into build-san/
 #   make bench      run the benchmark scenarios against parleyd and Redis
 #   make bench-irc  run the IRC scenarios against InspIRCd and ngIRCd
+#   make bench-store  a1 and c with and without --data-dir; persisted lines/s
 #   make bench-cluster  parleyd nodes behind Redis vs one node
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    programs to $(PREFIX)/bin, manual pages to
@@ -83,7 +84,7 @@ UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS    = $(PARLEYD) $(if $(CLIENT_SRC),$(PARLEY)) $(if $(BENCH_SRC),$(BENCH))
 
 .PHONY: all deps run test unit integration regression valgrind check-layers \
-        san-test bench bench-cluster bench-irc fuzz fuzz-smoke clean install deps-test
+        san-test bench bench-cluster bench-irc bench-store fuzz fuzz-smoke clean install deps-test
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -184,6 +185,11 @@ bench-cluster: all
 bench-irc: deps all
 	@sh tools/install-deps.sh inspircd ngircd
 	PARLEY_BUILD=$(BUILD) BENCH_SCENARIOS="irc-a1 irc-a4 irc-c irc-d" bash bench/run.sh
+
+# Persistence: a1 and c beside a1-data and c-data (--data-dir) in one run,
+# and persist (committed room lines per second); docs/BENCHMARKS.md.
+bench-store: deps all
+	PARLEY_BUILD=$(BUILD) BENCH_SCENARIOS="a1 a1-data c c-data persist" bash bench/run.sh
 
 # ---- fuzzing (tests/fuzz; figures in docs/TESTING.md) ----
 # fuzz-build   each tests/fuzz/fuzz_NAME.c as a libFuzzer binary (clang,

@@ -31,6 +31,14 @@
 # parleyd's IRC listener when the binary has one. Each IRC server runs from
 # a config written into $BENCH_OUT with flood penalties, fake lag, queue
 # limits and per-IP connection limits lifted. INSPIRCD, NGIRCD: binaries.
+#
+# Persistence (`make bench-store`, BENCH_SCENARIOS="a1 a1-data c c-data
+# persist"): a1-data and c-data are a1 and c against parleyd with
+# --data-dir (a fresh directory per run), to set beside the memory-only
+# runs; persist floods a few rooms from many publishers with --data-dir and
+# reports the rate at which lines were committed. parleyd's stdin is a FIFO
+# here, so bench/storestats.py can ask for STATS (store counters, loop
+# iteration times) during and after every parleyd run.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -107,6 +115,15 @@ ARGS[irc-c]="${ARGS[c]}"
 WHAT[irc-c]="IRC many channels: 1000 clients in 100 channels of 10, 5000 msg/s"
 ARGS[irc-d]="--clients 2000 --rooms 20 --publishers 0 --duration 4"
 WHAT[irc-d]="IRC: 2000 idle registered connections in 20 channels: RSS per connection"
+# Persistence: the same as a1 and c with a data directory, and a flood of
+# room lines into a few small rooms (40 publishers, each a member of one of
+# 4 rooms of 10: every line is stored once and delivered 9 times).
+ARGS[a1-data]="${ARGS[a1]}"
+WHAT[a1-data]="${WHAT[a1]}, with --data-dir"
+ARGS[c-data]="${ARGS[c]}"
+WHAT[c-data]="${WHAT[c]}, with --data-dir"
+ARGS[persist]="--clients 40 --rooms 4 --publishers 40 --size 64"
+WHAT[persist]="persisted lines: 4 rooms x 10 members, all publishing, 64 B, with --data-dir"
 # The -tls scenarios are the same over TLS: parleyd's chat+tls listener and
 # redis-server's tls-port, both with a certificate made for the run.
 ARGS[a1-tls]="${ARGS[a1]} --tls"
@@ -138,17 +155,37 @@ case " $SCENARIOS " in *-tls*) command -v openssl >/dev/null ||
 	{ echo "run.sh: openssl is needed for the -tls scenarios" >&2; exit 2; }
 	make_certs ;; esac
 
-SERVER_PID=
+SERVER_PID= DATA_DIR= SAMPLER_PID=
+CONSOLE=$OUT/console.fifo # parleyd's stdin, held open on fd 7
+rm -f "$CONSOLE"
+mkfifo "$CONSOLE"
+exec 7<>"$CONSOLE"
+stop_sampler() {
+	if [ -n "$SAMPLER_PID" ]; then
+		kill "$SAMPLER_PID" 2>/dev/null || true
+		wait "$SAMPLER_PID" 2>/dev/null || true
+		SAMPLER_PID=
+	fi
+}
+# A clean stop commits every queued line first: with --data-dir after a
+# flood that can take a while, so the wait is longer then.
 stop_server() {
+	stop_sampler
 	if [ -n "$SERVER_PID" ]; then
+		local tenths=50
+		[ -n "$DATA_DIR" ] && tenths=300
 		kill -TERM "$SERVER_PID" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq "$tenths"); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true
 		SERVER_PID=
 	fi
+	if [ -n "$DATA_DIR" ]; then
+		rm -rf "$DATA_DIR"
+		DATA_DIR=
+	fi
 }
-trap stop_server EXIT
+trap 'stop_server; rm -f "$CONSOLE"' EXIT
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -209,6 +246,8 @@ write_ngircd_conf() {
 
 # start_server TARGET PORT [tls] [LIMITS]: parleyd-<backend>, parleyd-irc, redis,
 # inspircd or ngircd, parleyd and redis plain or over TLS; sets SERVER_PID.
+# parleyd-<backend> reads its console from the FIFO and, when DATA_DIR is
+# set, keeps its store there.
 start_server() {
 	local target=$1 port=$2 tls=${3:-} log=$OUT/$1.log
 	local limits=(--max-per-ip 0 --connect-rate off ${4-})
@@ -236,9 +275,11 @@ start_server() {
 			--appendonly no --maxclients 10100 --daemonize no \
 			--loglevel warning >"$log" 2>&1 &
 	else
+		local data_args=()
+		[ -n "$DATA_DIR" ] && data_args=(--data-dir "$DATA_DIR")
 		"${SERVER_PIN[@]}" "$PARLEYD" --listen "$listen" "${tls_args[@]}" "${limits[@]}" \
-			--backend "${target#parleyd-}" --max-clients 10100 \
-			--log-level warn </dev/null >"$log" 2>&1 &
+			--backend "${target#parleyd-}" --max-clients 10100 "${data_args[@]}" \
+			--log-level warn <&7 7<&- >"$log" 2>&1 &
 	fi
 	SERVER_PID=$!
 	wait_port "$port" || { echo "run.sh: $target did not start (see $log)" >&2; return 1; }
@@ -256,13 +297,31 @@ run_one() {
 	local setup=()
 	[ "$target" = ngircd ] && setup=(--setup-window 8)
 	case "$sc" in *-tls) tls=tls ;; esac
+	local console=
+	case $target in parleyd-irc) ;; parleyd-*) console=$OUT/$sc-$target.stats.jsonl ;; esac
 	for attempt in 1 2; do
 		local port
 		port=$(free_port)
+		case $sc in *-data|persist) DATA_DIR=$(mktemp -d "$OUT/data.XXXXXX") ;; esac
 		start_server "$target" "$port" "$tls" "${LIMITS[$sc]-}" || return 1
+		if [ -n "$console" ]; then
+			: > "$console"
+			# persist: STATS once a second during the flood (40
+			# connections: a short block); otherwise once at the end
+			if [ "$sc" = persist ]; then
+				python3 bench/storestats.py sample "$CONSOLE" "$OUT/$target.log" \
+					"$console" 1 & SAMPLER_PID=$!
+			fi
+		fi
 		line=$("${BENCH_PIN[@]}" "$BENCH" --proto "$proto" --port "$port" \
 			--server-pid "$SERVER_PID" --duration "$DURATION" ${ARGS[$sc]} "${setup[@]}" \
 			--label "$sc $target" --json) || true
+		if [ -n "$console" ]; then
+			stop_sampler
+			python3 bench/storestats.py once "$CONSOLE" "$OUT/$target.log" "$console" ||
+				echo "  ($sc $target: no STATS from the console)" >&2
+			[ -n "$line" ] && line=$(python3 bench/storestats.py merge "$line" "$console")
+		fi
 		stop_server
 		if [ -z "$line" ]; then
 			line="{\"label\":\"$sc $target\",\"pass\":false,\"error\":\"no result\"}"
@@ -292,7 +351,7 @@ targets_for() {
 		[ -n "$PARLEYD_IRC" ] || echo "  skipped: parleyd has no irc listener yet" >&2
 		return ;;
 	esac
-	case $sc in flood*|*-limit) ;; *) echo redis ;; esac
+	case $sc in flood*|*-limit|*-data|persist) ;; *) echo redis ;; esac
 	for b in $BACKENDS; do
 		# select cannot watch descriptors >= FD_SETSIZE (1024).
 		if [ "$b" = select ] && [ "${sc%-tls}" = d ]; then continue; fi

@@ -3,7 +3,9 @@
 labelled "<scenario> <target>") as the scenario table with parleyd/redis
 ratios and the performance targets of docs/BENCHMARKS.md, then the IRC
 scenarios ("irc-*") with parleyd-irc / InspIRCd / ngIRCd ratios and the IRC
-targets. `--one` prints a one-line summary of a single result read from
+targets, then the persistence scenarios (a1-data and c-data beside a1 and c
+of the same run, and persist's committed lines per second) with the store
+counters and loop iteration times bench/storestats.py merged in. `--one` prints a one-line summary of a single result read from
 stdin (run.sh's progress output).
 
 A target is judged only on undisturbed runs: when other processes took CPU
@@ -163,6 +165,53 @@ def irc_ratios(results):
     return rows, verdicts
 
 
+# Persistence: "<sc>-data" against "<sc>" on the same server (CPU per
+# delivery), and persist's committed room lines per second.
+DATA_TARGET = ("us1k", "<=", 1.10)
+PERSIST_TARGET = ("committed_per_s", ">=", 50000.0, "committed lines/s >= 50,000")
+
+
+def store_figures(r):
+    st = r.get("store") or {}
+    return {k: st.get(k) for k in ("committed_per_s", "appended_per_s", "max_pending",
+                                   "committed", "pending", "dropped", "errors",
+                                   "p50_us", "p99_us", "max_us", "iterations")}
+
+
+def store_rows(results):
+    """(rows, (outcome, line) verdicts) for the persistence scenarios."""
+    by = {}
+    for r in results:
+        sc, _, target = r.get("label", "? ?").partition(" ")
+        by.setdefault(sc, {})[target] = r
+    rows, verdicts = [], []
+    for sc, targets in by.items():
+        if not (sc.endswith("-data") or sc == "persist"):
+            continue
+        for target, r in targets.items():
+            f, st = figures(r), store_figures(r)
+            base_r = by.get(sc[:-len("-data")], {}).get(target) if sc.endswith("-data") else None
+            base = figures(base_r) if base_r and base_r.get("pass") else None
+            rs = ratio(f["us1k"], base["us1k"]) if base and r.get("pass") else None
+            rows.append([sc, target, fmt(base and base["us1k"], "{:.1f}"), fmt(f["us1k"], "{:.1f}"),
+                         fmt(rs, "{:.2f}x"), fmt(st["committed_per_s"]), fmt(st["max_pending"]),
+                         fmt(st["pending"]), fmt(st["dropped"]),
+                         fmt(base_r and store_figures(base_r)["p99_us"], "{:.1f}"),
+                         fmt(st["p99_us"], "{:.1f}"), fmt(st["max_us"], "{:.1f}")])
+            why = disturbance(r) or (base_r and disturbance(base_r) and
+                                     "memory-only run: " + disturbance(base_r))
+            if sc.endswith("-data"):
+                key, op, bound = DATA_TARGET
+                verdicts.append(check(sc, target, key, rs, op, bound, "x memory-only",
+                                      disturbed=why))
+            else:
+                key, op, bound, text = PERSIST_TARGET
+                value = st[key] if r.get("pass") else None
+                verdicts.append(check(sc, target, key, value, op, bound, "", text,
+                                      disturbed=why))
+    return rows, verdicts
+
+
 def check(sc, target, key, value, op, bound, unit, text=None, disturbed=None):
     """(outcome, line): outcome is met, MISSED, disturbed or no figure."""
     what = text or f"{key} {op} {bound}{unit}"
@@ -180,8 +229,12 @@ def main():
     if sys.argv[1:] == ["--one"]:
         r = json.loads(sys.stdin.read())
         c = row(r)
+        st = store_figures(r)
+        extra = "".join(f"  {name}={fmt(st[k], spec)}" for name, k, spec in
+                        (("commit/s", "committed_per_s", "{:.0f}"), ("pending", "pending", "{:.0f}"),
+                         ("loop_p99us", "p99_us", "{:.1f}")) if st[k] is not None)
         print("   " + "  ".join(f"{h}={v}" for (h, _, _), v in zip(COLS, c[2:])) +
-              f"  limit={c[-2]}  {c[-1]}")
+              f"  limit={c[-2]}  {c[-1]}{extra}")
         return 0
     if len(sys.argv) != 2:
         print("usage: table.py RESULTS.jsonl | table.py --one < RESULT.json", file=sys.stderr)
@@ -201,6 +254,18 @@ def main():
         print("\nIRC targets (see docs/BENCHMARKS.md)")
         print("\n".join(line for _, line in irc_verdicts))
         for outcome, _ in irc_verdicts:
+            counts[outcome] = counts.get(outcome, 0) + 1
+    store_tab, store_verdicts = store_rows(results)
+    if store_tab:
+        print("\npersistence (us/1k: server CPU per 1000 deliveries, memory-only beside "
+              "--data-dir; commit/s: lines committed per second during the flood; "
+              "pending and dropped at the end; loop iteration times in us)")
+        print_rows(store_tab, ["scen", "server", "us/1k mem", "us/1k data", "ratio",
+                               "commit/s", "max pend", "pending", "dropped",
+                               "loop p99 mem", "loop p99", "loop max"])
+        print("\npersistence targets (see docs/BENCHMARKS.md)")
+        print("\n".join(line for _, line in store_verdicts))
+        for outcome, _ in store_verdicts:
             counts[outcome] = counts.get(outcome, 0) + 1
     print("  " + ", ".join(f"{counts.get(k, 0)} {k}"
                            for k in ("met", "MISSED", "disturbed", "no figure")))

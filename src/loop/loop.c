@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "loop/backend.h"
+#include "loop/loop_hist.h"
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/list.h" /* container_of */
@@ -53,6 +54,7 @@ struct loop {
 	struct loop_stats stats;
 	const struct trace *trace; /* NULL unless --trace */
 	bool stopping;
+	struct loop_hist iterations; /* wake-up to next sleep, ns */
 };
 
 static const struct backend *find_backend(const char *name)
@@ -117,11 +119,6 @@ const char *loop_backend(const struct loop *loop)
 int loop_fd_limit(const struct loop *loop)
 {
 	return loop->backend->fd_limit;
-}
-
-void loop_get_stats(const struct loop *loop, struct loop_stats *out)
-{
-	*out = loop->stats;
 }
 
 uint64_t loop_now_ms(const struct loop *loop)
@@ -242,14 +239,13 @@ static void run_timers(struct loop *loop)
 	}
 }
 
-/* Milliseconds until the earliest timer, rounded up so that we never wake
- * a fraction early and spin; -1 when there are no timers. */
-static int poll_timeout(const struct loop *loop)
+/* Milliseconds from `now_ns` until the earliest timer, rounded up so that
+ * we never wake a fraction early and spin; -1 when there are no timers. */
+static int poll_timeout(const struct loop *loop, uint64_t now_ns)
 {
 	struct heap_node *n = heap_peek(&loop->timers);
 	if (!n)
 		return -1;
-	uint64_t now_ns = clock_mono_ns();
 	uint64_t due_ns = n->key * 1000000u;
 	if (due_ns <= now_ns)
 		return 0;
@@ -306,9 +302,27 @@ static void run_hooks(struct loop *loop)
 		loop->hooks[i].fn(loop->hooks[i].data);
 }
 
+void loop_get_stats(const struct loop *loop, struct loop_stats *out)
+{
+	const struct loop_hist *h = &loop->iterations;
+	*out = loop->stats; /* iterations and time per phase */
+	out->sum_ns = h->sum_ns;
+	out->p50_ns = loop_hist_quantile(h, 0.50);
+	out->p99_ns = loop_hist_quantile(h, 0.99);
+	out->max_ns = h->max_ns;
+}
+
+const struct loop_hist *loop_iteration_hist(const struct loop *loop)
+{
+	return &loop->iterations;
+}
+
+/* Two clock reads per iteration, both needed anyway: the wake-up time is
+ * loop_now_ms(), the sleep time is what poll_timeout() measures from. */
 int loop_run(struct loop *loop)
 {
 	loop->stopping = false;
+	uint64_t woke_ns = 0; /* 0 until the first wait of this run returns */
 	while (!loop->stopping) {
 		uint64_t t0 = clock_mono_ns();
 		run_hooks(loop);
@@ -317,21 +331,23 @@ int loop_run(struct loop *loop)
 		ensure_fired_capacity(loop);
 		if (loop->trace)
 			trace_wait(loop->trace, loop->backend->wait_call, max_waited_fd(loop));
-		uint64_t t1 = clock_mono_ns();
+		uint64_t sleep_ns = clock_mono_ns();
+		if (woke_ns)
+			loop_hist_record(&loop->iterations, sleep_ns - woke_ns);
 		int n = loop->backend->poll(loop->state, loop->fired, loop->nfired_cap,
-					    poll_timeout(loop));
+					    poll_timeout(loop, sleep_ns));
 		if (n < 0)
 			return n;
-		uint64_t t2 = clock_mono_ns();
-		loop->now_ms = t2 / 1000000;
+		woke_ns = clock_mono_ns();
+		loop->now_ms = woke_ns / 1000000u;
 		dispatch(loop, n);
 		uint64_t t3 = clock_mono_ns();
 		run_timers(loop);
 		struct loop_stats *st = &loop->stats;
 		st->iterations++;
-		st->ns[LOOP_PHASE_HOOKS] += t1 - t0;
-		st->ns[LOOP_PHASE_WAIT] += t2 - t1;
-		st->ns[LOOP_PHASE_IO] += t3 - t2;
+		st->ns[LOOP_PHASE_HOOKS] += sleep_ns - t0;
+		st->ns[LOOP_PHASE_WAIT] += woke_ns - sleep_ns;
+		st->ns[LOOP_PHASE_IO] += t3 - woke_ns;
 		st->ns[LOOP_PHASE_TIMERS] += clock_mono_ns() - t3;
 	}
 	return 0;

@@ -89,11 +89,6 @@ void loop_add_hook(struct loop *loop, loop_hook_fn *fn, void *data);
  * ready descriptors (reading and handling input), and timers. */
 enum loop_phase { LOOP_PHASE_HOOKS, LOOP_PHASE_WAIT, LOOP_PHASE_IO, LOOP_PHASE_TIMERS,
 		  LOOP_PHASES };
-struct loop_stats {
-	uint64_t iterations;
-	uint64_t ns[LOOP_PHASES];
-};
-void loop_get_stats(const struct loop *loop, struct loop_stats *out);
 
 /* Milliseconds on the monotonic clock, refreshed after each wait. */
 uint64_t loop_now_ms(const struct loop *loop);
@@ -103,6 +98,25 @@ uint64_t loop_now_ms(const struct loop *loop);
  * than select's first argument), on every backend. NULL turns it off;
  * `trace` must outlive the loop. */
 void loop_set_trace(struct loop *loop, const struct trace *trace);
+
+struct loop_hist;
+
+/* Iteration times: each iteration is timed from the return of the wait to
+ * the start of the next one (callbacks, timers and before-sleep hooks);
+ * `ns` splits all the loop's time by phase. */
+struct loop_stats {
+	uint64_t iterations;
+	uint64_t ns[LOOP_PHASES];
+	uint64_t sum_ns;
+	uint64_t p50_ns, p99_ns, max_ns; /* within 6%; see loop_hist.h */
+};
+
+/* Fills `out` with the figures since the loop was created. */
+void loop_get_stats(const struct loop *loop, struct loop_stats *out);
+
+/* The histogram behind loop_get_stats(), for exporters that want buckets
+ * (loop_hist_count_le() in loop/loop_hist.h). Valid while the loop lives. */
+const struct loop_hist *loop_iteration_hist(const struct loop *loop);
 
 /* Runs until loop_stop(); returns 0, or a negative errno if the backend
  * failed. With no timers and nothing ready it sleeps indefinitely. */

@@ -105,7 +105,7 @@ static void on_console_line(void *ctx, const char *line)
 		return;
 	if (str_equals_nocase(line, len, "STATS")) {
 		struct stats_source src = {s->wiring.net, s->wiring.hub, loop_backend(s->loop),
-					   clock_mono_ms() - s->started_ms};
+					   clock_mono_ms() - s->started_ms, s->loop};
 		stats_write(stdout, &src);
 		print_store_stats(s);
 		print_cluster_stats(s);

@@ -2,7 +2,18 @@
 #include "server/stats.h"
 
 #include "hub/hub.h"
+#include "loop/loop.h"
 #include "net/net.h"
+
+/* Microseconds with one decimal: most iterations take a few. */
+static void write_loop(FILE *out, const struct loop *loop)
+{
+	struct loop_stats st;
+	loop_get_stats(loop, &st);
+	fprintf(out, "%-15siterations=%llu p50_us=%.1f p99_us=%.1f max_us=%.1f\n", "loop:",
+		(unsigned long long)st.iterations, (double)st.p50_ns / 1000.0,
+		(double)st.p99_ns / 1000.0, (double)st.max_ns / 1000.0);
+}
 
 static void write_conn(void *ctx, const struct conn *c)
 {
@@ -36,6 +47,8 @@ void stats_write(FILE *out, const struct stats_source *src)
 	fprintf(out, "%-15s%zu\n", "users:", hub_user_count(src->hub));
 	fprintf(out, "%-15s%zu\n", "rooms:", hub_room_count(src->hub));
 	fprintf(out, "%-15s%s\n", "backend:", src->backend);
+	if (src->loop)
+		write_loop(out, src->loop);
 	fprintf(out, "--- active connections ---\n");
 	net_for_each(src->net, write_conn, out);
 	fprintf(out, "========================\n");

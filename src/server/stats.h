@@ -8,12 +8,14 @@
 
 struct net;
 struct hub;
+struct loop;
 
 struct stats_source {
 	const struct net *net;
 	const struct hub *hub;
 	const char *backend;
 	uint64_t uptime_ms;
+	const struct loop *loop; /* iteration times; NULL leaves the line out */
 };
 
 /* Writes the whole block to `out` and flushes it. */

@@ -5,8 +5,10 @@
  *     bounded by LIMIT and served by the (scope, id) and (scope, time_ms)
  *     indexes; WAL readers never wait for the writer;
  *   - the writer thread commits queued lines, one transaction per batch:
- *     it takes everything queued since its last batch, so batches grow with
- *     load and an idle server commits each line at once;
+ *     it takes everything queued since its last batch, up to
+ *     WRITE_BATCH_MAX lines, at most one commit per COMMIT_GAP_NS unless
+ *     a full batch waits, so batches grow with load and an idle server
+ *     commits each line at once;
  *   - the worker thread runs account operations (hashing and their rows).
  *
  * Queued lines stay in memory, in id order, until the writer says they are
@@ -35,6 +37,21 @@ enum {
 	WRITE_ATTEMPTS = 3,         /* tries per batch before its lines are dropped */
 	RETRY_PAUSE_MS = 50,        /* between tries */
 	AGE_SWEEP_MS = 60 * 1000,   /* how often lines past --history-keep age go */
+	/* Lines per transaction. Unbounded batches grew without limit under a
+	 * flood, spilled SQLite's page cache mid-transaction and then slowed
+	 * down the more they fell behind (a 1.4-million-line batch took over
+	 * 20 s); a few thousand lines fit in the writer's cache, and the
+	 * per-commit cost is already small against them. */
+	WRITE_BATCH_MAX = 8192,
+	/* A commit starts at least this long after the previous one started,
+	 * unless a full batch is waiting. Each commit writes the pages it
+	 * touched (the table's and three indexes' last leaves, some KiB) to the
+	 * WAL whatever its size, so at a few thousand lines a second committing
+	 * each wake-up's handful of lines cost more than the lines themselves.
+	 * A line still waits at most this plus one commit: far inside the
+	 * 50 ms durability bound. */
+	COMMIT_GAP_NS = 5000000,
+	WRITER_CACHE_KIB = 32768,   /* the writer's page cache (SQLite's default: 2 MiB) */
 };
 
 /* A queued line, immutable once linked. */
@@ -280,6 +297,8 @@ static void commit_batch(struct sql_store *s, sqlite3_stmt *ins, sqlite3_stmt *t
 	pthread_mutex_lock(&s->lock);
 	s->committed_id = to->id;
 	s->stats.pending -= n;
+	if (n > s->stats.largest_batch)
+		s->stats.largest_batch = n;
 	if (rc == SQLITE_OK) {
 		s->stats.committed += n;
 	} else {
@@ -289,11 +308,39 @@ static void commit_batch(struct sql_store *s, sqlite3_stmt *ins, sqlite3_stmt *t
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* The last line of the next batch: at most WRITE_BATCH_MAX lines from
+ * `from`, never past `newest`. Lines before `newest` are immutable, so this
+ * walk needs no lock. */
+static struct pend *batch_end(struct pend *from, const struct pend *newest)
+{
+	struct pend *to = from;
+	for (unsigned n = 1; to != newest && n < WRITE_BATCH_MAX; n++)
+		to = to->next;
+	return to;
+}
+
+/* Called with the lock held; returns with it held. Waits until
+ * COMMIT_GAP_NS after `last_ns` unless a full batch or a stop is waiting. */
+static void pace(struct sql_store *s, uint64_t last_ns)
+{
+	uint64_t now = clock_mono_ns();
+	if (s->stopping || s->stats.pending >= WRITE_BATCH_MAX || now - last_ns >= COMMIT_GAP_NS)
+		return;
+	uint64_t ns = COMMIT_GAP_NS - (now - last_ns);
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ns};
+	pthread_mutex_unlock(&s->lock);
+	nanosleep(&ts, NULL);
+	pthread_mutex_lock(&s->lock);
+}
+
 static void *writer_main(void *arg)
 {
 	struct sql_store *s = arg;
 	sqlite3_stmt *ins = NULL, *trim = NULL;
 	if (s->wr) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", WRITER_CACHE_KIB);
+		sqlite3_exec(s->wr, pragma, NULL, NULL, NULL);
 		sqlite3_prepare_v2(s->wr,
 				   "INSERT OR REPLACE INTO line (id, scope, time_ms, sender, target, "
 				   "origin, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -303,16 +350,23 @@ static void *writer_main(void *arg)
 				   "WHERE scope = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
 				   -1, &trim, NULL);
 	}
-	uint64_t next_sweep = 0;
+	uint64_t next_sweep = 0, last_commit_ns = 0;
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		while (!s->claim && !s->stopping)
 			pthread_cond_wait(&s->kick, &s->lock);
 		if (!s->claim)
 			break;
-		struct pend *from = s->claim, *to = s->last;
-		s->claim = NULL;
+		pace(s, last_commit_ns);
+		last_commit_ns = clock_mono_ns();
+		/* `claim` stays set during the walk: appends leave it alone
+		 * and the loop thread frees nothing from it on. */
+		struct pend *from = s->claim, *newest = s->last;
 		s->writing = true;
+		pthread_mutex_unlock(&s->lock);
+		struct pend *to = batch_end(from, newest);
+		pthread_mutex_lock(&s->lock);
+		s->claim = to == s->last ? NULL : to->next;
 		pthread_mutex_unlock(&s->lock);
 		commit_batch(s, ins, trim, from, to);
 		if (clock_mono_ms() >= next_sweep && s->wr) {

@@ -99,6 +99,7 @@ struct store_stats {
 	uint64_t dropped;   /* lines given up on after storage errors */
 	uint64_t errors;    /* failed batches (each logged) */
 	uint64_t pending;   /* lines queued and not yet committed */
+	uint64_t largest_batch; /* most lines in one transaction (SQLite; else 0) */
 };
 
 struct store_ops {

@@ -93,6 +93,30 @@ def test_fresh_server_stats_are_zero(backend):
         assert stats.fields["uptime"] <= 2
 
 
+LOOP_LINE = re.compile(r"iterations=(\d+) p50_us=(\d+\.\d) p99_us=(\d+\.\d) max_us=(\d+\.\d)")
+
+
+def loop_figures(stats):
+    m = LOOP_LINE.fullmatch(stats.fields["loop"])
+    assert m, f"bad loop line {stats.fields['loop']!r}"
+    iterations, p50, p99, top = int(m.group(1)), *map(float, m.group(2, 3, 4))
+    assert p50 <= p99 <= top
+    return iterations, top
+
+
+def test_stats_loop_line_counts_iterations(backend):
+    with Server(backend=backend) as srv:
+        before, _ = loop_figures(srv.stats())
+        alice, bob = chat_pair(srv)
+        for i in range(20):
+            alice.send(f"MSG hello {i}")
+            bob.expect(f"ROOM #g alice hello {i}")
+        after, top = loop_figures(srv.stats())
+        # every line read is at least one wake-up; each was timed
+        assert after >= before + 20
+        assert top > 0
+
+
 # ---------------------------------------------------------------- STATS counters
 
 def test_chat_byte_counters_are_exact(backend):

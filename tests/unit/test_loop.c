@@ -10,7 +10,8 @@
  * loop_stop ending the current batch; before-sleep hooks in registration
  * order; signals delivered through the loop (loop/signal); and select
  * refusing descriptors >= FD_SETSIZE with -EMFILE (after raising
- * RLIMIT_NOFILE; skipped if impossible) while the others accept. */
+ * RLIMIT_NOFILE; skipped if impossible) while the others accept; and the
+ * iteration-time figures (loop_get_stats) counting a slow callback. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -29,6 +30,7 @@
 #include <cmocka.h>
 
 #include "loop/loop.h"
+#include "loop/loop_hist.h"
 #include "loop/signal.h"
 #include "util/clock.h"
 #include "util/list.h"
@@ -879,6 +881,64 @@ static void test_high_fd(void **state)
 		setrlimit(RLIMIT_NOFILE, &old);
 }
 
+/* ---- iteration times ---- */
+
+enum { SLOW_NS = 3000000 };
+
+struct slow {
+	struct probe probe;
+	struct loop_timer stopper;
+};
+
+static void on_slow_stopper(struct loop_timer *t)
+{
+	struct slow *s = container_of(t, struct slow, stopper);
+	loop_stop(s->probe.f->loop);
+}
+
+/* Busy for SLOW_NS on the clock, not asleep, then stops the loop from a
+ * timer: stopping here would end the run before this iteration's sleep,
+ * and an iteration is timed when it reaches its sleep. */
+static void on_slow(void *data, int fd, unsigned events)
+{
+	struct slow *s = data;
+	on_probe(&s->probe, fd, events);
+	uint64_t until = clock_mono_ns() + SLOW_NS;
+	while (clock_mono_ns() < until)
+		;
+	loop_timer_arm(s->probe.f->loop, &s->stopper, 1);
+}
+
+static void test_iteration_stats(void **state)
+{
+	struct fx *f = *state;
+	struct loop_stats st;
+	loop_get_stats(f->loop, &st);
+	assert_int_equal(st.iterations, 0);
+	assert_int_equal(st.max_ns, 0);
+	int p[2];
+	make_pipe(p);
+	struct slow s;
+	probe_watch(&s.probe, f, p[0], LOOP_READ);
+	s.probe.consume = true;
+	loop_timer_init(&s.stopper, on_slow_stopper);
+	assert_int_equal(loop_watch(f->loop, p[0], LOOP_READ, on_slow, &s), 0);
+	put_byte(p[1]);
+	run(f);
+	assert_int_equal(s.probe.calls, 1);
+	loop_get_stats(f->loop, &st);
+	assert_true(st.iterations >= 1);
+	assert_true(st.max_ns >= SLOW_NS);
+	assert_true(st.max_ns < DEADLINE_MS * 1000000ull);
+	assert_true(st.sum_ns >= st.max_ns);
+	assert_true(st.p50_ns <= st.p99_ns);
+	assert_true(st.p99_ns <= st.max_ns);
+	assert_true(loop_iteration_hist(f->loop)->max_ns == st.max_ns);
+	loop_unwatch(f->loop, p[0]);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* ---- registration: every test on every backend ---- */
 
 /* Like cmocka_unit_test_prestate_setup_teardown(), with the backend in the
@@ -910,6 +970,7 @@ int main(void)
 		ON_ALL(test_hooks),
 		ON_ALL(test_signals),
 		ON_ALL(test_high_fd),
+		ON_ALL(test_iteration_stats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

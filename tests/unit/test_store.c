@@ -5,7 +5,8 @@
  * rooms, case-insensitive room names, private lines found from either
  * side, last_id, and accounts (create, verify, wrong password and unknown
  * account alike, duplicate, change, cancel). SQLite alone: lines and
- * accounts survive a reopen and ids continue, retention by count, a newer
+ * accounts survive a reopen and ids continue, a backlog committed in
+ * bounded transactions, retention by count, a newer
  * schema refused, a corrupt file reported as unreadable, a read-only file
  * still read. Also the pure helpers: store_window, store_ref_parse,
  * store_time_format. */
@@ -370,6 +371,46 @@ static void test_sqlite_survives_reopen(void **state)
 			 STORE_ACCOUNT_OK);
 }
 
+/* A backlog is committed in transactions of at most 8192 lines (an
+ * unbounded one outgrew SQLite's page cache under a flood and stalled).
+ * Another connection holds the write lock while 20,000 lines are queued,
+ * so the writer meets them as one backlog: without the cap it would take
+ * them in at most two transactions, one of 10,000 lines or more. */
+static void test_sqlite_backlog_in_bounded_batches(void **state)
+{
+	struct fixture *f = *state;
+	enum { LINES = 20000 };
+	char path[128];
+	snprintf(path, sizeof(path), "%s/parley.db", f->dir);
+	sqlite3 *blocker;
+	assert_int_equal(sqlite3_open(path, &blocker), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(blocker, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	for (uint64_t i = 1; i <= LINES; i++)
+		append(f->st, i % 2 ? "#odd" : "#even", i, i, "alice", "backlog");
+	assert_int_equal(sqlite3_exec(blocker, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	f->st->ops->flush(f->st->impl);
+	struct store_stats st;
+	f->st->ops->stats(f->st->impl, &st);
+	assert_int_equal(st.committed, LINES);
+	assert_int_equal(st.pending, 0);
+	assert_int_equal(st.dropped, 0);
+	assert_true(st.largest_batch >= 1 && st.largest_batch <= 8192);
+	/* every line once, none lost at a batch boundary */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(blocker, "SELECT count(*), count(DISTINCT id), "
+					    "min(id), max(id) FROM line", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), LINES);
+	assert_int_equal(sqlite3_column_int64(q, 1), LINES);
+	assert_int_equal(sqlite3_column_int64(q, 2), 1);
+	assert_int_equal(sqlite3_column_int64(q, 3), LINES);
+	sqlite3_finalize(q);
+	sqlite3_close(blocker);
+	struct got g;
+	assert_int_equal(query(f->st, "#even", STORE_LATEST, false, 0, 0, 3, &g), 3);
+	assert_ids(&g, 3, 19996, 19998, 20000);
+}
+
 static void test_sqlite_retention_by_count(void **state)
 {
 	struct fixture *f = *state;
@@ -538,6 +579,7 @@ int main(void)
 		BOTH(test_account_cancel),
 		SQLITE(test_sqlite_survives_reopen),
 		SQLITE(test_sqlite_retention_by_count),
+		SQLITE(test_sqlite_backlog_in_bounded_batches),
 		SQLITE(test_sqlite_newer_schema_refused),
 		SQLITE(test_sqlite_corrupt_is_unreadable),
 		SQLITE(test_sqlite_readonly_still_reads),
