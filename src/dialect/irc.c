@@ -257,7 +257,6 @@ void irc_try_register(struct irc_session *s)
 	char host[IRC_HOST_MAX + 1];
 	int n = snprintf(origin, sizeof(origin), "%s@%s", s->username, irc_session_host(s, host));
 	hub_set_origin(user, origin, (size_t)n < sizeof(origin) ? (size_t)n : sizeof(origin) - 1);
-	s->signon_ms = clock_wall_ms();
 	s->last_msg_ms = clock_mono_ms();
 	conn_set_timeout(s->conn, s->irc->ping_interval_ms);
 	irc_welcome(s);

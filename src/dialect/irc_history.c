@@ -58,7 +58,7 @@ static void open_batch(struct irc_session *s, char ref[24], const char *type,
 		ref[0] = '\0';
 		return;
 	}
-	snprintf(ref, 24, "H%" PRIu64, ++s->batches);
+	snprintf(ref, 24, "H%" PRIu64, ++s->irc->batches);
 	if (target)
 		irc_server_line(s, "BATCH +%s %s %s", ref, type, target);
 	else

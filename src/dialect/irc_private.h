@@ -81,6 +81,7 @@ struct irc {
 	struct login_limit *logins; /* SASL and NickServ password tries */
 	size_t min_password;        /* bytes, for self-registration */
 	uint64_t notify_mark;       /* de-duplicates account-notify fan-out */
+	uint64_t batches;           /* history batch references, unique server-wide */
 	/* labeled-response: the replies of the one labeled command running
 	 * now (commands run one at a time), held here rather than in every
 	 * session, which keeps an idle session small. */
@@ -105,15 +106,17 @@ struct irc_session {
 	struct hub_user *user; /* NULL until registered and after QUIT */
 	char nick[HUB_NAME_MAX + 1]; /* from NICK, before registration */
 	char username[IRC_USER_MAX + 1];
-	char *realname; /* from USER / SETNAME, exact size; NULL if none */
+	/* The small fields fill the hole after the names: an idle session's
+	 * size is a measured figure (docs/IRC.md). */
 	uint32_t caps;
-	uint64_t signon_ms, last_msg_ms; /* wall, mono */
 	bool pass_ok, cap_open, got_user, invisible, ping_sent;
+	char *realname; /* from USER / SETNAME, exact size; NULL if none */
+	uint64_t last_msg_ms; /* mono: idle time for WHOIS */
 	struct framed in; /* the line decoder, across reads */
 	/* Accounts (irc_account.c): made on a session's first account command
 	 * (most never send one, and an idle session should stay small). */
 	struct irc_auth *auth;
-	uint64_t mark, batches;
+	uint64_t mark;
 };
 
 /* The account logged in to ("" if none), one password check at a time

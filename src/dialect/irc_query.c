@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dialect/irc_private.h"
+#include "net/net.h"
 #include "dialect/irc_text.h"
 #include "util/clock.h"
 #include "util/msg.h"
@@ -370,10 +371,14 @@ void irc_cmd_whois(struct irc_session *s, const struct irc_msg *m)
 	const char *acct = irc_account_of(u);
 	if (acct)
 		irc_numeric(s, "330", "%s %s :is logged in as", name, acct);
-	if (o)
+	if (o) {
+		/* Signon is when the connection came (not kept per session). */
+		struct conn_info ci;
+		conn_get_info(o->conn, &ci);
 		irc_numeric(s, "317", "%s %llu %llu :seconds idle, signon time", name,
 			    (unsigned long long)((clock_mono_ms() - o->last_msg_ms) / 1000),
-			    (unsigned long long)(o->signon_ms / 1000));
+			    (unsigned long long)((clock_wall_ms() - ci.age_ms) / 1000));
+	}
 	irc_numeric(s, "318", "%s :End of /WHOIS list", name);
 }
 

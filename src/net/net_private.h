@@ -42,16 +42,18 @@ struct conn {
 	struct transport *tr; /* how bytes cross the socket */
 	struct loop_timer timer;
 	struct peer peer;
+	/* Small fields together, after the 20-byte peer: no padding holes
+	 * (an idle connection's size is a measured figure). */
 	uint8_t state;
 	uint8_t flags;
+	uint8_t rate_unit;      /* enum conn_rate_unit */
 	int fd;
+	enum conn_close_reason close_reason;
 	uint64_t id;
 	uint64_t bytes_in, bytes_out;
 	uint64_t created_ms;
-	enum conn_close_reason close_reason;
 	/* Input limiting (fake lag); `rate` NULL = unlimited. */
 	const struct rate *rate;
-	uint8_t rate_unit;      /* enum conn_rate_unit */
 	struct bucket bucket;
 	struct list parked;     /* in net->parked iff CONN_PARKED */
 	uint64_t backlog_since; /* when input began waiting without a break; 0 = not */
