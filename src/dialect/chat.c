@@ -31,6 +31,11 @@ void chat_destroy(struct chat *chat)
 	free(chat);
 }
 
+uint64_t chat_lines_received(const struct chat *chat)
+{
+	return chat->lines_received;
+}
+
 static void chat_open(struct conn *c, void *data)
 {
 	struct chat *chat = data;
@@ -71,7 +76,9 @@ static bool chat_proceed(void *ctx)
 static void chat_unit(void *ctx, const struct codec_unit *u, const char *raw)
 {
 	(void)raw;
-	handle_line(ctx, u->data, u->len);
+	struct chat_session *s = ctx;
+	s->chat->lines_received++;
+	handle_line(s, u->data, u->len);
 }
 
 static void chat_oversize(void *ctx, size_t announced)

@@ -38,4 +38,7 @@ size_t chat_largest_line(size_t max_line);
 struct chat *chat_create(struct hub *hub, const struct chat_config *cfg);
 void chat_destroy(struct chat *chat);
 
+/* Client lines decoded so far, on every chat connection. */
+uint64_t chat_lines_received(const struct chat *chat);
+
 #endif

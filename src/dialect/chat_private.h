@@ -17,6 +17,7 @@ struct chat {
 	int slot;             /* our render-cache slot in hub events */
 	size_t replay_budget; /* bytes of history replayed on join */
 	struct login_limit *logins;
+	uint64_t lines_received; /* client lines decoded, for /metrics */
 };
 
 /* Per connection. `user` is NULL until USERNAME succeeds and again after

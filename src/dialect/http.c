@@ -33,6 +33,11 @@ struct web *web_create(const struct web_config *cfg, char *err, size_t errlen)
 	return web;
 }
 
+uint64_t web_ws_messages_received(const struct web *web)
+{
+	return web->ws_messages_received;
+}
+
 void web_destroy(struct web *web)
 {
 	if (!web)

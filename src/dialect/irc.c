@@ -105,6 +105,11 @@ static void init_caps(struct irc *irc, size_t n, const struct irc_config *cfg)
 	add_sts(&irc->caps_tls, irc->cap_entries[1], irc->sts_policy);
 }
 
+uint64_t irc_lines_received(const struct irc *irc)
+{
+	return irc->lines_received;
+}
+
 void irc_set_tls_port(struct irc *irc, uint16_t port)
 {
 	if (!irc->sts_on || irc->sts_port[0])
@@ -597,7 +602,9 @@ static bool irc_reading(void *ctx)
 static void irc_unit(void *ctx, const struct codec_unit *u, const char *raw)
 {
 	(void)raw;
-	handle_line(ctx, u->data, u->len);
+	struct irc_session *s = ctx;
+	s->irc->lines_received++;
+	handle_line(s, u->data, u->len);
 }
 
 static void irc_oversize(void *ctx, size_t announced)

@@ -43,6 +43,9 @@ extern const char irc_too_fast[];
 struct irc *irc_create(struct hub *hub, const struct irc_config *cfg);
 void irc_destroy(struct irc *irc);
 
+/* Client lines decoded so far, on every IRC connection. */
+uint64_t irc_lines_received(const struct irc *irc);
+
 /* Tells the dialect the port of a TLS IRC listener: plain connections are
  * then pointed at it with `sts=port=PORT` (unless `sts` is off). The first
  * call wins. */

@@ -91,6 +91,7 @@ struct irc {
 		struct msg **held; /* grows; freed with the dialect */
 		size_t nheld, held_cap;
 	} labeled;
+	uint64_t lines_received; /* client lines decoded, for /metrics */
 };
 
 /* Per channel, hung on the hub room (hub_room_set_ext); made on the first

@@ -23,6 +23,7 @@ struct relay {
 	const struct log *log;
 	struct list members; /* struct relay_member.link, join order */
 	size_t count;
+	uint64_t units_received; /* for /metrics */
 };
 
 /* How a member's input reads. */
@@ -54,6 +55,11 @@ struct relay *relay_create(enum relay_mode mode, size_t max_unit, const struct l
 	r->log = log;
 	list_init(&r->members);
 	return r;
+}
+
+uint64_t relay_units_received(const struct relay *r)
+{
+	return r->units_received;
 }
 
 void relay_destroy(struct relay *r)
@@ -189,6 +195,7 @@ static bool input_decided(struct relay_member *m, const char *data, size_t len)
 static void forward(void *ctx, const struct codec_unit *unit, const char *raw)
 {
 	struct relay_member *m = ctx;
+	m->relay->units_received++;
 	/* Forward a frame exactly as received, header and all, and a relayed
 	 * line with its terminator. Not `raw` for lines: their `used` also
 	 * covers the skipped tail of an over-long line. */

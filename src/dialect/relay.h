@@ -12,6 +12,7 @@
 #define PARLEY_DIALECT_RELAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "net/conn.h"
 
@@ -28,6 +29,9 @@ struct relay *relay_create(enum relay_mode mode, size_t max_unit, const struct l
 
 /* Frees the group; its members must be closed first. */
 void relay_destroy(struct relay *relay);
+
+/* Lines or frames received from members so far. */
+uint64_t relay_units_received(const struct relay *relay);
 
 /* The largest unit a member can be sent when units are at most `max_unit`
  * bytes: a line and its "\r\n", or a frame payload and its header. */

@@ -61,6 +61,10 @@ struct web;
 struct web *web_create(const struct web_config *cfg, char *err, size_t errlen);
 void web_destroy(struct web *web);
 
+/* WebSocket data messages handed to the dialect behind them so far (each
+ * is also one line of that dialect). */
+uint64_t web_ws_messages_received(const struct web *web);
+
 /* The handler of HTTP listeners; on_open wants the struct web. */
 extern const struct conn_handler web_http_handler;
 

@@ -12,6 +12,7 @@ struct ws_conn;
 struct web {
 	struct web_config cfg;
 	char *root; /* realpath of cfg.web_root, or NULL */
+	uint64_t ws_messages_received; /* data messages handed on, for /metrics */
 };
 
 /* Queues a whole response; `body` may be NULL for an empty one. `extra`

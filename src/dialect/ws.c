@@ -131,6 +131,7 @@ static bool take_message(struct ws_conn *w, uint8_t opcode)
 		return false;
 	}
 	if (len) {
+		w->web->ws_messages_received++;
 		buf_append(&w->stream, p, len);
 		buf_append(&w->stream, "\n", 1);
 		conn_charge(w->conn, 1);

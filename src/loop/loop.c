@@ -51,6 +51,7 @@ struct loop {
 	struct hook hooks[MAX_HOOKS];
 	int nhooks;
 	uint64_t now_ms;
+	uint64_t now_ns; /* the same instant, in ns */
 	struct loop_stats stats;
 	const struct trace *trace; /* NULL unless --trace */
 	bool stopping;
@@ -96,7 +97,8 @@ struct loop *loop_create(const char *name, char *err, size_t errlen)
 	struct loop *loop = xcalloc(1, sizeof(*loop));
 	loop->backend = backend;
 	loop->state = state;
-	loop->now_ms = clock_mono_ms();
+	loop->now_ns = clock_mono_ns();
+	loop->now_ms = loop->now_ns / 1000000u;
 	return loop;
 }
 
@@ -124,6 +126,11 @@ int loop_fd_limit(const struct loop *loop)
 uint64_t loop_now_ms(const struct loop *loop)
 {
 	return loop->now_ms;
+}
+
+uint64_t loop_now_ns(const struct loop *loop)
+{
+	return loop->now_ns;
 }
 
 void loop_stop(struct loop *loop)
@@ -339,6 +346,7 @@ int loop_run(struct loop *loop)
 		if (n < 0)
 			return n;
 		woke_ns = clock_mono_ns();
+		loop->now_ns = woke_ns;
 		loop->now_ms = woke_ns / 1000000u;
 		dispatch(loop, n);
 		uint64_t t3 = clock_mono_ns();

@@ -93,6 +93,10 @@ enum loop_phase { LOOP_PHASE_HOOKS, LOOP_PHASE_WAIT, LOOP_PHASE_IO, LOOP_PHASE_T
 /* Milliseconds on the monotonic clock, refreshed after each wait. */
 uint64_t loop_now_ms(const struct loop *loop);
 
+/* The same instant as loop_now_ms(), in nanoseconds: a free timestamp for
+ * things made while handling this wake-up. */
+uint64_t loop_now_ns(const struct loop *loop);
+
 /* With a trace set, every wait is preceded by "Waiting on <call>..." and
  * "MaxFd N", N being the highest descriptor the wait covers (the one less
  * than select's first argument), on every backend. NULL turns it off;

@@ -232,11 +232,18 @@ void conn_send(struct conn *c, struct msg *m)
 {
 	if (c->state == CONN_DOOMED)
 		return;
+	c->net->stats.messages_sent++;
+	/* The first recipient stamps the message with the cached wake-up
+	 * time: no clock read per message. */
+	if (m->born_ns == 0)
+		m->born_ns = loop_now_ns(c->net->loop);
 	if (!c->framer) {
 		queue_msg(c, m);
 		return;
 	}
 	struct msg *framed = c->framer->encode(c->framer_state, m);
+	if (framed->born_ns == 0)
+		framed->born_ns = m->born_ns;
 	queue_msg(c, framed);
 	msg_unref(framed);
 }
@@ -304,8 +311,8 @@ void conn_flush(struct conn *c)
 		list_remove(&c->pending);
 	uint64_t written = 0;
 	uint8_t read_wait = c->tr->read_wait, write_wait = c->tr->write_wait;
-	int rc = outq_flush(&c->out, c->tr, c->fd, c->net->out_scratch, NET_READ_CHUNK,
-			    &written);
+	int rc = outq_flush_timed(&c->out, c->tr, c->fd, c->net->out_scratch, NET_READ_CHUNK,
+				  &written, &c->net->delivery_latency);
 	c->bytes_out += written;
 	c->net->stats.bytes_out += written;
 	/* A transport can change what either direction waits for (TLS: a

@@ -165,6 +165,11 @@ void net_get_stats(const struct net *net, struct net_stats *out)
 	*out = net->stats;
 }
 
+const struct loop_hist *net_delivery_latency(const struct net *net)
+{
+	return &net->delivery_latency;
+}
+
 size_t net_active(const struct net *net)
 {
 	return net->stats.active;

@@ -64,6 +64,7 @@ struct net_stats {
 	uint64_t throttled;             /* times a connection's input was held back */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
+	uint64_t messages_sent; /* conn_send() calls that queued a message */
 	size_t active;
 	uint64_t closed[CONN_CLOSE_REASON_COUNT]; /* torn down, by reason */
 	size_t parked; /* connections held back right now */
@@ -99,6 +100,12 @@ void net_shutdown(struct net *net);
 
 /* Current counters. */
 void net_get_stats(const struct net *net, struct net_stats *out);
+
+/* Delivery latency in ns, one sample per message queued by conn_send()
+ * and fully written: from the loop wake-up it was first queued in until
+ * its last byte went to the transport. Valid while `net` lives. */
+struct loop_hist;
+const struct loop_hist *net_delivery_latency(const struct net *net);
 
 /* Live connections (not yet torn down). */
 size_t net_active(const struct net *net);

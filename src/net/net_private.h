@@ -4,6 +4,7 @@
 #define PARLEY_NET_PRIVATE_H
 
 #include "loop/loop.h"
+#include "loop/loop_hist.h"
 #include "net/net.h"
 #include "net/outq.h"
 #include "net/transport.h"
@@ -87,6 +88,7 @@ struct net {
 	/* Flush coalescing has its own buffer: a flush can run inside on_data
 	 * (conn_send past --sendq) while `scratch` holds the input. */
 	char *out_scratch;
+	struct loop_hist delivery_latency; /* conn_send() to fully written, ns */
 };
 
 enum { NET_READ_CHUNK = 64 * 1024 };

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "loop/loop_hist.h"
 #include "net/transport.h"
+#include "util/clock.h"
 #include "util/alloc.h"
 #include "util/msg.h"
 
@@ -50,8 +52,24 @@ static void release_ring(struct outq *q)
 		q->cap = OUTQ_MAX_HINT;
 }
 
+/* Where fully written messages' delivery latency goes: the clock is read
+ * at most once per flush, when the first stamped message completes. */
+struct latency_sink {
+	struct loop_hist *hist; /* NULL: not measured */
+	uint64_t now_ns;        /* 0 until read */
+};
+
+static void delivered(struct latency_sink *s, const struct msg *m)
+{
+	if (!s->hist || m->born_ns == 0)
+		return;
+	if (s->now_ns == 0)
+		s->now_ns = clock_mono_ns();
+	loop_hist_record(s->hist, s->now_ns > m->born_ns ? s->now_ns - m->born_ns : 0);
+}
+
 /* Drops fully written messages from the front after `n` bytes went out. */
-static void advance(struct outq *q, size_t n)
+static void advance(struct outq *q, size_t n, struct latency_sink *sink)
 {
 	q->bytes -= n;
 	while (n > 0) {
@@ -62,6 +80,7 @@ static void advance(struct outq *q, size_t n)
 			return;
 		}
 		n -= left;
+		delivered(sink, m);
 		msg_unref(m);
 		q->head = (q->head + 1) & (q->cap - 1);
 		q->count--;
@@ -69,6 +88,7 @@ static void advance(struct outq *q, size_t n)
 	}
 	/* Zero-length messages at the front carry no bytes; drop them too. */
 	while (q->count && q->ring[q->head]->len == 0) {
+		delivered(sink, q->ring[q->head]);
 		msg_unref(q->ring[q->head]);
 		q->head = (q->head + 1) & (q->cap - 1);
 		q->count--;
@@ -116,6 +136,13 @@ static int gather(const struct outq *q, struct iovec *iov, char *scratch, size_t
 int outq_flush(struct outq *q, struct transport *t, int fd, char *scratch, size_t scratch_len,
 	       uint64_t *written)
 {
+	return outq_flush_timed(q, t, fd, scratch, scratch_len, written, NULL);
+}
+
+int outq_flush_timed(struct outq *q, struct transport *t, int fd, char *scratch,
+		     size_t scratch_len, uint64_t *written, struct loop_hist *latency)
+{
+	struct latency_sink sink = {latency, 0};
 	struct iovec iov[OUTQ_BATCH];
 	while (q->bytes > 0) {
 		int niov = gather(q, iov, scratch, scratch_len);
@@ -125,7 +152,7 @@ int outq_flush(struct outq *q, struct transport *t, int fd, char *scratch, size_
 		if (n == 0)
 			return -EAGAIN;
 		*written += (uint64_t)n;
-		advance(q, (size_t)n);
+		advance(q, (size_t)n, &sink);
 	}
 	outq_clear(q);
 	return 0;

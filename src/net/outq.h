@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct loop_hist;
 struct msg;
 struct transport;
 
@@ -37,6 +38,11 @@ void outq_push(struct outq *q, struct msg *m);
  * bytes written to *written. */
 int outq_flush(struct outq *q, struct transport *t, int fd, char *scratch, size_t scratch_len,
 	       uint64_t *written);
+
+/* outq_flush(), also recording into `latency` (if not NULL) the time from
+ * each fully written message's born_ns (if set) until now, in ns. */
+int outq_flush_timed(struct outq *q, struct transport *t, int fd, char *scratch,
+		     size_t scratch_len, uint64_t *written, struct loop_hist *latency);
 
 /* Drops every queued reference and frees the ring. */
 void outq_clear(struct outq *q);

@@ -7,10 +7,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dialect/chat.h"
+#include "dialect/irc.h"
+#include "dialect/relay.h"
+#include "dialect/web.h"
 #include "hub/hub.h"
 #include "loop/loop.h"
+#include "loop/loop_hist.h"
 #include "net/net.h"
 #include "server/wiring.h"
+#include "store/store.h"
 #include "util/buf.h"
 #include "util/clock.h"
 
@@ -92,6 +98,75 @@ static void write_loop(struct buf *out, const struct loop *loop)
 		    (double)ls.ns[p] / 1e9);
 }
 
+/* A latency histogram in seconds from a loop_hist in ns, at fixed bounds
+ * (the hist's buckets are within 6%, so each count is that close). */
+static void write_seconds_hist(struct buf *out, const char *name, const char *help,
+			       const struct loop_hist *h)
+{
+	static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+					0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+					1,      2.5,     5,      10};
+	family(out, name, "histogram", help);
+	for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++)
+		put(out, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i],
+		    (unsigned long long)loop_hist_count_le(h, (uint64_t)(bounds[i] * 1e9)));
+	put(out, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)h->total);
+	put(out, "%s_sum %.9f\n", name, (double)h->sum_ns / 1e9);
+	put(out, "%s_count %llu\n", name, (unsigned long long)h->total);
+}
+
+/* Units each dialect decoded. Relay groups are one per listener, summed
+ * by kind; a WebSocket message is counted as "ws" and again as the line it
+ * carries to its dialect. */
+static void write_received(struct buf *out, const struct wiring *w)
+{
+	uint64_t relay_units[2] = {0, 0}; /* relay, frame */
+	for (size_t i = 0; i < w->nendpoints; i++) {
+		const char *name = proto_name(w->endpoints[i]->proto);
+		int kind = strcmp(name, "relay") == 0 ? 0 : strcmp(name, "frame") == 0 ? 1 : -1;
+		if (kind >= 0 && w->endpoints[i]->state)
+			relay_units[kind] += relay_units_received(w->endpoints[i]->state);
+	}
+	family(out, "parley_messages_received_total", "counter",
+	       "Units clients sent, by protocol: chat and IRC lines, relay lines, frame "
+	       "listener units, WebSocket data messages (each also counted as a chat or "
+	       "IRC line).");
+	put(out, "parley_messages_received_total{protocol=\"chat\"} %llu\n",
+	    (unsigned long long)chat_lines_received(w->chat));
+	put(out, "parley_messages_received_total{protocol=\"irc\"} %llu\n",
+	    (unsigned long long)(w->irc ? irc_lines_received(w->irc) : 0));
+	put(out, "parley_messages_received_total{protocol=\"relay\"} %llu\n",
+	    (unsigned long long)relay_units[0]);
+	put(out, "parley_messages_received_total{protocol=\"frame\"} %llu\n",
+	    (unsigned long long)relay_units[1]);
+	put(out, "parley_messages_received_total{protocol=\"ws\"} %llu\n",
+	    (unsigned long long)(w->web ? web_ws_messages_received(w->web) : 0));
+}
+
+static void write_store(struct buf *out, const struct store *store)
+{
+	struct store_stats s = {0};
+	store->ops->stats(store->impl, &s);
+	family(out, "parley_store_appended_lines_total", "counter",
+	       "History lines queued for the store.");
+	put(out, "parley_store_appended_lines_total %llu\n", (unsigned long long)s.appended);
+	family(out, "parley_store_committed_lines_total", "counter",
+	       "History lines known to be durable.");
+	put(out, "parley_store_committed_lines_total %llu\n", (unsigned long long)s.committed);
+	family(out, "parley_store_dropped_lines_total", "counter",
+	       "History lines given up on after storage errors.");
+	put(out, "parley_store_dropped_lines_total %llu\n", (unsigned long long)s.dropped);
+	family(out, "parley_store_write_errors_total", "counter",
+	       "Store batches that failed (each is logged).");
+	put(out, "parley_store_write_errors_total %llu\n", (unsigned long long)s.errors);
+	family(out, "parley_store_pending_lines", "gauge",
+	       "History lines queued and not yet committed (the backlog).");
+	put(out, "parley_store_pending_lines %llu\n", (unsigned long long)s.pending);
+	family(out, "parley_store_largest_batch_lines", "gauge",
+	       "Most lines committed in one transaction so far (0 unless SQLite).");
+	put(out, "parley_store_largest_batch_lines %llu\n", (unsigned long long)s.largest_batch);
+}
+
 static void write_fanout(struct buf *out, const struct hub *hub)
 {
 	struct hub_fanout f;
@@ -144,6 +219,19 @@ void metrics_write(void *data, struct buf *out)
 	put(out, "parley_users %zu\n", hub_user_count(w->hub));
 	family(out, "parley_rooms", "gauge", "Rooms with at least one member.");
 	put(out, "parley_rooms %zu\n", hub_room_count(w->hub));
+	write_received(out, w);
+	family(out, "parley_messages_sent_total", "counter",
+	       "Messages queued to connections (one per recipient).");
+	put(out, "parley_messages_sent_total %llu\n", (unsigned long long)st.messages_sent);
+	write_seconds_hist(out, "parley_delivery_latency_seconds",
+			   "From the loop wake-up a message was first queued in until its last "
+			   "byte went to the kernel, per fully written delivery.",
+			   net_delivery_latency(w->net));
 	write_fanout(out, w->hub);
 	write_loop(out, w->loop);
+	write_seconds_hist(out, "parley_loop_iteration_seconds",
+			   "Event-loop iterations, from a wake-up to the next wait.",
+			   loop_iteration_hist(w->loop));
+	if (w->cfg.store)
+		write_store(out, w->cfg.store);
 }

@@ -14,6 +14,7 @@ struct msg *msg_new(size_t len)
 	m->len = (uint32_t)len;
 	m->variant = NULL;
 	m->variant_tag = 0;
+	m->born_ns = 0;
 	return m;
 }
 

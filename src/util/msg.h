@@ -16,6 +16,9 @@ struct msg {
 	 * chain, each link tagged with its codec, owned by this message. */
 	struct msg *variant;
 	uint32_t variant_tag;
+	/* Monotonic ns when first queued for a recipient (0 until then), for
+	 * the delivery latency figure; bookkeeping, not content. */
+	uint64_t born_ns;
 	char data[];
 };
 

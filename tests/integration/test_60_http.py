@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from harness import DEADLINE, ChatClient, Server, wait_until
+from harness import DEADLINE, ChatClient, FrameClient, Server, wait_until
 from wsclient import TEXT, WsClient
 
 LISTEN = ("http:127.0.0.1:0", "chat:127.0.0.1:0")
@@ -240,6 +240,8 @@ def test_metrics(server, tmp_path):
     assert after["parley_accepted_connections_total"] - before["parley_accepted_connections_total"] == 2
     assert after["parley_received_bytes_total"] > before["parley_received_bytes_total"]
     assert after['parley_disconnects_total{reason="quit"}'] >= 1
+    ws_in, irc_in = ('parley_messages_received_total{protocol="%s"}' % p for p in ("ws", "irc"))
+    assert after[ws_in] - before[ws_in] == 2 and after[irc_in] - before[irc_in] == 2
     # The WebSocket user's JOIN reached alice and itself: one more room event.
     ws.send(TEXT, "JOIN #room")
     ws.until_text(lambda l: " 366 " in l)
@@ -250,6 +252,7 @@ def test_metrics(server, tmp_path):
     assert third['parley_fanout_recipients_bucket{le="+Inf"}'] == third["parley_fanout_recipients_count"]
     assert third["parley_loop_iterations_total"] > after["parley_loop_iterations_total"]
     assert third['parley_loop_seconds_total{phase="wait"}'] > 0
+    assert third[ws_in] - after[ws_in] == 1
     body = h.get("/metrics")[2]
     promtool = shutil.which("promtool")
     if promtool:
@@ -257,6 +260,84 @@ def test_metrics(server, tmp_path):
         assert check.returncode == 0, check.stderr.decode() + check.stdout.decode()
     chat.close()
     ws.close()
+
+
+def scrape(h):
+    status, _, body = h.get("/metrics")
+    assert status == 200
+    promtool = shutil.which("promtool")
+    if promtool:
+        check = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True)
+        assert check.returncode == 0, check.stderr.decode() + check.stdout.decode()
+    return parse_exposition(body.decode())
+
+
+def read_until(client, line):
+    while client.recv_line() != line:
+        pass
+
+
+def check_histogram(m, name):
+    buckets = [v for k, v in m.items() if k.startswith(name + "_bucket{")]
+    assert buckets == sorted(buckets) and m[name + '_bucket{le="+Inf"}'] == m[name + "_count"]
+    return m[name + "_count"]
+
+
+def test_metrics_messages_and_latency(backend):
+    """Units received by protocol and deliveries queued match the traffic
+    made here; every delivery written is one latency sample."""
+    with Server(listen=LISTEN + ("frame:127.0.0.1:0",), backend=backend) as s:
+        h = Http(s.port("http"))
+        alice = ChatClient(s.port("chat"), "alice", "#room")
+        bob = ChatClient(s.port("chat"), "bob", "#room")
+        before = scrape(h)
+        for i in range(5):
+            alice.send(f"MSG m{i}")
+        for c in (alice, bob):
+            for i in range(5):
+                read_until(c, f"ROOM #room alice m{i}")
+        frames = FrameClient(s.port("frame"))
+        frames.send_frame(b"x")
+        frames.expect_frame(b"x")
+        after = scrape(h)
+
+        def delta(name):
+            return after[name] - before[name]
+
+        assert delta('parley_messages_received_total{protocol="chat"}') == 5
+        assert delta('parley_messages_received_total{protocol="frame"}') == 1
+        assert delta('parley_messages_received_total{protocol="irc"}') == 0
+        # Two members got each line, the framer its frame back, and the
+        # first scrape's response went out too.
+        assert delta("parley_messages_sent_total") == 5 * 2 + 1 + 1
+        # Everything queued before this scrape was written by now.
+        latency = check_histogram(after, "parley_delivery_latency_seconds")
+        assert latency == after["parley_messages_sent_total"]
+        assert after["parley_delivery_latency_seconds_sum"] > 0
+        assert check_histogram(after, "parley_loop_iteration_seconds") > 0
+        assert not any(k.startswith("parley_store_") for k in after)
+        for c in (alice, bob, frames):
+            c.close()
+
+
+def test_metrics_store(backend, tmp_path):
+    with Server(listen=LISTEN, backend=backend, args=["--data-dir", str(tmp_path)]) as s:
+        h = Http(s.port("http"))
+        alice = ChatClient(s.port("chat"), "alice", "#room")
+        before = scrape(h)
+        for i in range(3):
+            alice.send(f"MSG s{i}")
+        for i in range(3):
+            read_until(alice, f"ROOM #room alice s{i}")
+        wait_until(lambda: scrape(h)["parley_store_committed_lines_total"]
+                   >= before["parley_store_committed_lines_total"] + 3)
+        after = scrape(h)
+        assert after["parley_store_appended_lines_total"] - before["parley_store_appended_lines_total"] == 3
+        assert after["parley_store_pending_lines"] == 0
+        assert after["parley_store_largest_batch_lines"] >= 1
+        assert after["parley_store_dropped_lines_total"] == 0
+        assert after["parley_store_write_errors_total"] == 0
+        alice.close()
 
 
 def test_metrics_loopback_only_by_default(backend):

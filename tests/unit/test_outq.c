@@ -4,7 +4,8 @@
  * SO_SNDBUF and a peer that does not read (-EAGAIN, the byte count and the
  * offset into the head message), completion once the peer reads, a long
  * pseudo-random push/flush/read run that wraps and grows the ring, write
- * errors, and clear. Reference counts are checked exactly: each queued
+ * errors, and clear; delivery latency samples (one per fully written
+ * stamped message, none for a partly written one). Reference counts are checked exactly: each queued
  * reference is dropped once when its last byte is written, or on clear. */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +21,11 @@
 
 #include <cmocka.h>
 
+#include "loop/loop_hist.h"
 #include "net/outq.h"
 #include "net/transport.h"
 #include "testutil.h"
+#include "util/clock.h"
 #include "util/msg.h"
 
 /* The shared buffer outq_flush coalesces small messages into. */
@@ -442,6 +445,51 @@ static void test_coalescing_mixed_sizes(void **state)
 	close_pair(&p);
 }
 
+/* Stamped messages give one latency sample each once fully written; an
+ * unstamped one (born_ns 0) and a partly written one give none. */
+static void test_delivery_latency(void **state)
+{
+	(void)state;
+	enum { LEN = 10007, N = 20 };
+	struct pair p;
+	make_pair(&p, 4096);
+	struct outq q = OUTQ_INIT;
+	struct loop_hist h = {0};
+	uint64_t born = clock_mono_ns();
+	struct msg *plain = pattern_msg(0, 100);
+	struct msg *ms[N];
+	outq_push(&q, plain); /* not stamped */
+	msg_unref(plain);
+	for (uint32_t i = 0; i < N; i++) {
+		ms[i] = pattern_msg(i + 1, LEN);
+		ms[i]->born_ns = born;
+		outq_push(&q, ms[i]);
+		msg_unref(ms[i]);
+	}
+	uint64_t written = 0;
+	assert_int_equal(outq_flush_timed(&q, transport_plain(), p.w, flush_scratch,
+					  sizeof(flush_scratch), &written, &h),
+			 -EAGAIN);
+	assert_true(written > 100);
+	size_t done = (size_t)(written - 100) / LEN; /* stamped ones fully written */
+	assert_int_equal(h.total, done);
+	assert_true(h.max_ns <= clock_mono_ns() - born);
+
+	char *got = malloc((size_t)N * LEN + 101);
+	size_t have = 0;
+	int rc;
+	do {
+		drain(p.r, got, &have, (size_t)N * LEN + 101);
+		rc = outq_flush_timed(&q, transport_plain(), p.w, flush_scratch,
+				      sizeof(flush_scratch), &written, &h);
+	} while (rc == -EAGAIN);
+	assert_int_equal(rc, 0);
+	assert_int_equal(h.total, N);
+	assert_true(h.max_ns <= clock_mono_ns() - born);
+	free(got);
+	close_pair(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_random_pump),
 		cmocka_unit_test(test_clear),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_delivery_latency),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
