@@ -97,7 +97,7 @@ size_t store_backfill(struct hub *hub, struct hub_room *room, const struct store
 		const struct store_line *l = &lines[i];
 		if (l->id <= room->newest_id)
 			continue;
-		hub_bus_say(hub, room, l->id, l->time_ms, l->from, l->from_len, l->origin,
+		hub_bus_deliver(hub, room, l->id, l->time_ms, l->from, l->from_len, l->origin,
 			    l->origin_len, l->text, l->text_len);
 		taken++;
 	}
