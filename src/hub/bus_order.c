@@ -42,16 +42,6 @@ static void hold(struct hub_room *room, const struct store_line *line)
 	room->held[room->held_count++] = hub_record_from_line(line);
 }
 
-static void deliver_if_new(struct hub *hub, struct hub_room *room, const struct hub_record *rec)
-{
-	if (rec->id <= room->bus_seen)
-		return;
-	room->bus_seen = rec->id;
-	struct store_line l = hub_record_line(room, rec);
-	hub_bus_deliver(hub, room, l.id, l.time_ms, l.from, l.from_len, l.origin, l.origin_len,
-			l.text, l.text_len);
-}
-
 void hub_bus_say(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t time_ms,
 		 const char *from, size_t from_len, const char *origin, size_t origin_len,
 		 const char *text, size_t len)
@@ -73,30 +63,54 @@ void hub_bus_say(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t t
 
 static int by_id(const void *a, const void *b)
 {
-	uint64_t x = (*(const struct hub_record *const *)a)->id;
-	uint64_t y = (*(const struct hub_record *const *)b)->id;
+	uint64_t x = ((const struct store_line *)a)->id;
+	uint64_t y = ((const struct store_line *)b)->id;
 	return (x > y) - (x < y);
 }
 
+/* Pub/sub delivers a room's lines in id order from the moment the
+ * subscription took effect, so every read line older than the oldest held
+ * one was said before it: those are the read proper (history for a first
+ * joiner). The rest of the read and the held lines are the same live
+ * stream seen through two links: merged by id, each delivered once. */
 size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
 			size_t n)
 {
-	size_t taken = hub_bus_take_read(hub, room, lines, n);
-	/* Every line up to the read's newest was taken from it now or
-	 * delivered before: a held or later pub/sub copy is a duplicate. */
-	if (n && lines[n - 1].id > room->bus_seen)
-		room->bus_seen = lines[n - 1].id;
-	room->bus_holding = false;
 	struct hub_record **held = room->held;
 	uint32_t count = room->held_count;
 	room->held = NULL;
 	room->held_count = room->held_cap = 0;
-	if (count > 1)
-		qsort(held, count, sizeof(*held), by_id);
-	for (uint32_t i = 0; i < count; i++) {
-		deliver_if_new(hub, room, held[i]);
-		free(held[i]);
+	room->bus_holding = false;
+	uint64_t first_live = UINT64_MAX;
+	for (uint32_t i = 0; i < count; i++)
+		if (held[i]->id < first_live)
+			first_live = held[i]->id;
+	size_t pre = 0;
+	while (pre < n && lines[pre].id < first_live)
+		pre++;
+	size_t taken = hub_bus_take_read(hub, room, lines, pre);
+	/* Every line up to the read's newest was taken from it now or
+	 * delivered before: a later pub/sub copy is a duplicate. */
+	if (pre && lines[pre - 1].id > room->bus_seen)
+		room->bus_seen = lines[pre - 1].id;
+	size_t total = n - pre + count;
+	struct store_line *live = xcalloc(total + 1, sizeof(*live));
+	for (size_t i = pre; i < n; i++)
+		live[i - pre] = lines[i];
+	for (uint32_t i = 0; i < count; i++)
+		live[n - pre + i] = hub_record_line(room, held[i]);
+	qsort(live, total, sizeof(*live), by_id);
+	for (size_t i = 0; i < total; i++) {
+		const struct store_line *l = &live[i];
+		if (l->id <= room->bus_seen)
+			continue;
+		room->bus_seen = l->id;
+		hub_bus_deliver(hub, room, l->id, l->time_ms, l->from, l->from_len, l->origin,
+				l->origin_len, l->text, l->text_len);
 	}
+	free(live);
+	for (uint32_t i = 0; i < count; i++)
+		free(held[i]);
 	free(held);
 	return taken;
 }
