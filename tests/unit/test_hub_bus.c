@@ -371,6 +371,40 @@ static void test_held_lines_older_than_the_read_still_go_out(void **state)
 	env_free(e);
 }
 
+/* A second local joiner's replay from the store stops at the newest line
+ * the bus delivered here: newer ones are on their way to it live. */
+static void test_a_later_joiner_replays_only_what_the_bus_delivered(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	hub_destroy(e->hub);
+	struct store *st = store_memory_create(0);
+	struct hub_config cfg = {.history = 10, .bus = &e->bus, .store = st};
+	e->hub = hub_create(&cfg);
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	for (uint64_t id = 1; id <= 3; id++)
+		bus_line(e, room, id, "x");
+	for (uint64_t id = 4; id <= 5; id++) { /* stored, not yet back here */
+		struct store_line l = line(id, "x");
+		l.room = "#r", l.room_len = 2;
+		st->ops->append_room(st->impl, &l);
+	}
+	struct hub_user *amy = local(e, 1, "amy");
+	hub_join(e->hub, amy, "#r", 2, NULL);
+	world_clear(&e->w);
+	assert_int_equal(hub_replay_history(e->hub, amy, room, SIZE_MAX, 0), 3);
+	bus_line(e, room, 4, "x");
+	bus_line(e, room, 5, "x");
+	uint64_t ids[8];
+	assert_int_equal(said_ids(&e->w, 1, ids, 8), 5);
+	for (uint64_t i = 0; i < 5; i++)
+		assert_int_equal(ids[i], i + 1);
+	env_free(e);
+	st->ops->destroy(st->impl);
+}
+
 /* Redis restarted without its data: the id counter starts again, and the
  * new subscription's lines are judged by its own read, not the old ids. */
 static void test_a_new_subscription_restarts_the_duplicate_check(void **state)
@@ -426,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_a_line_from_pubsub_waits_for_the_read),
 		cmocka_unit_test(test_held_lines_are_merged_by_id_with_a_store),
 		cmocka_unit_test(test_held_lines_older_than_the_read_still_go_out),
+		cmocka_unit_test(test_a_later_joiner_replays_only_what_the_bus_delivered),
 		cmocka_unit_test(test_a_new_subscription_restarts_the_duplicate_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
