@@ -290,6 +290,11 @@ def test_topic_and_modes_reach_other_nodes_and_later_joiners(redis):
         peer.send("JOIN #t")
         peer.until(lambda l: " 366 " in l)
         op.until(lambda l: l.startswith(":peer!") and " JOIN " in l)
+        # peer's JOIN can reach op before n2's subscription takes effect (two
+        # links); a change made in between reaches n2 only through its read
+        # of the room state, silently.
+        wait_until(lambda: redis.cli("PUBSUB", "NUMSUB", "parley:r:#t").split()[1] == "2",
+                   what="n1 and n2 subscribed to #t")
         op.send("TOPIC #t :all about t")
         op.send("MODE #t +m")
         op.until(lambda l: " MODE #t +m" in l)
