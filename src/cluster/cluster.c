@@ -321,10 +321,10 @@ static void on_link_ready(struct redisAsyncContext *ac, void *reply, void *priv)
 	}
 }
 
-void cluster_subscribe(struct cluster *c, const char *verb, const char *chan)
+bool cluster_subscribe(struct cluster *c, const char *verb, const char *chan)
 {
-	if (c->online && c->sub.ac)
-		redisAsyncCommand(c->sub.ac, on_sub, NULL, "%s %s", verb, chan);
+	return c->online && c->sub.ac &&
+	       redisAsyncCommand(c->sub.ac, on_sub, NULL, "%s %s", verb, chan) == REDIS_OK;
 }
 
 static bool open_link(struct cluster *c, struct redis_loop *rl)

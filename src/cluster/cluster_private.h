@@ -52,8 +52,9 @@ struct node_peer *cluster_peer(struct cluster *c, const char *name, size_t len, 
  * NULL. False when offline. */
 bool cluster_cmd(struct cluster *c, void (*fn)(struct redisAsyncContext *, void *, void *),
 		 void *priv, int argc, const char **argv, const size_t *lens);
-/* SUBSCRIBE or UNSUBSCRIBE `chan` on the subscription link, if up. */
-void cluster_subscribe(struct cluster *c, const char *verb, const char *chan);
+/* SUBSCRIBE or UNSUBSCRIBE `chan` on the subscription link, if up (true:
+ * sent). */
+bool cluster_subscribe(struct cluster *c, const char *verb, const char *chan);
 /* Removes every proxy of `peer` (NULL: of every peer) with a QUIT. */
 void cluster_drop_proxies(struct cluster *c, const struct node_peer *peer, const char *why);
 

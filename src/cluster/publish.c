@@ -306,18 +306,25 @@ static void on_room_users(struct redisAsyncContext *ac, void *reply, void *priv)
 }
 
 /* The room's newest lines from its stream (newest first in the reply),
- * handed to the hub oldest first. */
+ * handed to the hub oldest first; an empty or refused read still ends the
+ * room's hold (hub_bus_hold). A link that drops (NULL reply) leaves it to
+ * the resubscription. */
 static void on_room_history(struct redisAsyncContext *ac, void *reply, void *priv)
 {
 	struct room_load *rl = priv;
 	struct cluster *c = rl->c;
 	const redisReply *r = reply;
 	(void)ac;
-	struct hub_room *room = r && r->type == REDIS_REPLY_ARRAY && c->hub && !c->stopping
+	struct hub_room *room = r && c->hub && !c->stopping
 					? hub_find_room(c->hub, rl->room, strlen(rl->room))
 					: NULL;
-	if (room && r->elements > 0) {
-		struct store_line *lines = xcalloc(r->elements, sizeof(*lines));
+	if (room && r->type != REDIS_REPLY_ARRAY) {
+		/* Refused: nothing read, but the held lines go out. */
+		hub_bus_backfill(c->hub, room, NULL, 0);
+		room = NULL;
+	}
+	if (room) {
+		struct store_line *lines = xcalloc(r->elements + 1, sizeof(*lines));
 		size_t n = 0;
 		for (size_t i = r->elements; i-- > 0;) {
 			const redisReply *e = r->element[i], *kv;
@@ -418,6 +425,10 @@ void cluster_room_load(struct cluster *c, const char *room, size_t len)
 		size_t lens[] = {9, strlen(stream), 1, 1, 5, strlen(count)};
 		if (!cluster_cmd(c, on_room_history, h, 6, argv, lens))
 			free(h);
+	} else {
+		struct hub_room *r = hub_find_room(c->hub, room, len);
+		if (r) /* no read to wait for */
+			hub_bus_backfill(c->hub, r, NULL, 0);
 	}
 
 	char key[CLUSTER_KEY_MAX];
@@ -431,11 +442,19 @@ void cluster_room_load(struct cluster *c, const char *room, size_t len)
 		free(rl);
 }
 
+/* The room's lines are held from now until the after-subscribe read
+ * (cluster_room_load) is taken: one sent before the subscription took
+ * effect comes only from the read, and must not be overtaken by a newer
+ * one that pub/sub brings first. */
 void cluster_room_subscribe(struct cluster *c, const struct hub_room *room)
 {
 	char chan[CLUSTER_KEY_MAX];
 	cluster_key(chan, "r:", hub_room_name(room), hub_room_name_len(room));
-	cluster_subscribe(c, "SUBSCRIBE", chan);
+	if (!cluster_subscribe(c, "SUBSCRIBE", chan))
+		return;
+	struct hub_room *held = hub_find_room(c->hub, hub_room_name(room), hub_room_name_len(room));
+	if (held)
+		hub_bus_hold(c->hub, held);
 }
 
 /* ---- the bus ops ---- */

@@ -72,17 +72,25 @@ size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *roo
 	struct collected c = {xcalloc(want, sizeof(*c.v)), 0};
 	struct store_query q = {.anchor = STORE_LATEST, .limit = want};
 	st->ops->read_room(st->impl, room->name, room->name_len, &q, collect, &c);
+	/* With a bus, a room this node already follows gets its lines live:
+	 * those the store has but the bus has not brought yet are still on
+	 * their way, and replaying them too would show them twice and out of
+	 * order. */
+	size_t n = c.n;
+	if (hub->cfg.bus && room->nlocal > 1)
+		while (n && c.v[n - 1]->id > room->newest_id)
+			n--;
 	/* Newest first until the budget is spent, then replay oldest first:
 	 * a joiner is never cut for its own history. */
-	size_t first = hub_replay_first(c.n, collected_at, &c, budget, line_overhead);
-	for (size_t i = first; i < c.n; i++)
+	size_t first = hub_replay_first(n, collected_at, &c, budget, line_overhead);
+	for (size_t i = first; i < n; i++)
 		hub_replay_record(room, user, c.v[i]);
-	if (c.n && c.v[c.n - 1]->id > room->newest_id)
-		room->newest_id = c.v[c.n - 1]->id;
+	if (n && c.v[n - 1]->id > room->newest_id)
+		room->newest_id = c.v[n - 1]->id;
 	for (size_t i = 0; i < c.n; i++)
 		free(c.v[i]);
 	free(c.v);
-	return c.n - first;
+	return n - first;
 }
 
 /* Lines the network had for `room` when this node subscribed to it: those
@@ -97,7 +105,7 @@ size_t store_backfill(struct hub *hub, struct hub_room *room, const struct store
 		const struct store_line *l = &lines[i];
 		if (l->id <= room->newest_id)
 			continue;
-		hub_bus_say(hub, room, l->id, l->time_ms, l->from, l->from_len, l->origin,
+		hub_bus_deliver(hub, room, l->id, l->time_ms, l->from, l->from_len, l->origin,
 			    l->origin_len, l->text, l->text_len);
 		taken++;
 	}

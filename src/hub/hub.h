@@ -281,7 +281,10 @@ enum hub_result hub_proxy_add(struct hub *hub, const char *name, size_t len,
 bool hub_user_is_proxy(const struct hub_user *user);
 
 /* Delivers a room line that came back from the bus to `room`'s local
- * members (and keeps it in the room's history ring without a store). */
+ * members (and keeps it in the room's history ring without a store).
+ * While the room is held (hub_bus_hold) the line waits for the read; after
+ * it, a line at or below the newest id delivered from the bus is a
+ * duplicate and dropped. */
 void hub_bus_say(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t time_ms,
 		 const char *from, size_t from_len, const char *origin, size_t origin_len,
 		 const char *text, size_t len);
@@ -291,6 +294,12 @@ void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t
 		     const char *from, size_t from_len, const char *origin, size_t origin_len,
 		     const char *text, size_t len);
 
+/* The bus has subscribed to `room` and will read its recent lines once the
+ * subscription is confirmed: until hub_bus_backfill() takes that read,
+ * lines from hub_bus_say() are held, so none overtakes an older line that
+ * only the read brings. */
+void hub_bus_hold(struct hub *hub, struct hub_room *room);
+
 /* Lines from the network's history for `room`, oldest first, read when
  * this node became interested in it: those older than every line the room
  * already holds join its history ring (in front) and are replayed to each
@@ -298,7 +307,9 @@ void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t
  * history. With a store (replay read it), only lines newer than every line
  * delivered or replayed in the room are taken: they are delivered to the
  * local members as live lines (said while the subscription was being
- * made). Returns how many lines were taken. */
+ * made). Then the held lines newer than the read are delivered, in id
+ * order, and the hold ends (n may be 0: nothing read). Returns how many
+ * read lines were taken. */
 size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
 			size_t n);
 

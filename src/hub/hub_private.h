@@ -77,6 +77,13 @@ struct hub_room {
 	/* With a store: the newest line id delivered or replayed here, so a
 	 * bus backfill brings only what the members missed. */
 	uint64_t newest_id;
+	/* Bus ordering (bus_order.c): while the after-subscribe read is
+	 * awaited, lines from the bus wait in `held`; `bus_seen` is the newest
+	 * id delivered from the bus since the last subscription. */
+	bool bus_holding;
+	uint32_t held_count, held_cap;
+	struct hub_record **held;
+	uint64_t bus_seen;
 	uint64_t created_ms, topic_ms;
 	char *topic; /* NUL-terminated, NULL if none */
 	char topic_setter[HUB_NAME_MAX + 1];
@@ -137,6 +144,18 @@ size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *roo
  * newest. */
 size_t store_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
 		      size_t n);
+
+/* room.c: a line from the bus delivered to the local members now (no
+ * ordering checks), and the after-subscribe read taken as
+ * hub_bus_backfill documents it. */
+void hub_bus_deliver(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t time_ms,
+		     const char *from, size_t from_len, const char *origin, size_t origin_len,
+		     const char *text, size_t len);
+size_t hub_bus_take_read(struct hub *hub, struct hub_room *room, const struct store_line *lines,
+			 size_t n);
+
+/* bus_order.c: frees the lines a room still holds. */
+void hub_bus_held_free(struct hub_room *room);
 
 /* user.c */
 /* Delivers `ev` once to each user sharing a room with `user` (and to

@@ -33,6 +33,7 @@ static void room_destroy(struct hub *hub, struct hub_room *room)
 	free(room->history);
 	free(room->topic);
 	free(room->bans);
+	hub_bus_held_free(room);
 	for (int i = 0; i < HUB_RENDER_SLOTS; i++)
 		if (room->ext[i] && hub->ext_release[i])
 			hub->ext_release[i](room->ext[i]);
@@ -336,9 +337,9 @@ static void say_now(struct hub *hub, struct hub_room *room, struct hub_event *ev
 	room_deliver(hub, room, ev, NULL);
 }
 
-void hub_bus_say(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t time_ms,
-		 const char *from, size_t from_len, const char *origin, size_t origin_len,
-		 const char *text, size_t len)
+void hub_bus_deliver(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t time_ms,
+		     const char *from, size_t from_len, const char *origin, size_t origin_len,
+		     const char *text, size_t len)
 {
 	struct hub_event ev = {
 		.kind = HUB_EV_SAY,
@@ -480,8 +481,8 @@ void hub_replay_record(const struct hub_room *room, struct hub_user *to,
 	event_release(&ev);
 }
 
-size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,
-			size_t n)
+size_t hub_bus_take_read(struct hub *hub, struct hub_room *room, const struct store_line *lines,
+			 size_t n)
 {
 	size_t cap = hub->cfg.history;
 	if (hub->silent)

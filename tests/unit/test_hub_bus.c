@@ -8,7 +8,8 @@
  * their names, and are never delivered to; history and room state read
  * back from the network fill in only what is missing, silently; with a
  * store, a backfill delivers only the lines newer than the joiner's replay
- * and the live lines, as live lines. */
+ * and the live lines, as live lines; lines that come back while a room's
+ * after-subscribe read is awaited are held and merged with it by id. */
 #include "hub_fake.h"
 #include "store/store_private.h"
 
@@ -266,6 +267,162 @@ static void test_backfill_with_a_store_delivers_only_missed_lines(void **state)
 	st->ops->destroy(st->impl);
 }
 
+/* The ids of the SAY lines `to` got, in delivery order. */
+static size_t said_ids(const struct world *w, int to, uint64_t *ids, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->n && n < max; i++)
+		if (w->recs[i].to == to && w->recs[i].kind == HUB_EV_SAY)
+			ids[n++] = w->recs[i].id;
+	return n;
+}
+
+static void bus_line(struct env *e, struct hub_room *room, uint64_t id, const char *text)
+{
+	hub_bus_say(e->hub, room, id, id, "bob", 3, "", 0, text, strlen(text));
+}
+
+/* The race seen in cluster mode: line 1 was said before this node's
+ * subscription took effect (only the after-subscribe read has it), line 2
+ * after (pub/sub brings it before the read's reply, on its own link). */
+static void test_a_line_from_pubsub_waits_for_the_read(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	hub_bus_hold(e->hub, room);
+	world_clear(&e->w);
+	bus_line(e, room, 2, "other0");
+	bus_line(e, room, 3, "line1"); /* after the read ran: not in it */
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_SAY), 0); /* held */
+	const struct store_line read[] = {line(1, "line0"), line(2, "other0")};
+	hub_bus_backfill(e->hub, room, read, 2);
+	uint64_t ids[8];
+	assert_int_equal(said_ids(&e->w, 0, ids, 8), 3);
+	assert_true(ids[0] == 1 && ids[1] == 2 && ids[2] == 3);
+	/* A pub/sub copy of a line the read had, arriving after it, and a
+	 * repeat, are dropped; a newer line goes out at once. */
+	bus_line(e, room, 3, "line1");
+	bus_line(e, room, 2, "other0");
+	bus_line(e, room, 4, "other1");
+	assert_int_equal(said_ids(&e->w, 0, ids, 8), 4);
+	assert_true(ids[3] == 4);
+	/* The ring holds each line once, in order, for the next joiner. */
+	struct hub_user *amy = local(e, 1, "amy");
+	hub_join(e->hub, amy, "#r", 2, NULL);
+	world_clear(&e->w);
+	assert_int_equal(hub_replay_history(e->hub, amy, room, SIZE_MAX, 0), 4);
+	for (uint64_t i = 0; i < 4; i++)
+		assert_int_equal(e->w.recs[i].id, i + 1);
+	env_free(e);
+}
+
+static void test_held_lines_are_merged_by_id_with_a_store(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	hub_destroy(e->hub);
+	struct store *st = store_memory_create(0);
+	struct hub_config cfg = {.history = 10, .bus = &e->bus, .store = st};
+	e->hub = hub_create(&cfg);
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	hub_bus_hold(e->hub, room);
+	world_clear(&e->w);
+	/* Pub/sub out of the read's order, with a duplicate of a read line. */
+	bus_line(e, room, 5, "e");
+	bus_line(e, room, 3, "c");
+	bus_line(e, room, 4, "d");
+	const struct store_line read[] = {line(1, "a"), line(2, "b"), line(3, "c")};
+	/* 1 and 2 were said before the subscription; 3 came live too. */
+	assert_int_equal(hub_bus_backfill(e->hub, room, read, 3), 2);
+	uint64_t ids[8];
+	assert_int_equal(said_ids(&e->w, 0, ids, 8), 5);
+	for (uint64_t i = 0; i < 5; i++)
+		assert_int_equal(ids[i], i + 1);
+	env_free(e);
+	st->ops->destroy(st->impl);
+}
+
+/* The read runs behind a burst of the node's own lines on the command
+ * link: it sees only the newest lines, while pub/sub brought them all. */
+static void test_held_lines_older_than_the_read_still_go_out(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	hub_bus_hold(e->hub, room);
+	world_clear(&e->w);
+	for (uint64_t id = 1; id <= 5; id++)
+		bus_line(e, room, id, "x");
+	const struct store_line read[] = {line(4, "x"), line(5, "x")};
+	assert_int_equal(hub_bus_backfill(e->hub, room, read, 2), 0);
+	uint64_t ids[8];
+	assert_int_equal(said_ids(&e->w, 0, ids, 8), 5);
+	for (uint64_t i = 0; i < 5; i++) {
+		assert_int_equal(ids[i], i + 1);
+		assert_false(e->w.recs[i].replay);
+	}
+	env_free(e);
+}
+
+/* A second local joiner's replay from the store stops at the newest line
+ * the bus delivered here: newer ones are on their way to it live. */
+static void test_a_later_joiner_replays_only_what_the_bus_delivered(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	hub_destroy(e->hub);
+	struct store *st = store_memory_create(0);
+	struct hub_config cfg = {.history = 10, .bus = &e->bus, .store = st};
+	e->hub = hub_create(&cfg);
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	for (uint64_t id = 1; id <= 3; id++)
+		bus_line(e, room, id, "x");
+	for (uint64_t id = 4; id <= 5; id++) { /* stored, not yet back here */
+		struct store_line l = line(id, "x");
+		l.room = "#r", l.room_len = 2;
+		st->ops->append_room(st->impl, &l);
+	}
+	struct hub_user *amy = local(e, 1, "amy");
+	hub_join(e->hub, amy, "#r", 2, NULL);
+	world_clear(&e->w);
+	assert_int_equal(hub_replay_history(e->hub, amy, room, SIZE_MAX, 0), 3);
+	bus_line(e, room, 4, "x");
+	bus_line(e, room, 5, "x");
+	uint64_t ids[8];
+	assert_int_equal(said_ids(&e->w, 1, ids, 8), 5);
+	for (uint64_t i = 0; i < 5; i++)
+		assert_int_equal(ids[i], i + 1);
+	env_free(e);
+	st->ops->destroy(st->impl);
+}
+
+/* Redis restarted without its data: the id counter starts again, and the
+ * new subscription's lines are judged by its own read, not the old ids. */
+static void test_a_new_subscription_restarts_the_duplicate_check(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	bus_line(e, room, 10, "old");
+	hub_bus_hold(e->hub, room);
+	hub_bus_backfill(e->hub, room, NULL, 0); /* empty stream */
+	world_clear(&e->w);
+	bus_line(e, room, 1, "new");
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_SAY), 1);
+	env_free(e);
+}
+
 static void test_room_state_fills_only_what_is_unset(void **state)
 {
 	(void)state;
@@ -300,6 +457,11 @@ int main(void)
 		cmocka_unit_test(test_backfill_puts_older_network_lines_first),
 		cmocka_unit_test(test_backfill_with_a_store_delivers_only_missed_lines),
 		cmocka_unit_test(test_room_state_fills_only_what_is_unset),
+		cmocka_unit_test(test_a_line_from_pubsub_waits_for_the_read),
+		cmocka_unit_test(test_held_lines_are_merged_by_id_with_a_store),
+		cmocka_unit_test(test_held_lines_older_than_the_read_still_go_out),
+		cmocka_unit_test(test_a_later_joiner_replays_only_what_the_bus_delivered),
+		cmocka_unit_test(test_a_new_subscription_restarts_the_duplicate_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
