@@ -8,6 +8,7 @@ desktop and phone width are saved under $PARLEY_BUILD/artefacts/ to be
 looked at."""
 
 import os
+import time
 import shutil
 import sys
 
@@ -167,6 +168,17 @@ def test_browser_chat(tmp_path):
                  == "connected", "reconnected", timeout=4 * DEADLINE)
         nc2 = ChatClient(ports[1], "carla", "#web")
         a.find_element(By.XPATH, "//ul[@id='buffers']/li[span='#web']").click()
+        # "connected" comes at registration; the rejoin follows it: wait
+        # until the room lists the browser user again before speaking.
+        deadline = time.monotonic() + 4 * DEADLINE
+        while True:
+            nc2.send("USERS #web")
+            listed = nc2.recv_line()
+            while not listed.startswith("USERLIST"):
+                listed = nc2.recv_line()
+            if "alice" in listed.split() or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         nc2.send("back again")
         wait_line(a, "back again")
         nc2.close()
