@@ -94,8 +94,11 @@ function timeText(date) {
 // kind: 'msg', 'action', 'event', 'notice'
 function addLine(target, kind, from, text, tags, history) {
   if (tags && tags.msgid) {
-    if (state.seenIds.has(tags.msgid)) return;
-    state.seenIds.add(tags.msgid);
+    // Keyed by conversation too: a private line the server did not keep
+    // can share its id with a later room line after a restart.
+    const key = `${target.toLowerCase()} ${tags.msgid}`;
+    if (state.seenIds.has(key)) return;
+    state.seenIds.add(key);
   }
   const b = buffer(target);
   const date = tags && tags.time ? new Date(tags.time) : new Date();
