@@ -313,9 +313,13 @@ static void room_record(const struct hub *hub, struct hub_room *room, const stru
 	rec->from_len = (uint8_t)ev->from_len;
 	rec->origin_len = (uint8_t)ev->origin_len;
 	rec->text_len = (uint32_t)ev->text_len;
-	memcpy(rec->data, ev->from, ev->from_len);
-	memcpy(rec->data + ev->from_len, ev->origin, ev->origin_len);
-	memcpy(rec->data + ev->from_len + ev->origin_len, ev->text, ev->text_len);
+	/* Any part may be absent (NULL, 0); memcpy must not see a null source. */
+	if (ev->from_len)
+		memcpy(rec->data, ev->from, ev->from_len);
+	if (ev->origin_len)
+		memcpy(rec->data + ev->from_len, ev->origin, ev->origin_len);
+	if (ev->text_len)
+		memcpy(rec->data + ev->from_len + ev->origin_len, ev->text, ev->text_len);
 	if (room->hist_count == cap) {
 		free(room->history[room->hist_head]);
 		room->history[room->hist_head] = rec;

@@ -77,6 +77,15 @@ static struct mem_log *log_get(struct mem_store *s, struct map *m, const char *k
 	return l;
 }
 
+/* A part may be absent (NULL, 0): memcpy must not see a null source even
+ * for 0 bytes. Returns the end of what was written. */
+static char *copy_part(char *dst, const char *src, size_t len)
+{
+	if (len)
+		memcpy(dst, src, len);
+	return dst + len;
+}
+
 static void log_push(struct mem_log *l, const struct store_line *line, size_t keep)
 {
 	if (keep && l->count - l->head == keep)
@@ -99,10 +108,10 @@ static void log_push(struct mem_log *l, const struct store_line *line, size_t ke
 	ml->origin_len = (uint32_t)line->origin_len;
 	ml->text_len = (uint32_t)line->text_len;
 	char *p = ml->data;
-	memcpy(p, line->room, line->room_len);
-	memcpy(p += line->room_len, line->from, line->from_len);
-	memcpy(p += line->from_len, line->origin, line->origin_len);
-	memcpy(p += line->origin_len, line->text, line->text_len);
+	p = copy_part(p, line->room, line->room_len);
+	p = copy_part(p, line->from, line->from_len);
+	p = copy_part(p, line->origin, line->origin_len);
+	copy_part(p, line->text, line->text_len);
 	l->lines[l->count++] = ml;
 }
 

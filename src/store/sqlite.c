@@ -108,12 +108,19 @@ static void pend_push(struct sql_store *s, const char *scope, size_t scope_len,
 	p->target_len = (uint32_t)target_len;
 	p->origin_len = (uint32_t)line->origin_len;
 	p->text_len = (uint32_t)line->text_len;
+	/* Any part may be absent (NULL, 0); memcpy must not see a null source. */
+	const struct {
+		const char *p;
+		size_t len;
+	} parts[] = {{scope, scope_len},       {line->from, line->from_len},
+		     {target, target_len},     {line->origin, line->origin_len},
+		     {line->text, line->text_len}};
 	char *d = p->data;
-	memcpy(d, scope, scope_len);
-	memcpy(d += scope_len, line->from, line->from_len);
-	memcpy(d += line->from_len, target, target_len);
-	memcpy(d += target_len, line->origin, line->origin_len);
-	memcpy(d += line->origin_len, line->text, line->text_len);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (parts[i].len)
+			memcpy(d, parts[i].p, parts[i].len);
+		d += parts[i].len;
+	}
 	if (line->id > s->last_id)
 		s->last_id = line->id;
 	pthread_mutex_lock(&s->lock);
