@@ -567,15 +567,6 @@ static int admin_list(redisContext *rc, FILE *out, FILE *err)
 }
 
 /* One line from `in`, without its line end; false if none or empty. */
-static bool read_password(FILE *in, char *out, size_t outlen, size_t *len)
-{
-	if (!fgets(out, (int)outlen, in))
-		return false;
-	*len = strcspn(out, "\r\n");
-	out[*len] = '\0';
-	return *len > 0;
-}
-
 /* add, passwd and del: one script each; 0 from it means the name was
  * taken (add) or absent (passwd, del). */
 static int admin_write(redisContext *rc, const char *verb, const char *name, FILE *in,
@@ -584,20 +575,8 @@ static int admin_write(redisContext *rc, const char *verb, const char *name, FIL
 	char lname[CLUSTER_KEY_MAX], hash[ACCOUNT_HASH_MAX] = "", now[24];
 	cluster_lower(lname, name, strlen(name));
 	bool add = !strcmp(verb, "add"), del = !strcmp(verb, "del");
-	if (!del) {
-		char pw[STORE_PASSWORD_MAX + 2];
-		size_t len;
-		if (!read_password(in, pw, sizeof(pw), &len)) {
-			fprintf(err, "parleyd account: no password on standard input\n");
-			return 1;
-		}
-		bool hashed = account_hash(pw, len, hash);
-		memset(pw, 0, sizeof(pw));
-		if (!hashed) {
-			fprintf(err, "parleyd account: cannot hash the password (out of memory)\n");
-			return 1;
-		}
-	}
+	if (!del && store_admin_read_hash(in, err, hash))
+		return 1;
 	snprintf(now, sizeof(now), "%llu", (unsigned long long)clock_wall_ms());
 	redisReply *r;
 	if (add)

@@ -60,32 +60,31 @@ static bool name_valid(const char *name)
 	return true;
 }
 
-/* One line from `in`, without its line end; false if none or empty. */
-static bool read_password(FILE *in, char *out, size_t outlen, size_t *len)
+int store_admin_read_hash(FILE *in, FILE *err, char hash[ACCOUNT_HASH_MAX])
 {
-	if (!fgets(out, (int)outlen, in))
-		return false;
-	size_t n = strcspn(out, "\r\n");
-	out[n] = '\0';
-	*len = n;
-	return n > 0;
-}
-
-static int set_password(sqlite3 *db, const char *name, bool create, FILE *in, FILE *out,
-			FILE *err)
-{
-	char pw[STORE_PASSWORD_MAX + 2], hash[ACCOUNT_HASH_MAX];
-	size_t len;
-	if (!read_password(in, pw, sizeof(pw), &len)) {
+	char pw[STORE_PASSWORD_MAX + 2];
+	bool got = fgets(pw, (int)sizeof(pw), in) != NULL;
+	if (got)
+		pw[strcspn(pw, "\r\n")] = '\0';
+	if (!got || !pw[0]) {
 		fprintf(err, "parleyd account: no password on standard input\n");
 		return 1;
 	}
-	bool hashed = account_hash(pw, len, hash);
+	bool hashed = account_hash(pw, strlen(pw), hash);
 	memset(pw, 0, sizeof(pw));
 	if (!hashed) {
 		fprintf(err, "parleyd account: cannot hash the password (out of memory)\n");
 		return 1;
 	}
+	return 0;
+}
+
+static int set_password(sqlite3 *db, const char *name, bool create, FILE *in, FILE *out,
+			FILE *err)
+{
+	char hash[ACCOUNT_HASH_MAX];
+	if (store_admin_read_hash(in, err, hash))
+		return 1;
 	int rc = sql_account_write(db, name, hash, create);
 	if (rc == SQLITE_OK) {
 		fprintf(out, "%s %s\n", create ? "Added" : "Password changed for", name);

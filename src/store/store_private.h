@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "store/store.h"
 
@@ -48,6 +49,11 @@ enum { ACCOUNT_HASH_MAX = 128 }; /* crypto_pwhash_STRBYTES */
 
 /* Hashes `pw` into `out` (NUL-terminated). False if out of memory. */
 bool account_hash(const char *pw, size_t len, char out[ACCOUNT_HASH_MAX]);
+
+/* For `parleyd account`: reads one password line from `in` and hashes it
+ * into `hash`; 0, or 1 after a message on `err` (no password, or no
+ * memory to hash). The password never stays in memory. */
+int store_admin_read_hash(FILE *in, FILE *err, char hash[ACCOUNT_HASH_MAX]);
 /* Constant-time check of `pw` against a stored hash. */
 bool account_verify(const char *hash, const char *pw, size_t len);
 
