@@ -90,7 +90,7 @@ static size_t mask_arg(struct chat_session *s, const struct chat_command *cmd,
 		       char out[IRC_MASK_MAX + 1])
 {
 	size_t n = cmd->arg_len ? irc_mask_normalise(cmd->arg, cmd->arg_len, out) : 0;
-	if (n > 0 && !memchr(out, ' ', n))
+	if (n > 0)
 		return n;
 	reply_error(s, ERR_BAD_MASK);
 	return 0;

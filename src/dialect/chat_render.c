@@ -439,14 +439,16 @@ static bool has_controls(const char *p, size_t len)
 	return false;
 }
 
-/* A CTCP ACTION is recognised first (its ^A markers are controls too). */
+/* Every text an event carries (a message, a kick reason, a topic) loses
+ * its controls; in a message a CTCP ACTION is recognised first (its ^A
+ * markers are controls too). */
 static struct msg *render_plain(const struct hub_event *ev)
 {
 	const char *body;
 	size_t body_len;
-	bool action = irc_ctcp_action(ev->text, ev->text_len, &body, &body_len);
-	if ((ev->kind != HUB_EV_SAY && ev->kind != HUB_EV_PRIVMSG) ||
-	    !has_controls(action ? body : ev->text, action ? body_len : ev->text_len))
+	bool action = (ev->kind == HUB_EV_SAY || ev->kind == HUB_EV_PRIVMSG) &&
+		      irc_ctcp_action(ev->text, ev->text_len, &body, &body_len);
+	if (!has_controls(action ? body : ev->text, action ? body_len : ev->text_len))
 		return render_event(ev);
 	struct hub_event copy = *ev;
 	char *clean = xmalloc(ev->text_len + 3);

@@ -466,7 +466,7 @@ static void change_ban(struct irc_session *s, struct hub_room *room, bool add,
 {
 	char mask[IRC_MASK_MAX + 1];
 	size_t n = irc_mask_normalise(arg.p, arg.len, mask);
-	if (!n || strchr(mask, ' ') || mask[0] == ':')
+	if (!n || mask[0] == ':')
 		return;
 	if (!add) {
 		hub_ban_remove(s->irc->hub, s->user, room, mask, n);

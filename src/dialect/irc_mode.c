@@ -52,6 +52,9 @@ size_t irc_mask_normalise(const char *mask, size_t len, char out[IRC_MASK_MAX + 
 {
 	if (len == 0)
 		return 0;
+	for (size_t i = 0; i < len; i++) /* a mask is one printable word */
+		if ((unsigned char)mask[i] <= ' ' || mask[i] == 0x7f)
+			return 0;
 	const char *bang = memchr(mask, '!', len);
 	const char *at = memchr(mask, '@', len);
 	const char *pre = "", *post = "";

@@ -52,7 +52,7 @@ enum irc_mode_step irc_mode_next(struct irc_mode_walk *w, struct irc_mode_change
 /* Completes a ban mask the way clients mean it: "nick" -> "nick!*@*",
  * "nick!user" -> "nick!user@*", "user@host" -> "*!user@host". Writes at
  * most IRC_MASK_MAX bytes plus a NUL to `out`; returns the length, or 0 if
- * the mask is empty or would not fit. */
+ * the mask is empty, holds a space or a control, or would not fit. */
 size_t irc_mask_normalise(const char *mask, size_t len, char out[IRC_MASK_MAX + 1]);
 
 /* True if `text` matches `mask`, where '*' stands for any run of bytes and

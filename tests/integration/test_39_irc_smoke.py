@@ -404,6 +404,22 @@ def test_formatting_codes_reach_chat_users_stripped(server):
     c.expect("ROOM #fmt alice bold and red text")
 
 
+def test_kick_reasons_and_topics_reach_chat_users_stripped(server):
+    a = irc(server, "alice")
+    a.send("JOIN #fmt")
+    a.numeric("366")
+    c = chat(server, "carol", room="#fmt")
+    chat(server, "dave", room="#fmt")
+    c.expect("JOIN #fmt dave")
+    a.send("TOPIC #fmt :\x0304red\x03 topic")
+    c.expect("TOPIC #fmt alice red topic")
+    a.send("KICK #fmt dave :b \x03")
+    c.expect("KICK #fmt alice dave b ")
+    a.send("MODE #fmt +b a\x12")
+    a.send("MODE #fmt +b ok")
+    c.expect("BAN #fmt alice ok!*@*")
+
+
 def test_invalid_utf8_is_refused_and_the_connection_stays(server):
     a = irc(server, "alice")
     a.send(b"PRIVMSG alice :\xff\xfe")

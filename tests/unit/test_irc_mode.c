@@ -123,6 +123,9 @@ static void test_mask_normalise(void **state)
 	norm("u@host", "*!u@host");
 	norm("b*!u@h", "b*!u@h");
 	norm("", NULL);
+	norm("a\x12", NULL); /* a control, a space: not one printable word */
+	norm("a b", NULL);
+	norm("a\x7f", NULL);
 	char big[IRC_MASK_MAX + 2];
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
