@@ -524,6 +524,17 @@ static void apply_flag(struct hub_room_modes *md, char letter, bool add)
 	md->flags = add ? md->flags | bit : md->flags & ~bit;
 }
 
+/* A mode letter is one ASCII byte; a byte of some other character is
+ * named once per character, as U+FFFD, so the reply stays UTF-8. */
+static void unknown_mode(struct irc_session *s, char letter)
+{
+	unsigned char b = (unsigned char)letter;
+	if (b < 0x80)
+		irc_numeric(s, "472", "%c :is unknown mode char to me", letter);
+	else if (b >= 0xC0)
+		irc_numeric(s, "472", "\xEF\xBF\xBD :is unknown mode char to me");
+}
+
 static void channel_mode(struct irc_session *s, const struct irc_msg *m, struct hub_room *room)
 {
 	if (m->nparams < 2) {
@@ -539,7 +550,7 @@ static void channel_mode(struct irc_session *s, const struct irc_msg *m, struct 
 	int with_args = 0;
 	while ((st = irc_mode_next(&w, &c)) != IRC_MODE_END) {
 		if (st == IRC_MODE_UNKNOWN) {
-			irc_numeric(s, "472", "%c :is unknown mode char to me", c.letter);
+			unknown_mode(s, c.letter);
 			continue;
 		}
 		if (c.letter == 'b' && st == IRC_MODE_NO_ARG) {

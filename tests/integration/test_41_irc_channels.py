@@ -287,6 +287,23 @@ def test_mode_invalid_key_or_limit_is_696_with_a_well_formed_parameter(irc_serve
     alice.expect_numeric("696", "alice", "#room", "l", "abc")
 
 
+def test_mode_unknown_char_472(irc_server):
+    alice = irc_server.client("alice")
+    alice.join("#room")
+    alice.send("MODE #room +Z")
+    alice.expect_numeric("472", "alice", "Z")
+
+
+@parley_only
+def test_mode_unknown_non_ascii_char_472_stays_utf8(irc_server):
+    # A mode letter is one byte; a wider character is named as U+FFFD once.
+    alice = irc_server.client("alice")
+    alice.join("#room")
+    alice.send("MODE #room +\u00e9")
+    alice.expect_numeric("472", "alice", "\ufffd")
+    alice.sync()
+
+
 def test_mode_limit_471(irc_server):
     alice, bob = pair(irc_server)
     alice.send("MODE #room +l 2")
