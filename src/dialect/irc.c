@@ -167,7 +167,7 @@ const char *irc_me(const struct irc_session *s)
 {
 	if (s->user)
 		return hub_user_name(s->user);
-	return s->nick[0] ? s->nick : "*";
+	return s->hello->nick[0] ? s->hello->nick : "*";
 }
 
 /* The peer's address as IRC shows hosts; an IPv6 form starting with ':'
@@ -185,12 +185,27 @@ const char *irc_session_host(const struct irc_session *s, char out[IRC_HOST_MAX 
 	return out;
 }
 
+const char *irc_session_mask(const struct irc_session *s, char out[IRC_MASK_OUT_MAX])
+{
+	if (s->user) {
+		size_t olen;
+		const char *origin = hub_user_origin(s->user, &olen);
+		snprintf(out, IRC_MASK_OUT_MAX, "%s!%.*s", hub_user_name(s->user), (int)olen, origin);
+		return out;
+	}
+	char host[IRC_HOST_MAX + 1];
+	const char *ident = s->hello->username[0] ? s->hello->username : "*";
+	snprintf(out, IRC_MASK_OUT_MAX, "%s!%s@%s", irc_me(s), ident, irc_session_host(s, host));
+	return out;
+}
+
 static void irc_open(struct conn *c, void *data)
 {
 	struct irc *irc = data;
 	struct irc_session *s = xcalloc(1, sizeof(*s));
 	s->conn = c;
 	s->irc = irc;
+	s->hello = xcalloc(1, sizeof(*s->hello));
 	s->pass_ok = irc->password == NULL;
 	framed_init_lines(&s->in, IRC_TAGS_MAX + 1 + IRC_LINE_MAX, LINE_STRIP);
 	irc->sessions++;
@@ -225,7 +240,7 @@ static void close_link(struct irc_session *s, const char *why,
 
 void irc_try_register(struct irc_session *s)
 {
-	if (s->user || s->cap_open || !s->nick[0] || !s->got_user || irc_account_busy(s))
+	if (s->user || s->cap_open || !s->hello->nick[0] || !s->got_user || irc_account_busy(s))
 		return;
 	if (!s->pass_ok) {
 		irc_numeric(s, "464", ":Password incorrect");
@@ -233,35 +248,38 @@ void irc_try_register(struct irc_session *s)
 		return;
 	}
 	struct hub_user *user;
-	size_t nlen = strlen(s->nick);
+	char *nick = s->hello->nick;
+	size_t nlen = strlen(nick);
 	/* SASL before registration: the account's own name may be taken. */
 	enum hub_result r = irc_session_account(s)[0] &&
-			       str_equals_nocase(s->nick, nlen, irc_session_account(s))
-				    ? hub_register_account(s->irc->hub, s->nick, nlen, &irc_sink, s,
-							   &user)
-				    : hub_register(s->irc->hub, s->nick, nlen, &irc_sink, s, &user);
+			       str_equals_nocase(nick, nlen, irc_session_account(s))
+				    ? hub_register_account(s->irc->hub, nick, nlen, &irc_sink, s, &user)
+				    : hub_register(s->irc->hub, nick, nlen, &irc_sink, s, &user);
 	switch (r) {
 	case HUB_OK:
 		break;
 	case HUB_NAME_TAKEN:
-		irc_numeric(s, "433", "%s :Nickname is already in use", s->nick);
-		s->nick[0] = '\0';
+		irc_numeric(s, "433", "%s :Nickname is already in use", nick);
+		nick[0] = '\0';
 		return;
 	case HUB_NAME_REGISTERED:
-		irc_numeric(s, "433", "%s :Nickname is registered to an account", s->nick);
-		s->nick[0] = '\0';
+		irc_numeric(s, "433", "%s :Nickname is registered to an account", nick);
+		nick[0] = '\0';
 		return;
 	default:
-		irc_numeric(s, "432", "%s :Erroneous nickname", s->nick);
-		s->nick[0] = '\0';
+		irc_numeric(s, "432", "%s :Erroneous nickname", nick);
+		nick[0] = '\0';
 		return;
 	}
 	s->user = user;
 	s->irc->registered++;
 	char origin[HUB_ORIGIN_MAX + 1];
 	char host[IRC_HOST_MAX + 1];
-	int n = snprintf(origin, sizeof(origin), "%s@%s", s->username, irc_session_host(s, host));
+	int n = snprintf(origin, sizeof(origin), "%s@%s", s->hello->username,
+			 irc_session_host(s, host));
 	hub_set_origin(user, origin, (size_t)n < sizeof(origin) ? (size_t)n : sizeof(origin) - 1);
+	free(s->hello);
+	s->hello = NULL;
 	s->last_msg_ms = clock_mono_ms();
 	conn_set_timeout(s->conn, s->irc->ping_interval_ms);
 	irc_welcome(s);
@@ -291,8 +309,8 @@ static void cmd_nick(struct irc_session *s, const struct irc_msg *m)
 				    want.p);
 			return;
 		}
-		memcpy(s->nick, want.p, want.len);
-		s->nick[want.len] = '\0';
+		memcpy(s->hello->nick, want.p, want.len);
+		s->hello->nick[want.len] = '\0';
 		irc_try_register(s);
 		return;
 	}
@@ -355,7 +373,7 @@ static void cmd_user(struct irc_session *s, const struct irc_msg *m)
 		irc_numeric(s, "461", "USER :Not enough parameters");
 		return;
 	}
-	copy_ident(s->username, m->params[0]);
+	copy_ident(s->hello->username, m->params[0]);
 	irc_set_realname(s, m->params[3].p, m->params[3].len);
 	s->got_user = true;
 	irc_try_register(s);
@@ -686,6 +704,7 @@ static void irc_close(struct conn *c)
 	s->irc->sessions--;
 	irc_account_forget(s);
 	free(s->realname);
+	free(s->hello);
 	free(s);
 }
 

@@ -74,14 +74,12 @@ static void account_changed(struct irc_session *s)
 
 static void logged_in(struct irc_session *s, const char *account)
 {
+	char mask[IRC_MASK_OUT_MAX];
 	size_t n = strlen(account);
 	memcpy(auth_of(s)->account, account, n + 1);
 	login_limit_succeeded(&auth_of(s)->attempts);
-	const char *me = irc_me(s);
-	char host[IRC_HOST_MAX + 1];
-	irc_numeric(s, "900", "%s!%s@%s %s :You are now logged in as %s", me,
-		    s->username[0] ? s->username : "*", irc_session_host(s, host), account,
-		    account);
+	irc_numeric(s, "900", "%s %s :You are now logged in as %s", irc_session_mask(s, mask),
+		    account, account);
 	if (s->user)
 		account_changed(s);
 }

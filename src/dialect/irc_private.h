@@ -80,7 +80,7 @@ struct irc {
 	struct msg *variants[16];
 	struct login_limit *logins; /* SASL and NickServ password tries */
 	size_t min_password;        /* bytes, for self-registration */
-	uint64_t notify_mark;       /* de-duplicates account-notify fan-out */
+	uint32_t notify_mark;       /* de-duplicates account-notify fan-out */
 	uint64_t batches;           /* history batch references, unique server-wide */
 	/* labeled-response: the replies of the one labeled command running
 	 * now (commands run one at a time), held here rather than in every
@@ -101,15 +101,21 @@ struct irc_chan {
 	size_t ninvited;
 };
 
+/* What a client says before it is registered: the hub holds the nick and
+ * "ident@host" after, so this goes at registration (idle sessions stay
+ * small: their size is a measured figure, docs/IRC.md). */
+struct irc_hello {
+	char nick[HUB_NAME_MAX + 1]; /* from NICK */
+	char username[IRC_USER_MAX + 1]; /* ident from USER */
+};
+
 struct irc_session {
 	struct conn *conn;
 	struct irc *irc;
 	struct hub_user *user; /* NULL until registered and after QUIT */
-	char nick[HUB_NAME_MAX + 1]; /* from NICK, before registration */
-	char username[IRC_USER_MAX + 1];
-	/* The small fields fill the hole after the names: an idle session's
-	 * size is a measured figure (docs/IRC.md). */
+	struct irc_hello *hello; /* until registered, then NULL */
 	uint32_t caps;
+	uint32_t mark; /* irc->notify_mark when last notified */
 	bool pass_ok, cap_open, got_user, invisible, ping_sent;
 	char *realname; /* from USER / SETNAME, exact size; NULL if none */
 	uint64_t last_msg_ms; /* mono: idle time for WHOIS */
@@ -117,7 +123,6 @@ struct irc_session {
 	/* Accounts (irc_account.c): made on a session's first account command
 	 * (most never send one, and an idle session should stay small). */
 	struct irc_auth *auth;
-	uint64_t mark;
 };
 
 /* The account logged in to ("" if none), one password check at a time
@@ -144,6 +149,10 @@ const char *irc_me(const struct irc_session *s);
 
 /* The peer's address as IRC shows hosts, written into `out`. */
 const char *irc_session_host(const struct irc_session *s, char out[IRC_HOST_MAX + 1]);
+
+/* "nick!ident@host" as IRC shows the session (before registration too). */
+enum { IRC_MASK_OUT_MAX = HUB_NAME_MAX + 1 + HUB_ORIGIN_MAX + 1 };
+const char *irc_session_mask(const struct irc_session *s, char out[IRC_MASK_OUT_MAX]);
 
 /* The realname ("" if none); set replaces it with text[0..len), cut to
  * IRC_REAL_MAX bytes at a character boundary. */
