@@ -274,11 +274,21 @@ static uint64_t hub_clock(void *data)
 	return loop_now_ms(w->loop) + w->wall_minus_mono_ms;
 }
 
-/* With a store, message ids continue above the newest one it holds. */
+/* With a store, message ids continue above the highest one it holds or
+ * reserved. The reservation runs at least half a block ahead of the ids
+ * handed out, so a crash cannot outrun the writer that records it. */
+enum { MSGID_BLOCK = 65536 };
+
 static uint64_t next_msgid(void *data)
 {
 	struct wiring *w = data;
-	return ++w->last_msgid;
+	uint64_t id = ++w->last_msgid;
+	const struct store *st = w->cfg.store;
+	if (id + MSGID_BLOCK / 2 > w->reserved_msgid && st->ops->reserve_ids) {
+		w->reserved_msgid = id + MSGID_BLOCK;
+		st->ops->reserve_ids(st->impl, w->reserved_msgid);
+	}
+	return id;
 }
 
 void wiring_init(struct wiring *w, struct loop *loop, const struct log *log,

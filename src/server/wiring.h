@@ -113,6 +113,7 @@ struct wiring {
 	struct net *net;
 	uint64_t wall_minus_mono_ms; /* turns the loop's clock into wall time */
 	uint64_t last_msgid; /* with a store: ids continue from its last one */
+	uint64_t reserved_msgid; /* ids up to here are reserved in the store */
 	struct endpoint **endpoints; /* grows; each endpoint keeps its address */
 	size_t nendpoints;
 	size_t cap;

@@ -32,6 +32,9 @@ static const char *const migrations[] = {
 	" name TEXT PRIMARY KEY COLLATE NOCASE,"
 	" hash TEXT NOT NULL,"
 	" created_ms INTEGER NOT NULL);",
+	/* 2: the message-id high-water mark (ids handed out but not kept as
+	 * lines, such as private lines of guests, must not recur) */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
 };
 enum { SCHEMA_VERSION = sizeof(migrations) / sizeof(migrations[0]) };
 
@@ -145,6 +148,39 @@ bool sql_open_file(const char *dir, bool create, sqlite3 **out, char **path_out,
 int sql_schema_version(void)
 {
 	return (int)SCHEMA_VERSION;
+}
+
+static uint64_t select_u64(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	uint64_t v = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+uint64_t sql_id_high_water(sqlite3 *db)
+{
+	uint64_t stored = select_u64(db, "SELECT max(id) FROM line");
+	uint64_t reserved = select_u64(db, "SELECT value FROM meta WHERE key = 'ids_reserved'");
+	return stored > reserved ? stored : reserved;
+}
+
+int sql_save_ids_reserved(sqlite3 *db, uint64_t upto)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(
+		db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('ids_reserved', ?1)", -1, &st,
+		NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* Leaves the file in rollback-journal mode when no one else has it open,

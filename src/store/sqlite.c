@@ -81,6 +81,7 @@ struct sql_store {
 	struct pend *claim, *last; /* first line the writer has not taken; newest */
 	uint64_t committed_id;     /* every line up to here is done (stored or dropped) */
 	struct store_stats stats;
+	uint64_t ids_reserved, ids_saved; /* wanted by the loop; written */
 	bool stopping, writing;
 
 	pthread_t writer;
@@ -326,6 +327,17 @@ static struct pend *batch_end(struct pend *from, const struct pend *newest)
 	return to;
 }
 
+/* Writer thread. A failure is logged; the next reservation retries. */
+static void save_reservation(struct sql_store *s, uint64_t upto)
+{
+	if (!s->wr)
+		return;
+	int rc = sql_save_ids_reserved(s->wr, upto);
+	if (rc != SQLITE_OK)
+		log_event(s->cfg.log, LOG_WARN, "STORE_WRITE_FAILED", "what=id-reservation error=%s",
+			  sqlite3_errstr(rc));
+}
+
 /* Called with the lock held; returns with it held. Waits until
  * COMMIT_GAP_NS after `last_ns` unless a full batch or a stop is waiting. */
 static void pace(struct sql_store *s, uint64_t last_ns)
@@ -360,10 +372,20 @@ static void *writer_main(void *arg)
 	uint64_t next_sweep = 0, last_commit_ns = 0;
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		while (!s->claim && !s->stopping)
+		while (!s->claim && !s->stopping && s->ids_reserved == s->ids_saved)
 			pthread_cond_wait(&s->kick, &s->lock);
-		if (!s->claim)
-			break;
+		if (s->ids_reserved != s->ids_saved) {
+			uint64_t upto = s->ids_reserved;
+			pthread_mutex_unlock(&s->lock);
+			save_reservation(s, upto);
+			pthread_mutex_lock(&s->lock);
+			s->ids_saved = upto;
+		}
+		if (!s->claim) {
+			if (s->stopping)
+				break;
+			continue;
+		}
 		pace(s, last_commit_ns);
 		last_commit_ns = clock_mono_ns();
 		/* `claim` stays set during the walk: appends leave it alone
@@ -673,12 +695,22 @@ static void sql_destroy(void *impl)
 	free(s);
 }
 
+static void sql_reserve_ids(void *impl, uint64_t upto)
+{
+	struct sql_store *s = impl;
+	pthread_mutex_lock(&s->lock);
+	s->ids_reserved = upto;
+	pthread_cond_signal(&s->kick);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static const struct store_ops sql_ops = {
 	.append_room = sql_append_room,
 	.append_private = sql_append_private,
 	.read_room = sql_read_room,
 	.read_private = sql_read_private,
 	.last_id = sql_last_id,
+	.reserve_ids = sql_reserve_ids,
 	.account_exists = sql_account_exists,
 	.account_submit = sql_account_submit,
 	.account_cancel = sql_account_cancel,
@@ -717,18 +749,6 @@ static bool prepare_reads(struct sql_store *s)
 	return ok;
 }
 
-static uint64_t max_id(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	uint64_t v = 0;
-	if (sqlite3_prepare_v2(db, "SELECT max(id) FROM line", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 struct store *store_sqlite_create(const struct store_sqlite_config *cfg, bool *unreadable,
 				  char *err, size_t errlen)
 {
@@ -751,7 +771,7 @@ struct store *store_sqlite_create(const struct store_sqlite_config *cfg, bool *u
 		sql_destroy(s);
 		return NULL;
 	}
-	s->last_id = max_id(s->rd);
+	s->last_id = sql_id_high_water(s->rd);
 	s->committed_id = s->seen_committed = s->last_id;
 	if (s->readonly)
 		log_event(cfg->log, LOG_WARN, "STORE_READONLY",

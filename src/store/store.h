@@ -114,9 +114,13 @@ struct store_ops {
 	/* Private lines between `a` and `b` (both directions), as read_room. */
 	int (*read_private)(void *impl, const char *a, size_t alen, const char *b, size_t blen,
 			    const struct store_query *q, store_line_fn *fn, void *ctx);
-	/* The highest message id ever stored (0 if none), so ids keep
-	 * increasing across restarts. */
+	/* The highest message id ever stored or reserved (0 if none), so
+	 * ids keep increasing across restarts. */
 	uint64_t (*last_id)(void *impl);
+	/* Ids up to `upto` may be handed out, kept as lines or not (a guest's
+	 * private line is not): last_id() after a restart is at least `upto`
+	 * once this is written. Queued, never blocks. Optional (NULL). */
+	void (*reserve_ids)(void *impl, uint64_t upto);
 	/* True if `name` (ignoring ASCII case) is a registered account. */
 	bool (*account_exists)(void *impl, const char *name, size_t len);
 	/* Starts an account operation; the result arrives through req->done

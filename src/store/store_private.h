@@ -127,6 +127,10 @@ sqlite3 *sql_open_db(const char *path, bool readonly, char *err, size_t errlen);
 void sql_close_file(sqlite3 *db);
 /* The schema version this build writes. */
 int sql_schema_version(void);
+/* The highest message id stored or reserved (0 if none). */
+uint64_t sql_id_high_water(sqlite3 *db);
+/* Records that ids up to `upto` may have been handed out. */
+int sql_save_ids_reserved(sqlite3 *db, uint64_t upto);
 /* The stored hash of `name` into `hash` ("" if no such account). */
 int sql_account_read(sqlite3 *db, const char *name, char hash[ACCOUNT_HASH_MAX]);
 /* Inserts (`create`) or updates the account's hash; SQLITE_CONSTRAINT

@@ -268,3 +268,20 @@ def test_labeled_request_nests_the_history_batch(hist):
         assert tags_of(line)["batch"] == inner and line.endswith(f"PRIVMSG #h :line {i}")
     assert c.recv_line() == f"@batch={outer.group(1)} :{SERVER} BATCH -{inner}"
     assert c.recv_line() == f":{SERVER} BATCH -{outer.group(1)}"
+
+
+def test_ids_of_unkept_private_lines_never_recur_after_a_restart(tmp_path):
+    # Guests' private lines are not stored, yet their ids were handed out:
+    # after a restart, new ids must still be higher.
+    with data_server(tmp_path, "epoll") as srv:
+        a = IrcClient(srv.port("irc"), "alice", caps=("message-tags",))
+        b = IrcClient(srv.port("irc"), "bob", caps=("message-tags",))
+        a.send("PRIVMSG bob :not kept")
+        pm = b.until(lambda l: body(l).startswith(":alice!") and "PRIVMSG bob" in l)
+        pm_id = int(tags_of(pm)["msgid"], 16)
+    with data_server(tmp_path, "epoll") as srv:
+        a = IrcClient(srv.port("irc"), "alice", caps=("message-tags",))
+        b = IrcClient(srv.port("irc"), "bob", caps=("message-tags",))
+        a.send("PRIVMSG bob :after the restart")
+        again = b.until(lambda l: "after the restart" in l)
+        assert int(tags_of(again)["msgid"], 16) > pm_id
