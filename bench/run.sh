@@ -340,15 +340,10 @@ elif r.get("other_cpu_pct", 0) > 15: print("disturbed by other load")')
 	echo "$line" | python3 bench/table.py --one >&2
 }
 
-# parleyd's IRC listener is measured once the binary has one.
-PARLEYD_IRC=
-if "$PARLEYD" --help 2>&1 | grep -q 'irc:'; then PARLEYD_IRC=parleyd-irc; fi
-
 targets_for() {
 	local sc=$1 b
 	case $sc in irc-*)
-		echo inspircd ngircd $PARLEYD_IRC
-		[ -n "$PARLEYD_IRC" ] || echo "  skipped: parleyd has no irc listener yet" >&2
+		echo inspircd ngircd parleyd-irc
 		return ;;
 	esac
 	case $sc in flood*|*-limit|*-data|persist) ;; *) echo redis ;; esac
