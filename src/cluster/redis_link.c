@@ -34,11 +34,19 @@ static struct transport *open_transport(const struct redis_transport *tr, int fd
 }
 
 /* Why an I/O call failed: the transport's own reason (a certificate
- * check) when it has one. */
-static void io_reason(const struct redis_transport *tr, ssize_t rc, char *out, size_t outlen)
+ * check) when it has one. A TLS server that wants a client certificate
+ * and gets none just drops the connection after the handshake: that is
+ * said too, as the likely cause, when Redis never answered. */
+static void io_reason(const struct redis_transport *tr, ssize_t rc, bool answered, char *out,
+		      size_t outlen)
 {
 	const char *own = tr->why ? tr->why(tr->why_ctx) : NULL;
-	if (rc == 0)
+	bool dropped = rc == 0 || rc == -ECONNRESET || rc == -EPIPE;
+	if (tr->factory && !answered && dropped)
+		snprintf(out, outlen, "TLS: redis closed the connection before answering "
+				      "(%s; does it require a client certificate?)",
+			 rc == 0 ? "end of stream" : strerror((int)-rc));
+	else if (rc == 0)
 		snprintf(out, outlen, "connection closed by redis");
 	else if (rc == -EPROTO && own && own[0])
 		snprintf(out, outlen, "TLS: %s", own);
@@ -62,6 +70,7 @@ struct redis_link {
 	struct buf out;
 	struct redis_replies replies;
 	struct loop_timer deadline;
+	bool answered; /* bytes have come from Redis */
 };
 
 static void fail_waiters(struct redis_link *l)
@@ -112,7 +121,7 @@ static void fail(struct redis_link *l, const char *why)
 static void fail_io(struct redis_link *l, ssize_t rc)
 {
 	char why[256];
-	io_reason(&l->cfg.ep->transport, rc, why, sizeof(why));
+	io_reason(&l->cfg.ep->transport, rc, l->answered, why, sizeof(why));
 	fail(l, why);
 }
 
@@ -184,6 +193,7 @@ static void read_replies(struct redis_link *l)
 			fail_io(l, n);
 			return;
 		}
+		l->answered = true;
 		if (!redis_replies_feed(&l->replies, chunk, (size_t)n)) {
 			fail(l, "out of memory reading a reply");
 			return;
@@ -331,6 +341,7 @@ struct redis_sync {
 	uint64_t timeout_ms;
 	struct redis_replies replies;
 	bool broken;
+	bool answered;
 	char err[256];
 };
 
@@ -343,7 +354,7 @@ static void sync_fail(struct redis_sync *rs, const char *why)
 static void sync_fail_io(struct redis_sync *rs, ssize_t rc)
 {
 	char why[256];
-	io_reason(&rs->tr, rc, why, sizeof(why));
+	io_reason(&rs->tr, rc, rs->answered, why, sizeof(why));
 	sync_fail(rs, why);
 }
 
@@ -410,6 +421,7 @@ static void *sync_read(struct redis_sync *rs, uint64_t deadline)
 			sync_fail_io(rs, n);
 			return NULL;
 		}
+		rs->answered = true;
 		if (!redis_replies_feed(&rs->replies, chunk, (size_t)n)) {
 			sync_fail(rs, "out of memory reading a reply");
 			return NULL;
