@@ -182,12 +182,12 @@ static void links_down(struct cluster *c, const char *why)
 			  "redis=%s:%d reason=\"%s\" serving=local-users-only", c->cfg.host,
 			  c->cfg.port, why);
 	else
-		log_event(c->cfg.log, c->ever_failed ? LOG_DEBUG : LOG_WARN, "CLUSTER_CONNECT_FAILED",
+		log_event(c->cfg.log, c->failure_logged ? LOG_DEBUG : LOG_WARN, "CLUSTER_CONNECT_FAILED",
 			  "redis=%s:%d reason=\"%s\" retry_ms=%llu", c->cfg.host, c->cfg.port,
 			  why, (unsigned long long)c->backoff_ms);
-	/* The first failure in a row is a warning (a wrong certificate or
-	 * password shows at once); the retries after it are debug. */
-	c->ever_failed = !was_online;
+	/* One warning per outage (a wrong certificate or password shows at
+	 * once); the retries after it are debug. */
+	c->failure_logged = true;
 	loop_timer_arm(c->cfg.loop, &c->retry, c->backoff_ms);
 	c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
 }
@@ -252,6 +252,7 @@ static void on_sub(struct redis_link *link, void *reply, void *priv)
 static void go_online(struct cluster *c)
 {
 	c->online = true;
+	c->failure_logged = false;
 	c->backoff_ms = BACKOFF_MIN_MS;
 	loop_timer_disarm(c->cfg.loop, &c->retry);
 	log_event(c->cfg.log, LOG_INFO, "CLUSTER_ONLINE", "redis=%s:%d node=%s", c->cfg.host,

@@ -29,7 +29,8 @@ struct cluster {
 	struct hub_bus bus;
 	struct hub *hub;
 	struct redis_link *cmd, *sub; /* commands; subscriptions (NULL: none) */
-	bool cmd_up, sub_up, online, stopping, ever_online, ever_failed;
+	bool cmd_up, sub_up, online, stopping, ever_online;
+	bool failure_logged; /* this outage has had its warning */
 	uint64_t backoff_ms;
 	struct loop_timer retry, beat;
 	struct node_peer *peers;

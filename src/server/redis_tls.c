@@ -1,6 +1,7 @@
 /* redis_tls: --redis-tls options into TLS client contexts. */
 #include "server/redis_tls.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "server/options.h"
@@ -23,11 +24,14 @@ bool redis_tls_open(struct redis_tls *rt, const struct options *o, char *err, si
 	};
 	struct tls_client **sides[] = {&rt->loop_side, &rt->helper_side};
 	for (size_t i = 0; i < 2; i++) {
-		struct tls_client *c = tls_client_create(&cfg, err, errlen);
+		char why[400];
+		struct tls_client *c = tls_client_create(&cfg, why, sizeof(why));
 		*sides[i] = c;
-		if (!c || (o->redis_tls_cert && !tls_client_use_certificate(c, o->redis_tls_cert,
-									     o->redis_tls_key, err,
-									     errlen))) {
+		bool ok = c && (!o->redis_tls_cert ||
+				tls_client_use_certificate(c, o->redis_tls_cert, o->redis_tls_key,
+							   why, sizeof(why)));
+		if (!ok) {
+			snprintf(err, errlen, "--redis-tls: %s", why);
 			redis_tls_close(rt);
 			return false;
 		}

@@ -203,7 +203,10 @@ def test_redis_requiring_client_certificates(pki):
     (["--redis", "127.0.0.1:6379", "--redis-tls", "--redis-tls-name", ""],
      "bad --redis-tls-name (empty)"),
     (["--redis", "127.0.0.1:6379", "--redis-tls", "--redis-tls-ca", "/nonexistent/ca.pem"],
-     "cannot read TLS CA file '/nonexistent/ca.pem'"),
+     "--redis-tls: cannot read TLS CA file '/nonexistent/ca.pem'"),
+    (["--redis", "127.0.0.1:6379", "--redis-tls", "--redis-tls-cert", "/nonexistent/c.pem",
+      "--redis-tls-key", "/nonexistent/c.key"],
+     "--redis-tls: cannot read TLS certificate '/nonexistent/c.pem'"),
 ])
 def test_redis_tls_option_errors_are_one_line(args, message):
     r = run_parleyd([*args, "--listen", "chat:127.0.0.1:0"])
