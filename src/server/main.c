@@ -1,5 +1,6 @@
 /* main: parleyd's entry point — parse options, run the server, exit. The
  * only place in the server that exits. */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -38,6 +39,9 @@ static int run_account(int argc, char **argv, int at)
 		return 2;
 	}
 	if (opt.redis_port) {
+		/* A write to a Redis that hung up (a TLS one refusing us after
+		 * the handshake) must fail with a reason, not kill us. */
+		signal(SIGPIPE, SIG_IGN);
 		struct redis_tls tls;
 		if (!redis_tls_open(&tls, &opt, err, sizeof(err))) {
 			fprintf(stderr, "parleyd: %s\n", err);
