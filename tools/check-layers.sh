@@ -5,7 +5,7 @@
 #   util    -> libc only           loop  -> util        net   -> loop, util
 #   codec   -> util                hub   -> util, store/store.h (only)
 #   store   -> util                dialect -> hub, codec, net, loop, util
-#   cluster -> hub, store, loop, util   tls -> net, loop, util
+#   cluster -> hub, store, net, loop, util   tls -> net, loop, util
 #   server -> everything
 #   client/, bench/ -> loop, net, codec, tls, util (+ their own directory)
 #
@@ -34,7 +34,7 @@ BEGIN {
 	allowed["hub"]     = "hub util store"   # store: store/store.h only, below
 	allowed["store"]   = "store util"
 	allowed["dialect"] = "dialect hub codec net loop util"
-	allowed["cluster"] = "cluster hub store loop util"
+	allowed["cluster"] = "cluster hub store net loop util"
 	allowed["tls"]     = "tls net loop util"
 	allowed["server"]  = "util loop net codec hub store dialect cluster tls server"
 	allowed["client"]  = "client loop net codec tls util"

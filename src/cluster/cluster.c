@@ -1,10 +1,8 @@
-/* cluster: the node's links to Redis — connecting both hiredis links,
+/* cluster: the node's links to Redis — connecting both links,
  * AUTH, reconnecting with backoff, the lease heartbeat that also finds dead
  * nodes, and the resync run each time the node comes (back) online. The
  * bus seam is in publish.c, incoming messages in apply.c. */
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#include <hiredis/sds.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,23 +113,23 @@ struct node_peer *cluster_peer(struct cluster *c, const char *name, size_t len, 
 	return p;
 }
 
-bool cluster_cmd(struct cluster *c, void (*fn)(struct redisAsyncContext *, void *, void *),
-		 void *priv, int argc, const char **argv, const size_t *lens)
+bool cluster_cmd(struct cluster *c, redis_reply_fn *fn, void *priv, int argc, const char **argv,
+		 const size_t *lens)
 {
-	if (!c->online || !c->cmd.ac)
+	if (!c->online || !c->cmd)
 		return false;
 	/* A Redis that accepts connections but stops reading (paused, swapped
-	 * out) would let hiredis buffer without bound: past the limit the link
+	 * out) would have us buffer without bound: past the limit the link
 	 * is dropped and the node runs alone until a fresh one is up. */
-	if (sdslen(c->cmd.ac->c.obuf) > CLUSTER_OBUF_MAX) {
+	if (redis_link_queued(c->cmd) > CLUSTER_OBUF_MAX) {
 		links_down(c, "redis is not reading (output buffer full)");
 		return false;
 	}
-	return redisAsyncCommandArgv(c->cmd.ac, fn, priv, argc, argv, lens) == REDIS_OK;
+	return redis_link_command_argv(c->cmd, fn, priv, argc, argv, lens);
 }
 
-static bool cmd_str(struct cluster *c, void (*fn)(struct redisAsyncContext *, void *, void *),
-		    void *priv, int argc, const char **argv)
+static bool cmd_str(struct cluster *c, redis_reply_fn *fn, void *priv, int argc,
+		    const char **argv)
 {
 	size_t lens[8];
 	for (int i = 0; i < argc; i++)
@@ -164,14 +162,10 @@ static void count_state(const struct cluster *c, struct cluster_stats *out)
 
 /* ---- link loss and reconnection ---- */
 
-static void free_link(struct redis_loop *rl)
+static void free_link(struct redis_link **link)
 {
-	if (rl->ac) {
-		struct redisAsyncContext *ac = rl->ac;
-		ac->data = NULL; /* its callbacks no longer reach us */
-		redisAsyncFree(ac);
-	}
-	rl->ac = NULL;
+	redis_link_close(*link); /* waiting callbacks get NULL */
+	*link = NULL;
 }
 
 static void links_down(struct cluster *c, const char *why)
@@ -188,9 +182,12 @@ static void links_down(struct cluster *c, const char *why)
 			  "redis=%s:%d reason=\"%s\" serving=local-users-only", c->cfg.host,
 			  c->cfg.port, why);
 	else
-		log_event(c->cfg.log, LOG_DEBUG, "CLUSTER_CONNECT_FAILED",
+		log_event(c->cfg.log, c->failure_logged ? LOG_DEBUG : LOG_WARN, "CLUSTER_CONNECT_FAILED",
 			  "redis=%s:%d reason=\"%s\" retry_ms=%llu", c->cfg.host, c->cfg.port,
 			  why, (unsigned long long)c->backoff_ms);
+	/* One warning per outage (a wrong certificate or password shows at
+	 * once); the retries after it are debug. */
+	c->failure_logged = true;
 	loop_timer_arm(c->cfg.loop, &c->retry, c->backoff_ms);
 	c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
 }
@@ -201,39 +198,24 @@ static void on_retry(struct loop_timer *t)
 	if (c->online)
 		return;
 	/* Still connecting at the deadline: start over. */
-	if (c->cmd.ac || c->sub.ac) {
+	if (c->cmd || c->sub) {
 		links_down(c, "connect timed out");
 		return;
 	}
 	connect_links(c);
 }
 
-static void on_disconnect(const struct redisAsyncContext *ac, int status)
+static void on_link_down(struct redis_link *link, const char *why)
 {
-	struct cluster *c = ac->data;
-	(void)status;
-	if (!c)
-		return;
-	/* hiredis frees `ac` after this returns: forget it first. */
-	if (c->cmd.ac == ac)
-		c->cmd.ac = NULL;
-	if (c->sub.ac == ac)
-		c->sub.ac = NULL;
-	links_down(c, ac->errstr[0] ? ac->errstr : "connection closed");
-}
-
-static void on_connect(const struct redisAsyncContext *ac, int status)
-{
-	if (status != REDIS_OK)
-		on_disconnect(ac, status);
+	links_down(redis_link_data(link), why);
 }
 
 /* ---- coming online: resync ---- */
 
-static void on_all_users(struct redisAsyncContext *ac, void *reply, void *priv)
+static void on_all_users(struct redis_link *link, void *reply, void *priv)
 {
 	struct cluster *c = priv;
-	(void)ac;
+	(void)link;
 	if (reply && c->hub && !c->stopping)
 		cluster_load_users(c, reply, NULL);
 }
@@ -258,24 +240,26 @@ static void lease_renew(struct cluster *c)
 	cmd_str(c, NULL, NULL, 3, (const char *[]){"SADD", "parley:nodes", c->node});
 }
 
-static void on_sub(struct redisAsyncContext *ac, void *reply, void *priv)
+/* Every push on the subscription link (messages and confirmations). */
+static void on_sub(struct redis_link *link, void *reply, void *priv)
 {
-	struct cluster *c = ac->data;
+	struct cluster *c = redis_link_data(link);
 	(void)priv;
-	if (c && reply && c->hub && !c->stopping)
+	if (reply && c->hub && !c->stopping)
 		cluster_on_sub_reply(c, reply);
 }
 
 static void go_online(struct cluster *c)
 {
 	c->online = true;
+	c->failure_logged = false;
 	c->backoff_ms = BACKOFF_MIN_MS;
 	loop_timer_disarm(c->cfg.loop, &c->retry);
 	log_event(c->cfg.log, LOG_INFO, "CLUSTER_ONLINE", "redis=%s:%d node=%s", c->cfg.host,
 		  c->cfg.port, c->node);
 	char chan[CLUSTER_KEY_MAX];
 	snprintf(chan, sizeof(chan), "parley:n:%s", c->node);
-	redisAsyncCommand(c->sub.ac, on_sub, NULL, "SUBSCRIBE parley:presence %s", chan);
+	redis_link_send(c->sub, "SUBSCRIBE parley:presence %s", chan);
 	lease_renew(c);
 	cluster_load_scripts(c);
 	publish_hello(c, "node reconnected");
@@ -293,20 +277,19 @@ static void go_online(struct cluster *c)
 	loop_timer_arm(c->cfg.loop, &c->beat, c->cfg.lease_ms / 3);
 }
 
-static void on_link_ready(struct redisAsyncContext *ac, void *reply, void *priv)
+static void on_link_ready(struct redis_link *link, void *reply, void *priv)
 {
-	struct cluster *c = ac->data;
+	struct cluster *c = priv;
 	const redisReply *r = reply;
-	(void)priv;
-	if (!c || !r)
+	if (!r)
 		return;
 	if (r->type == REDIS_REPLY_ERROR) {
 		log_event(c->cfg.log, LOG_ERROR, "CLUSTER_REDIS_REFUSED", "reply=\"%.*s\"",
 			  (int)r->len, r->str);
-		redisAsyncDisconnect(ac);
+		links_down(c, "redis refused the connection");
 		return;
 	}
-	if (ac == c->cmd.ac)
+	if (link == c->cmd)
 		c->cmd_up = true;
 	else
 		c->sub_up = true;
@@ -323,53 +306,53 @@ static void on_link_ready(struct redisAsyncContext *ac, void *reply, void *priv)
 
 bool cluster_subscribe(struct cluster *c, const char *verb, const char *chan)
 {
-	return c->online && c->sub.ac &&
-	       redisAsyncCommand(c->sub.ac, on_sub, NULL, "%s %s", verb, chan) == REDIS_OK;
+	return c->online && c->sub && redis_link_send(c->sub, "%s %s", verb, chan);
 }
 
-static bool open_link(struct cluster *c, struct redis_loop *rl)
+static bool open_link(struct cluster *c, struct redis_link **link, bool subscriber)
 {
-	struct redisAsyncContext *ac = redisAsyncConnect(c->cfg.host, c->cfg.port);
-	if (!ac)
-		return false;
-	if (!redis_loop_attach(rl, c->cfg.loop, ac)) {
-		redisAsyncFree(ac);
-		rl->ac = NULL;
+	char why[256];
+	struct redis_link_config cfg = {
+		.loop = c->cfg.loop,
+		.ep = &c->redis,
+		.connect_timeout_ms = CONNECT_DEADLINE_MS,
+		.obuf_max = CLUSTER_OBUF_MAX,
+		.on_push = subscriber ? on_sub : NULL,
+		.on_down = on_link_down,
+		.data = c,
+	};
+	*link = redis_link_open(&cfg, why, sizeof(why));
+	if (!*link) {
+		links_down(c, why);
 		return false;
 	}
-	ac->data = c;
-	redisAsyncSetConnectCallback(ac, on_connect);
-	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	/* The first command also makes hiredis watch for the connect. */
 	if (c->cfg.password)
-		redisAsyncCommand(ac, on_link_ready, NULL, "AUTH %s", c->cfg.password);
+		redis_link_command(*link, on_link_ready, c, "AUTH %s", c->cfg.password);
 	else
-		redisAsyncCommand(ac, on_link_ready, NULL, "PING");
+		redis_link_command(*link, on_link_ready, c, "PING");
 	/* Named, so an operator can tell (and kill) a node's links in
 	 * CLIENT LIST. */
-	redisAsyncCommand(ac, NULL, NULL, "CLIENT SETNAME parley:%s", c->node);
+	redis_link_command(*link, NULL, NULL, "CLIENT SETNAME parley:%s", c->node);
 	return true;
 }
 
 static void connect_links(struct cluster *c)
 {
-	log_event(c->cfg.log, LOG_DEBUG, "CLUSTER_CONNECTING", "redis=%s:%d", c->cfg.host,
-		  c->cfg.port);
-	if (!open_link(c, &c->cmd) || !open_link(c, &c->sub)) {
-		links_down(c, "cannot connect");
+	log_event(c->cfg.log, LOG_DEBUG, "CLUSTER_CONNECTING", "redis=%s:%d tls=%s", c->cfg.host,
+		  c->cfg.port, c->redis.transport.factory ? "yes" : "no");
+	if (!open_link(c, &c->cmd, false) || !open_link(c, &c->sub, true))
 		return;
-	}
-	/* Subscription replies all arrive through one callback. */
+	/* Both links must be up by then, or they start over. */
 	loop_timer_arm(c->cfg.loop, &c->retry, CONNECT_DEADLINE_MS);
 }
 
 /* ---- heartbeat ---- */
 
-static void on_lease_check(struct redisAsyncContext *ac, void *reply, void *priv)
+static void on_lease_check(struct redis_link *link, void *reply, void *priv)
 {
 	struct cluster *c = priv;
 	const redisReply *r = reply;
-	(void)ac;
+	(void)link;
 	if (!r || r->type != REDIS_REPLY_ARRAY || !c->hub || c->stopping)
 		return;
 	for (struct node_peer *p = c->peers; p; p = p->next)
@@ -416,6 +399,7 @@ struct cluster *cluster_create(const struct cluster_config *cfg)
 	if (c->node_len > BUS_NODE_MAX)
 		c->node_len = BUS_NODE_MAX;
 	memcpy(c->node, cfg->node, c->node_len);
+	c->redis = (struct redis_endpoint){cfg->host, cfg->port, cfg->password, cfg->transport};
 	c->bus.ops = &cluster_bus_ops;
 	c->bus.impl = c;
 	c->backoff_ms = BACKOFF_MIN_MS;
@@ -439,28 +423,19 @@ void cluster_start(struct cluster *c, struct hub *hub)
  * and tells the other nodes at once instead of after the lease. */
 static void say_goodbye(struct cluster *c)
 {
-	struct timeval tv = {1, 0};
-	redisContext *rc = redisConnectWithTimeout(c->cfg.host, c->cfg.port, tv);
-	if (!rc || rc->err) {
-		redisFree(rc);
+	char why[256];
+	struct redis_sync *rs = redis_sync_open(&c->redis, 1000, why, sizeof(why));
+	if (!rs)
 		return;
-	}
-	redisSetTimeout(rc, tv);
-	redisReply *r = NULL;
-	if (c->cfg.password)
-		freeReplyObject(redisCommand(rc, "AUTH %s", c->cfg.password));
-	r = redisCommand(rc, "DEL parley:node:%s", c->node);
-	freeReplyObject(r);
+	redis_reply_free(redis_sync_command(rs, "DEL parley:node:%s", c->node));
 	struct bus_msg m = {.kind = BUS_HELLO, .node = {c->node, c->node_len},
 			    .text = {"Node shut down", 14}};
 	c->scratch.start = c->scratch.end = 0;
 	bus_msg_encode(&m, true, &c->scratch);
-	r = redisCommand(rc, "EVAL %s 0 %s %b", RESET_NODE_LUA, c->node, buf_head(&c->scratch),
-			 buf_len(&c->scratch));
-	freeReplyObject(r);
-	r = redisCommand(rc, "SREM parley:nodes %s", c->node);
-	freeReplyObject(r);
-	redisFree(rc);
+	redis_reply_free(redis_sync_command(rs, "EVAL %s 0 %s %b", RESET_NODE_LUA, c->node,
+					    buf_head(&c->scratch), buf_len(&c->scratch)));
+	redis_reply_free(redis_sync_command(rs, "SREM parley:nodes %s", c->node));
+	redis_sync_close(rs);
 }
 
 void cluster_stop(struct cluster *c)

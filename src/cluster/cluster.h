@@ -2,15 +2,17 @@
  * (docs/CLUSTER.md). It implements the hub's bus seam: what local users do
  * is written to Redis and published; what other nodes publish is applied
  * to the hub through proxy users. Everything runs on the loop's thread
- * over two non-blocking hiredis connections (commands, subscriptions),
- * reconnected with backoff; while Redis is away the node serves its own
- * users alone. */
+ * over two non-blocking connections (commands, subscriptions; plain or
+ * TLS, redis_link.h), reconnected with backoff; while Redis is away the
+ * node serves its own users alone. */
 #ifndef PARLEY_CLUSTER_CLUSTER_H
 #define PARLEY_CLUSTER_CLUSTER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cluster/redis_link.h"
 
 struct loop;
 struct log;
@@ -23,6 +25,8 @@ struct cluster_config {
 	const char *host;
 	int port;
 	const char *password; /* NULL: no AUTH */
+	/* Plain or TLS; its factory is used on the loop's thread only. */
+	struct redis_transport transport;
 	const char *node;     /* this node's name (bus_node_valid) */
 	uint64_t lease_ms;
 	size_t history; /* room lines read back when a room is first joined here */

@@ -6,12 +6,10 @@
 
 #include "cluster/bus_msg.h"
 #include "cluster/cluster.h"
-#include "cluster/redis_loop.h"
+#include "cluster/redis_link.h"
 #include "hub/hub.h"
 #include "loop/loop.h"
 #include "util/buf.h"
-
-struct redisAsyncContext;
 
 enum {
 	CLUSTER_KEY_MAX = 160,
@@ -27,10 +25,12 @@ struct node_peer {
 
 struct cluster {
 	struct cluster_config cfg;
+	struct redis_endpoint redis; /* from cfg */
 	struct hub_bus bus;
 	struct hub *hub;
-	struct redis_loop cmd, sub; /* commands; subscriptions */
+	struct redis_link *cmd, *sub; /* commands; subscriptions (NULL: none) */
 	bool cmd_up, sub_up, online, stopping, ever_online;
+	bool failure_logged; /* this outage has had its warning */
 	uint64_t backoff_ms;
 	struct loop_timer retry, beat;
 	struct node_peer *peers;
@@ -50,8 +50,8 @@ const char *cluster_key(char *out, const char *what, const char *p, size_t len);
 struct node_peer *cluster_peer(struct cluster *c, const char *name, size_t len, bool create);
 /* Runs a command on the command link if it is up (argv form); `fn` may be
  * NULL. False when offline. */
-bool cluster_cmd(struct cluster *c, void (*fn)(struct redisAsyncContext *, void *, void *),
-		 void *priv, int argc, const char **argv, const size_t *lens);
+bool cluster_cmd(struct cluster *c, redis_reply_fn *fn, void *priv, int argc, const char **argv,
+		 const size_t *lens);
 /* SUBSCRIBE or UNSUBSCRIBE `chan` on the subscription link, if up (true:
  * sent). */
 bool cluster_subscribe(struct cluster *c, const char *verb, const char *chan);

@@ -2,7 +2,6 @@
  * renames, room events and private lines to other nodes go to Redis. Room
  * lines go through one Lua script that numbers, stores and publishes them,
  * so every node delivers a room's lines in the same order. */
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,12 +172,12 @@ struct claim {
 
 /* A local user lost a race for its name: it gets a generated one, the way
  * IRC networks settle a nick collision. */
-static void on_claimed(struct redisAsyncContext *ac, void *reply, void *priv)
+static void on_claimed(struct redis_link *link, void *reply, void *priv)
 {
 	struct claim *cl = priv;
 	const redisReply *r = reply;
 	struct cluster *c = cl->c;
-	(void)ac;
+	(void)link;
 	if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 0 && c->hub && !c->stopping) {
 		struct hub_user *u = hub_find_user(c->hub, cl->name, strlen(cl->name));
 		if (u && !hub_user_is_proxy(u)) {
@@ -292,11 +291,11 @@ struct room_load {
 	char room[HUB_ROOM_MAX + 1];
 };
 
-static void on_room_users(struct redisAsyncContext *ac, void *reply, void *priv)
+static void on_room_users(struct redis_link *link, void *reply, void *priv)
 {
 	struct room_load *rl = priv;
 	struct cluster *c = rl->c;
-	(void)ac;
+	(void)link;
 	if (reply && c->hub && !c->stopping) {
 		struct hub_room *room = hub_find_room(c->hub, rl->room, strlen(rl->room));
 		if (room)
@@ -309,12 +308,12 @@ static void on_room_users(struct redisAsyncContext *ac, void *reply, void *priv)
  * handed to the hub oldest first; an empty or refused read still ends the
  * room's hold (hub_bus_hold). A link that drops (NULL reply) leaves it to
  * the resubscription. */
-static void on_room_history(struct redisAsyncContext *ac, void *reply, void *priv)
+static void on_room_history(struct redis_link *link, void *reply, void *priv)
 {
 	struct room_load *rl = priv;
 	struct cluster *c = rl->c;
 	const redisReply *r = reply;
-	(void)ac;
+	(void)link;
 	struct hub_room *room = r && c->hub && !c->stopping
 					? hub_find_room(c->hub, rl->room, strlen(rl->room))
 					: NULL;
@@ -378,12 +377,12 @@ static bool modes_parse(const redisReply *v, struct hub_room_modes *out)
 	return true;
 }
 
-static void on_room_state(struct redisAsyncContext *ac, void *reply, void *priv)
+static void on_room_state(struct redis_link *link, void *reply, void *priv)
 {
 	struct room_load *rl = priv;
 	struct cluster *c = rl->c;
 	const redisReply *r = reply;
-	(void)ac;
+	(void)link;
 	struct hub_room *room = r && r->type == REDIS_REPLY_ARRAY && r->elements && c->hub &&
 					!c->stopping
 					? hub_find_room(c->hub, rl->room, strlen(rl->room))
@@ -478,11 +477,11 @@ static void bus_interest(void *impl, const struct hub_room *room, bool intereste
 
 /* The room-line script runs once per line: Redis is asked to keep it and
  * lines name it by its SHA1 instead of sending (and hashing) its text. */
-static void on_say_loaded(struct redisAsyncContext *ac, void *reply, void *priv)
+static void on_say_loaded(struct redis_link *link, void *reply, void *priv)
 {
 	struct cluster *c = priv;
 	const redisReply *r = reply;
-	(void)ac;
+	(void)link;
 	if (r && r->type == REDIS_REPLY_STRING && r->len < sizeof(c->say_sha))
 		memcpy(c->say_sha, r->str, r->len + 1);
 }
@@ -498,11 +497,11 @@ void cluster_load_scripts(struct cluster *c)
 /* Redis forgets loaded scripts on SCRIPT FLUSH: load it again, and let
  * lines go by text until then. (The line that met NOSCRIPT is lost, as
  * any line in flight when a link fails.) */
-static void on_said(struct redisAsyncContext *ac, void *reply, void *priv)
+static void on_said(struct redis_link *link, void *reply, void *priv)
 {
 	struct cluster *c = priv;
 	const redisReply *r = reply;
-	(void)ac;
+	(void)link;
 	if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 &&
 	    !c->stopping && c->say_sha[0]) {
 		log_event(c->cfg.log, LOG_WARN, "CLUSTER_SCRIPT_RELOAD", "reason=NOSCRIPT");

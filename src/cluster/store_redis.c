@@ -13,6 +13,7 @@
 
 #include "cluster/bus_msg.h"
 #include "cluster/cluster_private.h"
+#include "cluster/redis_link.h"
 #include "cluster/stream_range.h"
 #include "store/store_private.h"
 #include "util/alloc.h"
@@ -60,41 +61,24 @@ struct redis_store {
 	struct store store;
 	struct store_redis_config cfg;
 	struct store *copy;    /* this node's own lines (appends; reads while Redis is away) */
-	redisContext *reader;  /* loop thread only */
+	struct redis_sync *reader; /* loop thread only */
 	uint64_t retry_at;     /* monotonic ms before which the reader is not retried */
 	bool down;             /* the outage is logged */
 	struct map *names;
 	struct known_name *all_names;
 	int wake_fd;
 	struct worker *worker;
-	redisContext *helper;  /* the helper thread's only */
+	struct redis_sync *helper; /* the helper thread's only */
 };
 
-static redisContext *redis_open(const struct store_redis_config *cfg, uint64_t timeout_ms,
-				char *why, size_t whylen)
+/* The helper thread has a transport of its own: a factory is used from
+ * one thread only. */
+static struct redis_sync *redis_open(const struct store_redis_config *cfg, bool helper,
+				     uint64_t timeout_ms, char *why, size_t whylen)
 {
-	struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000};
-	redisContext *rc = redisConnectWithTimeout(cfg->host, cfg->port, tv);
-	if (!rc || rc->err) {
-		snprintf(why, whylen, "%s", rc ? rc->errstr : "out of memory");
-		if (rc)
-			redisFree(rc);
-		return NULL;
-	}
-	redisSetTimeout(rc, tv);
-	if (cfg->password) {
-		const char *argv[] = {"AUTH", cfg->password};
-		size_t lens[] = {4, strlen(cfg->password)};
-		redisReply *r = redisCommandArgv(rc, 2, argv, lens);
-		bool ok = r && r->type != REDIS_REPLY_ERROR;
-		snprintf(why, whylen, "%s", !r ? rc->errstr : ok ? "" : r->str);
-		freeReplyObject(r);
-		if (!ok) {
-			redisFree(rc);
-			return NULL;
-		}
-	}
-	return rc;
+	struct redis_endpoint ep = {cfg->host, cfg->port, cfg->password,
+				    helper ? cfg->helper_transport : cfg->transport};
+	return redis_sync_open(&ep, timeout_ms, why, whylen);
 }
 
 static const char *name_key(const void *v, size_t *len)
@@ -134,7 +118,7 @@ static void reader_failed(struct redis_store *s, const char *why)
 /* Every account name, so the copy can answer while Redis is away. */
 static void load_names(struct redis_store *s)
 {
-	redisReply *r = redisCommand(s->reader, "HKEYS %s", ACCOUNTS_KEY);
+	redisReply *r = redis_sync_command(s->reader, "HKEYS %s", ACCOUNTS_KEY);
 	if (r && r->type == REDIS_REPLY_ARRAY)
 		for (size_t i = 0; i < r->elements; i++)
 			if (r->element[i]->type == REDIS_REPLY_STRING)
@@ -149,7 +133,7 @@ static bool reader_up(struct redis_store *s)
 	if (clock_mono_ms() < s->retry_at)
 		return false;
 	char why[256];
-	s->reader = redis_open(&s->cfg, READ_TIMEOUT_MS, why, sizeof(why));
+	s->reader = redis_open(&s->cfg, false, READ_TIMEOUT_MS, why, sizeof(why));
 	if (!s->reader) {
 		reader_failed(s, why);
 		return false;
@@ -167,10 +151,10 @@ static redisReply *reader_command(struct redis_store *s, int argc, const char **
 {
 	if (!reader_up(s))
 		return NULL;
-	redisReply *r = redisCommandArgv(s->reader, argc, argv, lens);
+	redisReply *r = redis_sync_command_argv(s->reader, argc, argv, lens);
 	if (!r) {
-		reader_failed(s, s->reader->errstr);
-		redisFree(s->reader);
+		reader_failed(s, redis_sync_error(s->reader));
+		redis_sync_close(s->reader);
 		s->reader = NULL;
 		return NULL;
 	}
@@ -370,11 +354,11 @@ static redisReply *helper_command(struct redis_store *s, int argc, const char **
 				  const size_t *lens)
 {
 	char why[256];
-	if (!s->helper && !(s->helper = redis_open(&s->cfg, HELPER_TIMEOUT_MS, why, sizeof(why))))
+	if (!s->helper && !(s->helper = redis_open(&s->cfg, true, HELPER_TIMEOUT_MS, why, sizeof(why))))
 		return NULL;
-	redisReply *r = redisCommandArgv(s->helper, argc, argv, lens);
+	redisReply *r = redis_sync_command_argv(s->helper, argc, argv, lens);
 	if (!r) {
-		redisFree(s->helper);
+		redis_sync_close(s->helper);
 		s->helper = NULL;
 	}
 	return r;
@@ -479,9 +463,9 @@ static void redis_destroy(void *impl)
 	worker_destroy(s->worker); /* the helper link is free to close after this */
 	close(s->wake_fd);
 	if (s->helper)
-		redisFree(s->helper);
+		redis_sync_close(s->helper);
 	if (s->reader)
-		redisFree(s->reader);
+		redis_sync_close(s->reader);
 	s->copy->ops->destroy(s->copy->impl);
 	while (s->all_names) {
 		struct known_name *k = s->all_names;
@@ -539,12 +523,12 @@ static int by_text(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int admin_list(redisContext *rc, FILE *out, FILE *err)
+static int admin_list(struct redis_sync *rc, FILE *out, FILE *err)
 {
-	redisReply *names = redisCommand(rc, "HKEYS %s", ACCOUNTS_KEY);
+	redisReply *names = redis_sync_command(rc, "HKEYS %s", ACCOUNTS_KEY);
 	if (!names || names->type != REDIS_REPLY_ARRAY) {
 		fprintf(err, "parleyd account: %s\n",
-			!names ? rc->errstr : names->type == REDIS_REPLY_ERROR ? names->str
+			!names ? redis_sync_error(rc) : names->type == REDIS_REPLY_ERROR ? names->str
 										: "bad reply");
 		freeReplyObject(names);
 		return 1;
@@ -554,7 +538,7 @@ static int admin_list(redisContext *rc, FILE *out, FILE *err)
 		v[i] = names->element[i]->str;
 	qsort(v, names->elements, sizeof(*v), by_text);
 	for (size_t i = 0; i < names->elements; i++) {
-		redisReply *t = redisCommand(rc, "HGET %s %s", CREATED_KEY, v[i]);
+		redisReply *t = redis_sync_command(rc, "HGET %s %s", CREATED_KEY, v[i]);
 		char when[STORE_TIME_LEN + 1] = {0};
 		store_time_format(t && t->type == REDIS_REPLY_STRING ? strtoull(t->str, NULL, 10) : 0,
 				  when);
@@ -569,7 +553,7 @@ static int admin_list(redisContext *rc, FILE *out, FILE *err)
 /* One line from `in`, without its line end; false if none or empty. */
 /* add, passwd and del: one script each; 0 from it means the name was
  * taken (add) or absent (passwd, del). */
-static int admin_write(redisContext *rc, const char *verb, const char *name, FILE *in,
+static int admin_write(struct redis_sync *rc, const char *verb, const char *name, FILE *in,
 		       FILE *out, FILE *err)
 {
 	char lname[CLUSTER_KEY_MAX], hash[ACCOUNT_HASH_MAX] = "", now[24];
@@ -580,17 +564,17 @@ static int admin_write(redisContext *rc, const char *verb, const char *name, FIL
 	snprintf(now, sizeof(now), "%llu", (unsigned long long)clock_wall_ms());
 	redisReply *r;
 	if (add)
-		r = redisCommand(rc, "EVAL %s 2 %s %s %s %s %s", CREATE_LUA, ACCOUNTS_KEY,
+		r = redis_sync_command(rc, "EVAL %s 2 %s %s %s %s %s", CREATE_LUA, ACCOUNTS_KEY,
 				 CREATED_KEY, lname, hash, now);
 	else if (del)
-		r = redisCommand(rc, "EVAL %s 2 %s %s %s", DELETE_LUA, ACCOUNTS_KEY, CREATED_KEY,
+		r = redis_sync_command(rc, "EVAL %s 2 %s %s %s", DELETE_LUA, ACCOUNTS_KEY, CREATED_KEY,
 				 lname);
 	else
-		r = redisCommand(rc, "EVAL %s 1 %s %s %s", CHANGE_LUA, ACCOUNTS_KEY, lname, hash);
+		r = redis_sync_command(rc, "EVAL %s 1 %s %s %s", CHANGE_LUA, ACCOUNTS_KEY, lname, hash);
 	int rc_exit = 1;
 	if (!r || r->type != REDIS_REPLY_INTEGER)
 		fprintf(err, "parleyd account: %s\n",
-			!r ? rc->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+			!r ? redis_sync_error(rc) : r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
 	else if (r->integer == 0 && add)
 		fprintf(err, "parleyd account: %s is already registered\n", name);
 	else if (r->integer == 0)
@@ -619,13 +603,13 @@ int store_redis_admin(const struct store_redis_config *cfg, int argc, char **arg
 		return 2;
 	}
 	char why[256];
-	redisContext *rc = redis_open(cfg, HELPER_TIMEOUT_MS, why, sizeof(why));
+	struct redis_sync *rc = redis_open(cfg, false, HELPER_TIMEOUT_MS, why, sizeof(why));
 	if (!rc) {
 		fprintf(err, "parleyd account: cannot use Redis at %s:%d: %s\n", cfg->host,
 			cfg->port, why);
 		return 1;
 	}
 	int status = named ? admin_write(rc, verb, argv[1], in, out, err) : admin_list(rc, out, err);
-	redisFree(rc);
+	redis_sync_close(rc);
 	return status;
 }

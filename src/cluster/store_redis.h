@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cluster/redis_link.h"
+
 struct log;
 struct store;
 
@@ -25,6 +27,8 @@ struct store_redis_config {
 	const char *host;
 	int port;
 	const char *password; /* NULL: no AUTH */
+	struct redis_transport transport;        /* the loop thread's (and admin's) */
+	struct redis_transport helper_transport; /* the helper thread's */
 	size_t keep;          /* lines per room in the node's own copy */
 	const struct log *log;
 };

@@ -1,5 +1,6 @@
 /* main: parleyd's entry point — parse options, run the server, exit. The
  * only place in the server that exits. */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "server/options.h"
+#include "server/redis_tls.h"
 #include "server/server.h"
 #include "cluster/store_redis.h"
 #include "store/admin.h"
@@ -37,13 +39,24 @@ static int run_account(int argc, char **argv, int at)
 		return 2;
 	}
 	if (opt.redis_port) {
+		/* A write to a Redis that hung up (a TLS one refusing us after
+		 * the handshake) must fail with a reason, not kill us. */
+		signal(SIGPIPE, SIG_IGN);
+		struct redis_tls tls;
+		if (!redis_tls_open(&tls, &opt, err, sizeof(err))) {
+			fprintf(stderr, "parleyd: %s\n", err);
+			return 2;
+		}
 		struct store_redis_config cfg = {
 			.host = opt.redis_host,
 			.port = opt.redis_port,
 			.password = opt.redis_password,
+			.transport = redis_tls_transport(&tls, false),
 		};
-		return store_redis_admin(&cfg, argc - at - 1, argv + at + 1, stdin, stdout,
-					 stderr);
+		int rc = store_redis_admin(&cfg, argc - at - 1, argv + at + 1, stdin, stdout,
+					   stderr);
+		redis_tls_close(&tls);
+		return rc;
 	}
 	if (!opt.data_dir) {
 		fprintf(stderr, "parleyd: account needs --data-dir DIR or --redis HOST:PORT\n");

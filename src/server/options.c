@@ -42,6 +42,11 @@ enum {
 	OPT_TLS_KEY,
 	OPT_REDIS,
 	OPT_REDIS_PASSWORD,
+	OPT_REDIS_TLS,
+	OPT_REDIS_TLS_CA,
+	OPT_REDIS_TLS_CERT,
+	OPT_REDIS_TLS_KEY,
+	OPT_REDIS_TLS_NAME,
 	OPT_NODE_NAME,
 	OPT_NODE_LEASE,
 	OPT_HTTP_TIMEOUT,
@@ -84,6 +89,11 @@ static const struct option long_options[] = {
 	{"tls-key", required_argument, NULL, OPT_TLS_KEY},
 	{"redis", required_argument, NULL, OPT_REDIS},
 	{"redis-password", required_argument, NULL, OPT_REDIS_PASSWORD},
+	{"redis-tls", no_argument, NULL, OPT_REDIS_TLS},
+	{"redis-tls-ca", required_argument, NULL, OPT_REDIS_TLS_CA},
+	{"redis-tls-cert", required_argument, NULL, OPT_REDIS_TLS_CERT},
+	{"redis-tls-key", required_argument, NULL, OPT_REDIS_TLS_KEY},
+	{"redis-tls-name", required_argument, NULL, OPT_REDIS_TLS_NAME},
 	{"node-name", required_argument, NULL, OPT_NODE_NAME},
 	{"node-lease", required_argument, NULL, OPT_NODE_LEASE},
 	{"http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT},
@@ -183,6 +193,15 @@ void options_usage(FILE *out)
 		"Cluster (several nodes as one network behind Redis; docs/CLUSTER.md):\n"
 		"  --redis HOST:PORT          join the network kept in this Redis server\n"
 		"  --redis-password PASS      AUTH with PASS after each connection\n"
+		"  --redis-tls                connect to Redis over TLS (its tls-port),\n"
+		"                             verifying its certificate\n"
+		"  --redis-tls-ca FILE        trust this PEM CA bundle for Redis's\n"
+		"                             certificate (default: the system's)\n"
+		"  --redis-tls-cert FILE      client certificate for Redis servers that\n"
+		"                             require one (tls-auth-clients yes)\n"
+		"  --redis-tls-key FILE       private key for --redis-tls-cert\n"
+		"  --redis-tls-name NAME      name Redis's certificate must carry (and\n"
+		"                             SNI; default: the --redis host)\n"
 		"  --node-name NAME           this node's unique name (default HOST-PORT)\n"
 		"  --node-lease SECS          a silent node counts as dead after this\n"
 		"                             (1-15, default 10)\n"
@@ -420,6 +439,29 @@ static bool parse_keep(struct options *o, const char *arg, char *err, size_t err
 	return ok;
 }
 
+/* The files and name of --redis-tls: none may be empty. */
+static bool parse_redis_tls(struct options *o, int opt, const char *arg, char *err,
+			    size_t errlen)
+{
+	const char *flag = opt == OPT_REDIS_TLS_CA     ? "--redis-tls-ca"
+			   : opt == OPT_REDIS_TLS_CERT ? "--redis-tls-cert"
+			   : opt == OPT_REDIS_TLS_KEY  ? "--redis-tls-key"
+						       : "--redis-tls-name";
+	if (!arg[0]) {
+		snprintf(err, errlen, "bad %s (empty)", flag);
+		return false;
+	}
+	if (opt == OPT_REDIS_TLS_CA)
+		o->redis_tls_ca = arg;
+	else if (opt == OPT_REDIS_TLS_CERT)
+		o->redis_tls_cert = arg;
+	else if (opt == OPT_REDIS_TLS_KEY)
+		o->redis_tls_key = arg;
+	else
+		o->redis_tls_name = arg;
+	return true;
+}
+
 /* --redis HOST:PORT (IPv6 in brackets), --redis-password, --node-name and
  * --node-lease: cluster mode, docs/CLUSTER.md. */
 static bool parse_cluster(struct options *o, int opt, const char *arg, char *err, size_t errlen)
@@ -444,6 +486,14 @@ static bool parse_cluster(struct options *o, int opt, const char *arg, char *err
 		o->redis_port = (int)n;
 		return true;
 	}
+	case OPT_REDIS_TLS:
+		o->redis_tls = true;
+		return true;
+	case OPT_REDIS_TLS_CA:
+	case OPT_REDIS_TLS_CERT:
+	case OPT_REDIS_TLS_KEY:
+	case OPT_REDIS_TLS_NAME:
+		return parse_redis_tls(o, opt, arg, err, errlen);
 	case OPT_REDIS_PASSWORD:
 		if (!arg[0]) {
 			snprintf(err, errlen, "bad --redis-password (empty)");
@@ -570,6 +620,11 @@ static bool apply(struct options *o, int opt, const char *arg, char *err, size_t
 		return true;
 	case OPT_REDIS:
 	case OPT_REDIS_PASSWORD:
+	case OPT_REDIS_TLS:
+	case OPT_REDIS_TLS_CA:
+	case OPT_REDIS_TLS_CERT:
+	case OPT_REDIS_TLS_KEY:
+	case OPT_REDIS_TLS_NAME:
 	case OPT_NODE_NAME:
 	case OPT_NODE_LEASE:
 		return parse_cluster(o, opt, arg, err, errlen);
@@ -614,9 +669,34 @@ static bool validate_tls(const struct options *o, char *err, size_t errlen)
 	return true;
 }
 
+/* The --redis-tls-* options refine --redis-tls, which refines --redis. */
+static bool validate_redis(const struct options *o, char *err, size_t errlen)
+{
+	const char *extra = o->redis_tls_ca     ? "--redis-tls-ca"
+			    : o->redis_tls_cert ? "--redis-tls-cert"
+			    : o->redis_tls_key  ? "--redis-tls-key"
+			    : o->redis_tls_name ? "--redis-tls-name"
+						: NULL;
+	if (o->redis_tls && !o->redis_port) {
+		snprintf(err, errlen, "--redis-tls needs --redis HOST:PORT");
+		return false;
+	}
+	if (extra && !o->redis_tls) {
+		snprintf(err, errlen, "%s only applies with --redis-tls", extra);
+		return false;
+	}
+	if (!o->redis_tls_cert != !o->redis_tls_key) {
+		snprintf(err, errlen, "%s needs %s too",
+			 o->redis_tls_cert ? "--redis-tls-cert" : "--redis-tls-key",
+			 o->redis_tls_cert ? "--redis-tls-key FILE" : "--redis-tls-cert FILE");
+		return false;
+	}
+	return true;
+}
+
 bool options_validate(const struct options *o, char *err, size_t errlen)
 {
-	if (!validate_tls(o, err, errlen))
+	if (!validate_tls(o, err, errlen) || !validate_redis(o, err, errlen))
 		return false;
 	if (o->nopers && !o->data_dir) {
 		snprintf(err, errlen, "--oper names an account: it needs --data-dir");

@@ -47,6 +47,11 @@ struct options {
 	char redis_host[256];
 	int redis_port;          /* 0: no --redis */
 	const char *redis_password;
+	bool redis_tls;              /* --redis-tls */
+	const char *redis_tls_ca;    /* --redis-tls-ca, NULL: the system's trust store */
+	const char *redis_tls_cert;  /* --redis-tls-cert (client certificate), or NULL */
+	const char *redis_tls_key;   /* --redis-tls-key, or NULL */
+	const char *redis_tls_name;  /* --redis-tls-name, NULL: the --redis host */
 	const char *node_name;   /* --node-name, NULL: host name and port */
 	uint64_t node_lease_s;
 	enum log_level log_level;

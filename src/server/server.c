@@ -216,6 +216,8 @@ static bool open_redis_store(struct server *s, char *err, size_t errlen)
 		.host = s->opt.redis_host,
 		.port = s->opt.redis_port,
 		.password = s->opt.redis_password,
+		.transport = redis_tls_transport(&s->redis_tls, false),
+		.helper_transport = redis_tls_transport(&s->redis_tls, true),
 		.keep = keep && keep < REDIS_COPY_KEEP ? keep : REDIS_COPY_KEEP,
 		.log = &s->log,
 	};
@@ -293,6 +295,7 @@ static void create_cluster(struct server *s)
 		.host = s->opt.redis_host,
 		.port = s->opt.redis_port,
 		.password = s->opt.redis_password,
+		.transport = redis_tls_transport(&s->redis_tls, false),
 		.node = s->node_name,
 		.lease_ms = s->opt.node_lease_s * 1000,
 		.history = s->opt.history,
@@ -365,6 +368,10 @@ bool server_init(struct server *s, const struct options *opt, char *err, size_t 
 			return false;
 		}
 	}
+	if (!redis_tls_open(&s->redis_tls, opt, err, errlen)) {
+		s->bad_config = true;
+		return false;
+	}
 	s->loop = loop_create(opt->backend, err, errlen);
 	if (!s->loop)
 		return false;
@@ -402,6 +409,7 @@ void server_fini(struct server *s)
 	if (!s->loop) {
 		tls_server_destroy(s->tls);
 		s->tls = NULL;
+		redis_tls_close(&s->redis_tls);
 		return;
 	}
 	console_close(s->console);
@@ -421,6 +429,7 @@ void server_fini(struct server *s)
 	s->cluster = NULL;
 	close_store(s);
 	tls_server_destroy(s->tls);
+	redis_tls_close(&s->redis_tls);
 	s->tls = NULL;
 	loop_timer_disarm(s->loop, &s->grace);
 	loop_destroy(s->loop);

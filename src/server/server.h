@@ -12,6 +12,7 @@
 #include "loop/loop.h"
 #include "tls/tls.h"
 #include "server/options.h"
+#include "server/redis_tls.h"
 #include "server/wiring.h"
 #include "util/log.h"
 #include "util/trace.h"
@@ -27,6 +28,7 @@ struct server {
 	struct loop_signals *signals;
 	struct console *console;
 	struct tls_server *tls; /* certificate for +tls listeners, or NULL */
+	struct redis_tls redis_tls; /* --redis-tls, or none */
 	struct loop_timer grace; /* bounds the shutdown flush */
 	uint64_t started_ms;
 	char node_name[72]; /* cluster mode: this node's name */

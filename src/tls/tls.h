@@ -49,6 +49,12 @@ struct tls_client_config {
 struct tls_client *tls_client_create(const struct tls_client_config *cfg, char *err,
 				     size_t errlen);
 
+/* Gives the client a certificate (chain allowed, leaf first) and key to
+ * show servers that ask for one. False with a reason in `err` if either
+ * cannot be read or they do not match; before the first session. */
+bool tls_client_use_certificate(struct tls_client *c, const char *cert_file,
+				const char *key_file, char *err, size_t errlen);
+
 const struct transport_factory *tls_client_factory(struct tls_client *c);
 
 /* Why the latest session failed (e.g. "certificate verify failed:

@@ -89,19 +89,15 @@ static bool readable(const char *what, const char *file, char *err, size_t errle
 	return true;
 }
 
-static SSL_CTX *load_server_context(const char *cert_file, const char *key_file, char *err,
-				    size_t errlen)
+/* A certificate (chain) and its key into `ctx`: a server's, or a client's
+ * for servers that ask for one. */
+static bool use_pair(SSL_CTX *ctx, const char *cert_file, const char *key_file, char *err,
+		     size_t errlen)
 {
 	char doing[512];
 	if (!readable("certificate", cert_file, err, errlen) ||
 	    !readable("key", key_file, err, errlen))
-		return NULL;
-	SSL_CTX *ctx = new_context(TLS_server_method(), err, errlen);
-	if (!ctx)
-		return NULL;
-	/* Resumption by stateless tickets only: a server-side cache would keep
-	 * a session object per client for the cache lifetime. */
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+		return false;
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
 		snprintf(doing, sizeof(doing), "cannot use TLS certificate '%s'", cert_file);
 		goto fail;
@@ -115,11 +111,29 @@ static SSL_CTX *load_server_context(const char *cert_file, const char *key_file,
 			 key_file, cert_file);
 		goto fail;
 	}
-	return ctx;
+	return true;
 fail:
 	openssl_reason(doing, err, errlen);
-	SSL_CTX_free(ctx);
-	return NULL;
+	return false;
+}
+
+static SSL_CTX *load_server_context(const char *cert_file, const char *key_file, char *err,
+				    size_t errlen)
+{
+	if (!readable("certificate", cert_file, err, errlen) ||
+	    !readable("key", key_file, err, errlen))
+		return NULL;
+	SSL_CTX *ctx = new_context(TLS_server_method(), err, errlen);
+	if (!ctx)
+		return NULL;
+	/* Resumption by stateless tickets only: a server-side cache would keep
+	 * a session object per client for the cache lifetime. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	if (!use_pair(ctx, cert_file, key_file, err, errlen)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
 }
 
 static struct transport *open_server_session(void *ctx, int fd, uint64_t conn_id)
@@ -206,6 +220,12 @@ struct tls_client *tls_client_create(const struct tls_client_config *cfg, char *
 	c->report.error_len = sizeof(c->error);
 	c->factory = (struct transport_factory){"tls", open_client_session, c};
 	return c;
+}
+
+bool tls_client_use_certificate(struct tls_client *c, const char *cert_file,
+				const char *key_file, char *err, size_t errlen)
+{
+	return use_pair(c->ctx, cert_file, key_file, err, errlen);
 }
 
 const struct transport_factory *tls_client_factory(struct tls_client *c)
