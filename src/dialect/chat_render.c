@@ -90,7 +90,8 @@ static size_t pieces_len(const struct piece *pc, size_t n)
 static char *put_line(char *out, const struct piece *pc, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		memcpy(out, pc[i].p, pc[i].n);
+		if (pc[i].n) /* an absent text is (NULL, 0): no memcpy from NULL */
+			memcpy(out, pc[i].p, pc[i].n);
 		out += pc[i].n;
 	}
 	return line_end(out);

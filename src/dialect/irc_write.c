@@ -39,7 +39,8 @@ static bool put(struct irc_writer *w, const char *p, size_t n, size_t limit)
 		fail(w, IRC_WRITE_OVERFLOW);
 		return false;
 	}
-	memcpy(w->buf + w->len, p, n);
+	if (n) /* an absent part is (NULL, 0) */
+		memcpy(w->buf + w->len, p, n);
 	w->len += n;
 	return true;
 }
