@@ -18,9 +18,9 @@ void options_usage(FILE *out)
 	      "                            spread the rooms' members over them (cluster nodes)\n"
 	      "                            (default 7000)\n"
 	      "  --spread members|rooms    with several chat or irc ports: deal each room's\n"
-	      "                            members over them (members, default), or put each\n"
-	      "                            whole room on one of them, room r on port r mod N\n"
-	      "                            (rooms: a balancer with room affinity)\n"
+	      "                            members round-robin over them, room r from port\n"
+	      "                            r mod N (members, default), or put each whole room\n"
+	      "                            on port r mod N (rooms: a balancer with room affinity)\n"
 	      "  --clients N               receiving connections (default 100)\n"
 	      "  --rooms R                 rooms (redis: channels); members spread evenly (default 1)\n"
 	      "  --publishers P            publishing connections, spread over rooms (default 1)\n"
@@ -51,7 +51,9 @@ uint16_t options_port_of(const struct bench_opts *o, uint32_t id, uint32_t room)
 		return o->ports[room];
 	if (o->spread == SPREAD_ROOMS)
 		return o->ports[room % o->nports];
-	return o->ports[(id / o->rooms) % o->nports];
+	/* Room r's k-th member goes to port (r + k) mod N: every room on every
+	 * node, and the rooms' first members (the publishers) spread too. */
+	return o->ports[(room + id / o->rooms) % o->nports];
 }
 
 const char *options_proto_name(enum bench_proto p)

@@ -13,7 +13,7 @@ enum bench_proto { PROTO_CHAT, PROTO_FRAME, PROTO_REDIS, PROTO_IRC, PROTO_WS };
 
 /* How several chat or IRC ports (the nodes of a cluster) share the rooms. */
 enum bench_spread {
-	SPREAD_MEMBERS, /* every room's members dealt round-robin over the nodes */
+	SPREAD_MEMBERS, /* room r's members dealt round-robin from node r mod N */
 	SPREAD_ROOMS,   /* room r wholly on node r mod N (room affinity) */
 };
 
