@@ -28,7 +28,8 @@ writable cgroup CPU controller the scenario says so and exits 0 (skipped).
 Environment: PARLEY_BUILD (build), BENCH_OUT ($PARLEY_BUILD/bench-cluster),
 BENCH_DURATION (measured seconds, 4), BENCH_REPEAT (rounds, 2),
 BENCH_NODE_QUOTA (per-node CPU budget in % of one core, 5 to 100; 10),
-BENCH_SPREADS ("members rooms"), REDIS_SERVER (redis-server).
+BENCH_SPREADS ("members rooms"), BENCH_NODES (cluster sizes, "1 2 3"; 1 is
+always run, as the base), REDIS_SERVER (redis-server).
 Exit status: 1 if a run failed parley-bench's correctness checks or gave no
 result, 2 on a setup error, else 0."""
 import json
@@ -304,12 +305,14 @@ def run(env, groups, nodes, spread, rnd):
         t0 = time.monotonic()
         bench = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         samples = []
-        deadline = t0 + env["duration"] + 90
-        while bench.poll() is None and time.monotonic() < deadline:
-            samples.append(target.sample())
-            time.sleep(0.05)
-        if bench.poll() is None:
-            bench.kill()
+        try:
+            deadline = t0 + env["duration"] + 90
+            while bench.poll() is None and time.monotonic() < deadline:
+                samples.append(target.sample())
+                time.sleep(0.05)
+        finally:
+            if bench.poll() is None:
+                bench.kill()
         out, err = bench.communicate()
         if not out.strip():
             return {"name": name, "nodes": nodes, "spread": spread, "round": rnd,
@@ -414,25 +417,33 @@ def main():
     repeat = int(os.environ.get("BENCH_REPEAT", "2"))
     quota = float(os.environ.get("BENCH_NODE_QUOTA", "10"))
     spreads = os.environ.get("BENCH_SPREADS", "members rooms").split()
+    try:
+        sizes = sorted({int(n) for n in os.environ.get("BENCH_NODES", "1 2 3").split()} - {1})
+    except ValueError:
+        sizes = [0]
     for key in ("parleyd", "bench"):
         if not os.access(env[key], os.X_OK):
             log(f"cluster_scale: {env[key]} missing; run make first")
             return 2
-    if not (5 <= quota <= 100) or not set(spreads) <= {"members", "rooms"}:
-        log("cluster_scale: BENCH_NODE_QUOTA must be 5 to 100 (%), "
-            "BENCH_SPREADS words 'members' or 'rooms'")
+    if (not (5 <= quota <= 100) or not set(spreads) <= {"members", "rooms"}
+            or not all(2 <= n <= 16 for n in sizes)):
+        log("cluster_scale: BENCH_NODE_QUOTA must be 5 to 100 (%), BENCH_SPREADS "
+            "words 'members' or 'rooms', BENCH_NODES numbers 1 to 16")
         return 2
     os.makedirs(env["out"], exist_ok=True)
     env["nice"] = ["nice", "-n", "-10"] if os.geteuid() == 0 else []
     # SIGTERM (make killed, a CI timeout) unwinds like Ctrl-C, through the
     # finally clauses that stop the processes and remove the groups.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # and Ctrl-C raises KeyboardInterrupt even when started from a script
+    # that runs it in the background (which would inherit SIGINT ignored)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         groups = CpuGroups(quota)
     except Skip as e:
         print(f"cluster-scale: skipped: {e}")
         return 0
-    plan = [(0, "members"), (1, "members")] + [(n, s) for n in (2, 3) for s in spreads]
+    plan = [(0, "members"), (1, "members")] + [(n, s) for n in sizes for s in spreads]
     rows = []
     results = os.path.join(env["out"], "scale.jsonl")
     try:
