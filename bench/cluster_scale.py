@@ -28,7 +28,8 @@ writable cgroup CPU controller the scenario says so and exits 0 (skipped).
 Environment: PARLEY_BUILD (build), BENCH_OUT ($PARLEY_BUILD/bench-cluster),
 BENCH_DURATION (measured seconds, 4), BENCH_REPEAT (rounds, 2),
 BENCH_NODE_QUOTA (per-node CPU budget in % of one core, 5 to 100; 10),
-BENCH_SPREADS ("members rooms"), BENCH_NODES (cluster sizes, "1 2 3"; 1 is
+BENCH_REDIS_QUOTA (0: Redis unrestricted; else its budget in %, to show
+where Redis becomes the limit), BENCH_SPREADS ("members rooms"), BENCH_NODES (cluster sizes, "1 2 3"; 1 is
 always run, as the base), REDIS_SERVER (redis-server).
 Exit status: 1 if a run failed parley-bench's correctness checks or gave no
 result, 2 on a setup error, else 0."""
@@ -96,22 +97,26 @@ class CpuGroups:
     def _remove_stale(self):
         """Groups left by an earlier run that was killed outright."""
         for name in os.listdir(self.root):
-            m = re.fullmatch(CG_PREFIX + r"(\d+)-n\d+", name)
+            m = re.fullmatch(CG_PREFIX + r"(\d+)-(n\d+|redis)", name)
             if m and not os.path.exists(f"/proc/{m.group(1)}"):
                 try:
                     os.rmdir(os.path.join(self.root, name))
                 except OSError as e:
                     log(f"cluster_scale: cannot remove stale cgroup {name}: {e}")
 
-    def create(self, node):
-        path = os.path.join(self.root, f"{CG_PREFIX}{os.getpid()}-n{node}")
+    def create(self, who, quota_pct=None):
+        """A group for `who` (a node number, or "redis") at the node quota
+        or at quota_pct."""
+        quota_us = self.quota_us if quota_pct is None else int(PERIOD_US * quota_pct / 100)
+        name = f"n{who}" if isinstance(who, int) else who
+        path = os.path.join(self.root, f"{CG_PREFIX}{os.getpid()}-{name}")
         os.mkdir(path)
         self.paths.append(path)
         if self.version == 1:
             self._write(path, "cpu.cfs_period_us", PERIOD_US)
-            self._write(path, "cpu.cfs_quota_us", self.quota_us)
+            self._write(path, "cpu.cfs_quota_us", quota_us)
         else:
-            self._write(path, "cpu.max", f"{self.quota_us} {PERIOD_US}")
+            self._write(path, "cpu.max", f"{quota_us} {PERIOD_US}")
         return path
 
     @staticmethod
@@ -194,7 +199,7 @@ class Target:
     def __init__(self, env, groups, name, nodes):
         self.env, self.groups, self.name = env, groups, name
         self.procs, self.node_pids, self.ports, self.cgroups = [], [], [], []
-        self.redis_pid = None
+        self.redis_pid = self.redis_cgroup = None
         self.nodes = nodes
 
     def spawn(self, argv, logname):
@@ -211,6 +216,9 @@ class Target:
             p = self.spawn([self.env["redis"], "--port", str(rport), "--bind", "127.0.0.1",
                             "--save", "", "--appendonly", "no"], f"{self.name}-redis.log")
             self.redis_pid = p.pid
+            if self.env["redis_quota"]:
+                self.redis_cgroup = self.groups.create("redis", self.env["redis_quota"])
+                self.groups.adopt(self.redis_cgroup, p.pid)
             wait_for(lambda: redis_up(rport), "redis-server")
         for i in range(1, max(self.nodes, 1) + 1):
             port = free_port()
@@ -250,7 +258,8 @@ class Target:
         return {"t": time.monotonic(),
                 "nodes": [cpu_ticks(p) for p in self.node_pids],
                 "redis": cpu_ticks(self.redis_pid) if self.redis_pid else 0,
-                "thr": [CpuGroups.throttle(g) for g in self.cgroups]}
+                "thr": [CpuGroups.throttle(g) for g in self.cgroups],
+                "rthr": CpuGroups.throttle(self.redis_cgroup) if self.redis_cgroup else (0, 0)}
 
     def stop(self):
         for p in self.procs:
@@ -338,6 +347,9 @@ def figures(r, samples, w0, w1, nodes, spread, rnd, name):
         p0, t0 = at(samples, w0, "thr", i)
         p1, t1 = at(samples, w1, "thr", i)
         thr.append(100 * (t1 - t0) / (p1 - p0) if p1 > p0 else 0.0)
+    rp0, rt0 = at(samples, w0, "rthr")
+    rp1, rt1 = at(samples, w1, "rthr")
+    redis_thr = 100 * (rt1 - rt0) / (rp1 - rp0) if rp1 > rp0 else 0.0
     dps = r["deliveries_per_s"]
     share = members_per_node(n, spread)
     per_node_us = [1e6 * pct / 100 / (dps * share[i] / CLIENTS) * 1000 if dps else 0
@@ -350,7 +362,7 @@ def figures(r, samples, w0, w1, nodes, spread, rnd, name):
             "node_cpu_pct": node_pct, "node_throttled_pct": thr,
             "node_us_per_1000": per_node_us,
             "nodes_us_per_1000": 1e6 * sum(node_pct) / 100 / dps * 1000 if dps else 0,
-            "redis_cpu_pct": redis_pct,
+            "redis_cpu_pct": redis_pct, "redis_throttled_pct": redis_thr,
             "redis_us_per_1000": 1e6 * redis_pct / 100 / dps * 1000 if dps else 0,
             "generator_cpu_pct": r["generator_cpu_pct"],
             # parley-bench counts the nodes and Redis as "other" (it was given
@@ -367,7 +379,10 @@ def limit_of(row, quota):
     quota" stands even on a busy machine; anything else on a busy machine
     may be starvation, hence "disturbed"."""
     at_quota = min(row["node_cpu_pct"]) >= 0.9 * quota
-    if at_quota and min(row["node_throttled_pct"]) >= 50:
+    nodes_bound = at_quota and min(row["node_throttled_pct"]) >= 50
+    if row["redis_throttled_pct"] >= 50:
+        return "node+redis quota" if nodes_bound else "redis quota"
+    if nodes_bound:
         return "node quota"
     if row["other_cpu_pct"] >= 15:
         return "disturbed"
@@ -382,7 +397,7 @@ def limit_of(row, quota):
 
 def table(rows, quota):
     lines = [f"{'run':22} {'deliv/s':>9} {'x1node':>6} {'p99 us':>8} {'node cpu% (thr%)':28} "
-             f"{'node us/1k':>18} {'redis%':>6} {'redis us/1k':>11} {'gen%':>5} {'oth%':>5} "
+             f"{'node us/1k':>18} {'redis%(thr)':>11} {'redis us/1k':>11} {'gen%':>5} {'oth%':>5} "
              f"{'limit':17} ok"]
     base = {}
     for row in rows:
@@ -397,10 +412,11 @@ def table(rows, quota):
         cpu = " ".join(f"{c:.0f}({t:.0f})" for c, t in
                        zip(row["node_cpu_pct"], row["node_throttled_pct"]))
         us = "/".join(f"{u:.0f}" for u in row["node_us_per_1000"])
+        redis = f"{row['redis_cpu_pct']:.0f}({row['redis_throttled_pct']:.0f})"
         if not row["checks_ok"]:
             lines.append(f"{row['name']:22} FAIL {row['bench_error']}")
         lines.append(f"{row['name']:22} {row['deliveries_per_s']:9.0f} {ratio:>6} "
-                     f"{row['p99_us']:8.0f} {cpu:28} {us:>18} {row['redis_cpu_pct']:6.1f} "
+                     f"{row['p99_us']:8.0f} {cpu:28} {us:>18} {redis:>11} "
                      f"{row['redis_us_per_1000']:11.1f} {row['generator_cpu_pct']:5.0f} "
                      f"{row['other_cpu_pct']:5.0f} {limit_of(row, quota):17} "
                      f"{'yes' if row['checks_ok'] else 'NO'}")
@@ -416,6 +432,7 @@ def main():
            "duration": float(os.environ.get("BENCH_DURATION", "4"))}
     repeat = int(os.environ.get("BENCH_REPEAT", "2"))
     quota = float(os.environ.get("BENCH_NODE_QUOTA", "10"))
+    env["redis_quota"] = float(os.environ.get("BENCH_REDIS_QUOTA", "0"))
     spreads = os.environ.get("BENCH_SPREADS", "members rooms").split()
     try:
         sizes = sorted({int(n) for n in os.environ.get("BENCH_NODES", "1 2 3").split()} - {1})
@@ -425,9 +442,10 @@ def main():
         if not os.access(env[key], os.X_OK):
             log(f"cluster_scale: {env[key]} missing; run make first")
             return 2
-    if (not (5 <= quota <= 100) or not set(spreads) <= {"members", "rooms"}
+    if (not (5 <= quota <= 100) or not (env["redis_quota"] == 0 or 5 <= env["redis_quota"] <= 100) or not set(spreads) <= {"members", "rooms"}
             or not all(2 <= n <= 16 for n in sizes)):
-        log("cluster_scale: BENCH_NODE_QUOTA must be 5 to 100 (%), BENCH_SPREADS "
+        log("cluster_scale: BENCH_NODE_QUOTA (and BENCH_REDIS_QUOTA, if set) must be "
+            "5 to 100 (%), BENCH_SPREADS "
             "words 'members' or 'rooms', BENCH_NODES numbers 1 to 16")
         return 2
     os.makedirs(env["out"], exist_ok=True)
@@ -463,10 +481,11 @@ def main():
         groups.remove_all()
     print(f"capacity per node: 30 rooms x 10, 30 publishers as fast as acknowledged; "
           f"every parleyd node limited to {quota:g}% of a core (cgroup v{groups.version}); "
+          + (f"Redis to {env['redis_quota']:g}%; " if env["redis_quota"] else "Redis unlimited; ") +
           f"{env['duration']:g} s measured per run")
     print(table(rows, quota))
     print("x1node: deliveries/s over the 1-node cluster of the same round; node cpu%: each "
-          "node's CPU (% of its quota periods throttled); node us/1k: each node's CPU per "
+          "node's CPU (% of its quota periods throttled; likewise Redis); node us/1k: each node's CPU per "
           "1000 of its own members' deliveries (members' share, equal room rates assumed)")
     bad = [r for r in rows if "error" in r or not r["checks_ok"]]
     if bad:
