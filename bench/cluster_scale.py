@@ -26,7 +26,7 @@ top, loopback ports only. Cgroups are removed on exit, Ctrl-C or failure
 writable cgroup CPU controller the scenario says so and exits 0 (skipped).
 
 Environment: PARLEY_BUILD (build), BENCH_OUT ($PARLEY_BUILD/bench-cluster),
-BENCH_DURATION (measured seconds, 4), BENCH_REPEAT (rounds, 2),
+BENCH_DURATION (measured seconds, 4), BENCH_REPEAT (rounds, 3),
 BENCH_NODE_QUOTA (per-node CPU budget in % of one core, 5 to 100; 10),
 BENCH_REDIS_QUOTA (0: Redis unrestricted; else its budget in %, to show
 where Redis becomes the limit), BENCH_SPREADS ("members rooms"), BENCH_NODES (cluster sizes, "1 2 3"; 1 is
@@ -430,7 +430,7 @@ def main():
            "redis": os.environ.get("REDIS_SERVER", "redis-server"),
            "out": os.environ.get("BENCH_OUT", os.path.join(build, "bench-cluster")),
            "duration": float(os.environ.get("BENCH_DURATION", "4"))}
-    repeat = int(os.environ.get("BENCH_REPEAT", "2"))
+    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
     quota = float(os.environ.get("BENCH_NODE_QUOTA", "10"))
     env["redis_quota"] = float(os.environ.get("BENCH_REDIS_QUOTA", "0"))
     spreads = os.environ.get("BENCH_SPREADS", "members rooms").split()
