@@ -36,6 +36,7 @@ result, 2 on a setup error, else 0."""
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -167,11 +168,14 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
-def wait_for(cond, what, timeout=5.0):
+def wait_for(cond, what, proc, timeout=5.0):
+    """Waits for cond() while `proc` lives."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if cond():
             return
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what}: the process exited with status {proc.returncode}")
         time.sleep(0.02)
     raise RuntimeError(f"timed out waiting for {what}")
 
@@ -219,7 +223,7 @@ class Target:
             if self.env["redis_quota"]:
                 self.redis_cgroup = self.groups.create("redis", self.env["redis_quota"])
                 self.groups.adopt(self.redis_cgroup, p.pid)
-            wait_for(lambda: redis_up(rport), "redis-server")
+            wait_for(lambda: redis_up(rport), "redis-server", p)
         for i in range(1, max(self.nodes, 1) + 1):
             port = free_port()
             argv = [self.env["parleyd"], "--listen", f"chat:127.0.0.1:{port}",
@@ -240,9 +244,9 @@ class Target:
             self.ports.append(port)
             logpath = os.path.join(self.env["out"], logname)
             if self.nodes > 0:
-                wait_for(lambda: log_has(logpath, "CLUSTER_ONLINE"), f"node n{i} online")
+                wait_for(lambda: log_has(logpath, "CLUSTER_ONLINE"), f"node n{i} online", p)
             else:
-                wait_for(lambda: self._listening(port), "parleyd listening")
+                wait_for(lambda: self._listening(port), "parleyd listening", p)
 
     @staticmethod
     def _listening(port):
@@ -301,7 +305,17 @@ def at(samples, t, key, idx=None):
 
 
 def run(env, groups, nodes, spread, rnd):
+    """One target under load: its figures, or an error row (a server that
+    would not start or died, a generator that gave no result)."""
     name = f"r{rnd}-{'single' if nodes == 0 else f'c{nodes}'}-{spread}"
+    try:
+        return measure(env, groups, nodes, spread, rnd, name)
+    except (OSError, RuntimeError, ValueError) as e:
+        return {"name": name, "nodes": nodes, "spread": spread, "round": rnd,
+                "error": f"{type(e).__name__}: {e}"}
+
+
+def measure(env, groups, nodes, spread, rnd, name):
     target = Target(env, groups, name, nodes)
     try:
         target.start()
@@ -323,7 +337,7 @@ def run(env, groups, nodes, spread, rnd):
             if bench.poll() is None:
                 bench.kill()
         out, err = bench.communicate()
-        if not out.strip():
+        if not out.strip() or len(samples) < 2:
             return {"name": name, "nodes": nodes, "spread": spread, "round": rnd,
                     "error": err.decode(errors="replace").strip()[-300:] or "no result"}
         r = json.loads(out)
@@ -401,7 +415,7 @@ def table(rows, quota):
              f"{'limit':17} ok"]
     base = {}
     for row in rows:
-        if row["nodes"] == 1:
+        if row["nodes"] == 1 and "error" not in row:
             base[row["round"]] = row["deliveries_per_s"]
     for row in rows:
         if "error" in row:
@@ -442,6 +456,9 @@ def main():
         if not os.access(env[key], os.X_OK):
             log(f"cluster_scale: {env[key]} missing; run make first")
             return 2
+    if not shutil.which(env["redis"]):
+        log(f"cluster_scale: {env['redis']} not found")
+        return 2
     if (not (5 <= quota <= 100) or not (env["redis_quota"] == 0 or 5 <= env["redis_quota"] <= 100) or not set(spreads) <= {"members", "rooms"}
             or not all(2 <= n <= 16 for n in sizes)):
         log("cluster_scale: BENCH_NODE_QUOTA (and BENCH_REDIS_QUOTA, if set) must be "
