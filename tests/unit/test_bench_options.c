@@ -178,8 +178,9 @@ static void test_frame_ignores_spread(void **state)
 	assert_int_equal(options_port_of(&o, 8, 2), 7003);
 }
 
-/* A bad value names the option it was given to (the names were once looked
- * up by position, and three options named their neighbours). */
+/* A bad value names the option it was given to (names were once looked up
+ * by position in a table out of the enum's order, and a bad --setup-window
+ * was reported as a bad --help). */
 static void test_bad_value_names_its_option(void **state)
 {
 	(void)state;
