@@ -11,6 +11,7 @@
 #   make bench-irc  run the IRC scenarios against InspIRCd and ngIRCd
 #   make bench-store  a1 and c with and without --data-dir; persisted lines/s
 #   make bench-cluster  parleyd nodes behind Redis vs one node
+#   make bench-cluster-scale  capacity with 1, 2, 3 nodes at a fixed CPU quota each
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    programs to $(PREFIX)/bin, manual pages to
 #                   $(PREFIX)/share/man/man1 and man8 (DESTDIR honoured)
@@ -84,7 +85,7 @@ UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS    = $(PARLEYD) $(if $(CLIENT_SRC),$(PARLEY)) $(if $(BENCH_SRC),$(BENCH))
 
 .PHONY: all deps run test unit integration regression valgrind check-layers \
-        san-test bench bench-cluster bench-irc bench-store fuzz fuzz-smoke clean install deps-test
+        san-test bench bench-cluster bench-cluster-scale bench-irc bench-store fuzz fuzz-smoke clean install deps-test
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -180,6 +181,11 @@ bench: deps all
 # Cluster mode: 1 and 3 nodes behind a redis-server vs one node (docs/CLUSTER.md).
 bench-cluster: all
 	PARLEY_BUILD=$(BUILD) bash bench/run-cluster.sh
+
+# Many small rooms on 1, 2 and 3 nodes, each node held to the same CPU quota
+# with a cgroup (root; skipped without a writable CPU controller).
+bench-cluster-scale: all
+	PARLEY_BUILD=$(BUILD) python3 bench/cluster_scale.py
 
 # The IRC scenarios against InspIRCd, ngIRCd (and parleyd's IRC listener).
 bench-irc: deps all

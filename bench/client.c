@@ -20,10 +20,7 @@ bool client_open(struct client *c)
 {
 	struct bench *b = c->b;
 	const struct bench_opts *o = b->o;
-	/* Several chat or IRC ports are nodes of one cluster: each room's
-	 * members are dealt round-robin over them. */
-	uint16_t port = o->proto == PROTO_FRAME ? o->ports[c->room]
-						: o->ports[(c->id / o->rooms) % o->nports];
+	uint16_t port = options_port_of(o, c->id, c->room);
 	char err[256];
 	int fd = sock_connect(o->host, port, 1, err, sizeof(err));
 	if (fd < 0) {

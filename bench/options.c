@@ -15,8 +15,12 @@ void options_usage(FILE *out)
 	      "                            WebSocket to an http listener; default chat)\n"
 	      "  --host HOST               server address (default 127.0.0.1)\n"
 	      "  --port P[,P...]           server port(s); frame needs one per room; chat and irc\n"
-	      "                            deal each room's members over them (cluster nodes)\n"
+	      "                            spread the rooms' members over them (cluster nodes)\n"
 	      "                            (default 7000)\n"
+	      "  --spread members|rooms    with several chat or irc ports: deal each room's\n"
+	      "                            members round-robin over them, room r from port\n"
+	      "                            r mod N (members, default), or put each whole room\n"
+	      "                            on port r mod N (rooms: a balancer with room affinity)\n"
 	      "  --clients N               receiving connections (default 100)\n"
 	      "  --rooms R                 rooms (redis: channels); members spread evenly (default 1)\n"
 	      "  --publishers P            publishing connections, spread over rooms (default 1)\n"
@@ -39,6 +43,17 @@ void options_usage(FILE *out)
 	      "  --json                    one JSON object instead of the table\n"
 	      "  --help                    this text\n",
 	      out);
+}
+
+uint16_t options_port_of(const struct bench_opts *o, uint32_t id, uint32_t room)
+{
+	if (o->proto == PROTO_FRAME)
+		return o->ports[room];
+	if (o->spread == SPREAD_ROOMS)
+		return o->ports[room % o->nports];
+	/* Room r's k-th member goes to port (r + k) mod N: every room on every
+	 * node, and the rooms' first members (the publishers) spread too. */
+	return o->ports[(room + id / o->rooms) % o->nports];
 }
 
 const char *options_proto_name(enum bench_proto p)
@@ -115,11 +130,23 @@ static bool parse_proto(const char *s, enum bench_proto *out)
 	return false;
 }
 
+static bool parse_spread(const char *s, enum bench_spread *out)
+{
+	if (strcmp(s, "members") == 0)
+		*out = SPREAD_MEMBERS;
+	else if (strcmp(s, "rooms") == 0)
+		*out = SPREAD_ROOMS;
+	else
+		return false;
+	return true;
+}
+
 enum {
 	O_PROTO = 256, O_HOST, O_PORT, O_CLIENTS, O_ROOMS, O_PUBS, O_RATE, O_WINDOW, O_FLOODERS,
 	O_SIZE, O_DURATION, O_WARMUP, O_SETTLE, O_PID, O_BACKEND, O_LABEL, O_JSON, O_HELP,
 	O_SETUP_WINDOW,
 	O_TLS,
+	O_SPREAD,
 };
 
 static const struct option long_opts[] = {
@@ -143,8 +170,19 @@ static const struct option long_opts[] = {
 	{"tls", no_argument, NULL, O_TLS},
 	{"help", no_argument, NULL, O_HELP},
 	{"setup-window", required_argument, NULL, O_SETUP_WINDOW},
+	{"spread", required_argument, NULL, O_SPREAD},
 	{NULL, 0, NULL, 0},
 };
+
+/* The long name of option `opt`, for "bad value for --NAME" (looked up, not
+ * indexed: the table's order need not follow the enum's). */
+static const char *option_name(int opt)
+{
+	for (const struct option *lo = long_opts; lo->name; lo++)
+		if (lo->val == opt)
+			return lo->name;
+	return "?";
+}
 
 /* --server-pid takes exactly one process id. The usual way to get it wrong
  * is `--server-pid "$(pidof parleyd)"` with several servers running (or
@@ -200,6 +238,7 @@ static bool apply(struct bench_opts *o, int opt, const char *v)
 	case O_JSON: o->json = true; return true;
 	case O_SETUP_WINDOW: return parse_u32(v, 1, 65536, &o->setup_window);
 	case O_TLS: o->tls = true; return true;
+	case O_SPREAD: return parse_spread(v, &o->spread);
 	default: return false;
 	}
 }
@@ -245,7 +284,7 @@ int options_parse(int argc, char **argv, struct bench_opts *o, FILE *out,
 				return -1;
 		} else if (!apply(o, opt, optarg)) {
 			snprintf(err, errlen, "bad value for --%s: '%s'",
-				 long_opts[opt - O_PROTO].name, optarg ? optarg : "");
+				 option_name(opt), optarg ? optarg : "");
 			return -1;
 		}
 	}

@@ -11,6 +11,12 @@
 
 enum bench_proto { PROTO_CHAT, PROTO_FRAME, PROTO_REDIS, PROTO_IRC, PROTO_WS };
 
+/* How several chat or IRC ports (the nodes of a cluster) share the rooms. */
+enum bench_spread {
+	SPREAD_MEMBERS, /* room r's members dealt round-robin from node r mod N */
+	SPREAD_ROOMS,   /* room r wholly on node r mod N (room affinity) */
+};
+
 enum { OPT_MAX_PORTS = 64, OPT_HOST_MAX = 256 };
 
 struct bench_opts {
@@ -35,12 +41,17 @@ struct bench_opts {
 	const char *label;     /* free text copied into the report */
 	bool json;
 	bool tls;              /* connect over TLS (the certificate is not checked) */
+	enum bench_spread spread; /* how rooms' members meet several ports */
 };
 
 /* Fills `o` from argv. Returns 0 to run, 1 when --help was asked (usage
  * already printed to `out`), -1 with a reason in `err` on bad input. */
 int options_parse(int argc, char **argv, struct bench_opts *o, FILE *out,
 		  char *err, size_t errlen);
+
+/* The port connection `id` (a member of `room`) connects to: frame's room
+ * listener, or its cluster node under o->spread. */
+uint16_t options_port_of(const struct bench_opts *o, uint32_t id, uint32_t room);
 
 /* Prints the usage text. */
 void options_usage(FILE *out);

@@ -71,7 +71,10 @@ start_target() {
 	fi
 	for i in $(seq "$(( nodes > 0 ? nodes : 1 ))"); do
 		port=$(free_port)
-		local args=(--listen "chat:127.0.0.1:$port" --max-clients 20000 --log-level warn)
+		# all the load comes from one address and saturates on purpose:
+		# lift the per-address and rate limits, as bench/run.sh does
+		local args=(--listen "chat:127.0.0.1:$port" --max-clients 20000 --log-level warn
+			--rate-limit off --byte-rate off --max-per-ip 0 --connect-rate off)
 		[ "$nodes" -gt 0 ] && args+=(--redis "127.0.0.1:$rport" --node-name "n$i" --log-level info)
 		"$PARLEYD" "${args[@]}" </dev/null >/dev/null 2>"$OUT/$name-n$i.log" &
 		PIDS+=("$!")
