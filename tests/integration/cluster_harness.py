@@ -114,3 +114,10 @@ def room_users(client, room):
 def wait_users(client, room, want):
     wait_until(lambda: sorted(room_users(client, room)) == sorted(want),
                what=f"{room} to hold {want}")
+
+
+def wait_gone(watchers, name):
+    """Waits until no node of `watchers` (chat clients, one per node) lists
+    `name`: each node hears of a quit on its own."""
+    for w in watchers:
+        wait_until(lambda: name not in users(w), what=f"{name} gone on every node")

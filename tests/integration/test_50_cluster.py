@@ -20,7 +20,7 @@ import time
 
 from cluster_harness import (DEATH_BOUND_S, LEASE_S, chat_until, chat_until_timeout,
                              cluster_stats, needs_redis, node, redis,
-                             three_nodes, users, wait_users)
+                             three_nodes, users, wait_gone, wait_users)
 from harness import DEADLINE, PARLEYD, ChatClient, free_port, run_parleyd, wait_until
 from irc_helpers import chathistory, sasl_client
 from test_39_irc_smoke import IrcClient
@@ -489,8 +489,10 @@ def test_an_account_made_on_one_node_is_the_networks(redis):
         assert redis.cli("HEXISTS", "parley:accounts", "alice") == "1"
         assert redis.cli("HGET", "parley:accounts", "alice").startswith("$argon2id$")
         alice.close()
-        watcher = ChatClient(n2.port("chat"), "watcher")
-        wait_until(lambda: "alice" not in users(watcher), what="alice gone")
+        # Each node learns of a quit on its own: a name is free on a node
+        # only once that node has heard of it (until then it is held there).
+        watchers = [ChatClient(n.port("chat"), f"watch{i}") for i, n in enumerate((n1, n2, n3))]
+        wait_gone(watchers, "alice")
         # Protected on every node and protocol, whatever the case.
         for port in (n2.port("chat"), n3.port("chat")):
             c = ChatClient(port)
@@ -506,7 +508,7 @@ def test_an_account_made_on_one_node_is_the_networks(redis):
         c, reply = chat_login(n2.port("chat"), "alice", PW)
         assert reply == "OK Welcome, alice!"
         c.close()
-        wait_until(lambda: "alice" not in users(watcher), what="alice gone again")
+        wait_gone(watchers, "alice")
         s = sasl_client(n3.port("irc"), "alice", PW)
         s.close()
         # Registering a name already registered fails the same way on any node.
@@ -521,7 +523,7 @@ def test_an_account_made_on_one_node_is_the_networks(redis):
         again.send(f"PASSWORD {PW} new-password!")
         again.expect("OK Password changed")
         again.close()
-        wait_until(lambda: "zed" not in users(watcher), what="zed gone")
+        wait_gone(watchers, "zed")
         c, reply = chat_login(n1.port("chat"), "zed", PW)
         assert reply == "ERROR Login failed"
         c, reply = chat_login(n1.port("chat"), "zed", "new-password!")

@@ -17,7 +17,7 @@ import signal
 import time
 
 from cluster_harness import (DEATH_BOUND_S, LEASE_S, chat_until, needs_redis, redis,
-                             three_nodes, users, wait_users)
+                             three_nodes, users, wait_gone, wait_users)
 from harness import ChatClient, wait_until
 from irc_helpers import HISTORY_CAPS, chathistory, tags_of
 from test_39_irc_smoke import IrcClient, body
@@ -175,6 +175,9 @@ def test_a_web_user_shares_a_room_with_chat_and_irc_users_on_other_nodes(redis, 
         alice.send("JOIN #w")
         chat_until(alice, lambda l: l.startswith("OK Joined #w"))
         saw(wanda, "alice", "JOIN #w")
+        # n1 had left the room: it learns its other members again, after
+        # the join (and a quit before that would not concern it).
+        wait_users(alice, "#w", ["alice", "bobby", "wanda"])
         bob.send("QUIT :gone")
         saw(wanda, "bobby", "QUIT")
         chat_until(alice, lambda l: l == "LEAVE #w bobby")
@@ -203,8 +206,7 @@ def test_a_name_held_by_a_web_user_is_refused_on_other_nodes(redis):
         assert redis.cli("GET", "parley:name:wendy") == "n3"
         # Once the web user quits, the name is free on every node.
         wendy.send("QUIT :bye")
-        for w in watchers:
-            wait_until(lambda: "wendy" not in users(w), what="wendy gone everywhere")
+        wait_gone(watchers, "wendy")
         web.send("NICK wendy")
         web.numeric("001")
         assert redis.cli("GET", "parley:name:wendy") == "n1"
