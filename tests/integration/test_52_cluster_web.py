@@ -175,9 +175,10 @@ def test_a_web_user_shares_a_room_with_chat_and_irc_users_on_other_nodes(redis, 
         alice.send("JOIN #w")
         chat_until(alice, lambda l: l.startswith("OK Joined #w"))
         saw(wanda, "alice", "JOIN #w")
-        # n1 had left the room: it learns its other members again, after
-        # the join (and a quit before that would not concern it).
+        # n1 and n3 had each left the room: each learns its other members
+        # again after its join (a quit before that would not concern it).
         wait_users(alice, "#w", ["alice", "bobby", "wanda"])
+        wait_until(lambda: names(wanda, "#w") == {"alice", "bobby", "wanda"}, what="NAMES on n3")
         bob.send("QUIT :gone")
         saw(wanda, "bobby", "QUIT")
         chat_until(alice, lambda l: l == "LEAVE #w bobby")
