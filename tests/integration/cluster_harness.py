@@ -91,6 +91,19 @@ def chat_until(client, pred):
             return line
 
 
+def chat_history(client, request):
+    """(msgid, name, text) rows of one chat HISTORY reply."""
+    client.send(request)
+    rows = []
+    while True:
+        line = chat_until(client, lambda l: l.startswith(("HISTORY ", "OK History", "ERROR")))
+        if not line.startswith("HISTORY "):
+            assert line.startswith("OK History"), line
+            return rows
+        _, _, msgid, _, name, text = line.split(" ", 5)
+        rows.append((msgid, name, text))
+
+
 def chat_until_timeout(client, want, timeout):
     """True once `want` arrives; raises if nothing arrives for `timeout` s."""
     while client.recv_line(timeout=timeout) != want:

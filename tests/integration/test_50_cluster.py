@@ -18,8 +18,8 @@ import subprocess
 import threading
 import time
 
-from cluster_harness import (DEATH_BOUND_S, LEASE_S, chat_until, chat_until_timeout,
-                             cluster_stats, needs_redis, node, redis,
+from cluster_harness import (DEATH_BOUND_S, LEASE_S, chat_history, chat_until,
+                             chat_until_timeout, cluster_stats, needs_redis, node, redis,
                              three_nodes, users, wait_gone, wait_users)
 from harness import DEADLINE, PARLEYD, ChatClient, free_port, run_parleyd, wait_until
 from irc_helpers import chathistory, sasl_client
@@ -393,19 +393,6 @@ def test_a_node_without_members_receives_none_of_a_rooms_traffic(redis):
 
 HISTORY_CAPS = ("batch", "server-time", "message-tags", "draft/chathistory")
 PW = "correct-horse"
-
-
-def chat_history(client, request):
-    """(msgid, name, text) rows of one chat HISTORY reply."""
-    client.send(request)
-    rows = []
-    while True:
-        line = chat_until(client, lambda l: l.startswith(("HISTORY ", "OK History", "ERROR")))
-        if not line.startswith("HISTORY "):
-            assert line.startswith("OK History"), line
-            return rows
-        _, _, msgid, _, name, text = line.split(" ", 5)
-        rows.append((msgid, name, text))
 
 
 def test_history_is_read_from_redis_and_pages_across_nodes(redis, backend):

@@ -16,8 +16,8 @@ import re
 import signal
 import time
 
-from cluster_harness import (DEATH_BOUND_S, LEASE_S, chat_until, needs_redis, redis,
-                             three_nodes, users, wait_gone, wait_users)
+from cluster_harness import (DEATH_BOUND_S, LEASE_S, chat_history, chat_until, needs_redis,
+                             redis, three_nodes, users, wait_gone, wait_users)
 from harness import ChatClient, wait_until
 from irc_helpers import HISTORY_CAPS, chathistory, tags_of
 from test_39_irc_smoke import IrcClient, body
@@ -133,13 +133,16 @@ def test_a_web_user_shares_a_room_with_chat_and_irc_users_on_other_nodes(redis, 
                      for _ in range(9)]
         assert seen_web == seen_irc, (seen_web, seen_irc)
         assert [r[1:] for r in seen_web] == seen_chat
-        assert sorted(t for _, _, t in seen_web) == sorted(f"{p}{i}" for p in "abw" for i in range(3))
+        assert sorted(t for _, _, t in seen_web) == \
+            sorted(f"{p}{i}" for p in "abw" for i in range(3))
         ids = [int(r[0], 16) for r in earlier + marker + seen_web]
         assert ids == sorted(ids) and len(set(ids)) == len(ids), ids
 
         # The history request the page makes answers the same on its node.
         history, _ = chathistory(wendy, PAGE_HISTORY.format(room="#w"))
         assert [(r[0], r[2], r[4]) for r in history] == earlier + marker + seen_web
+        # The chat user's HISTORY on n1 names the same lines by the same ids.
+        assert chat_history(alice, "HISTORY #w 50") == earlier + marker + seen_web
 
         # Private messages to and from the web user, across nodes.
         alice.send("PRIVMSG wendy hi web")
