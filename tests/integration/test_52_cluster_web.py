@@ -8,8 +8,10 @@ private messages and a nick change cross nodes; the lines said before the
 web user joined come back through the request the page makes on its own
 join (CHATHISTORY LATEST), with the msgids the others saw, and not a second
 time as live lines; a name the web user holds is refused on other nodes;
-kill -9 of its node removes it everywhere within the lease bound. Absence is
-proven by a later line through the same path, never by sleeping.
+kill -9 of its node removes it everywhere within the lease bound. A chat
+user over WebSocket (`parley.chat`) gets its replay on join from the stream
+once, then lines live. Absence is proven by a later line through the same
+path, never by sleeping.
 """
 
 import re
@@ -21,7 +23,7 @@ from cluster_harness import (DEATH_BOUND_S, LEASE_S, chat_history, chat_until, n
 from harness import ChatClient, wait_until
 from irc_helpers import HISTORY_CAPS, chathistory, tags_of
 from test_39_irc_smoke import IrcClient, body
-from wsclient import WebUser
+from wsclient import TEXT, WebUser, WsClient
 
 pytestmark = needs_redis
 assert redis  # a fixture, used by name
@@ -240,3 +242,27 @@ def test_kill_9_removes_a_web_user_everywhere_within_the_lease(redis):
         # Its name is free again, for a web user on another node.
         WebUser(n1.port("http"), "wendy")
         assert redis.cli("GET", "parley:name:wendy") == "n1"
+
+
+def test_a_chat_user_over_websocket_gets_history_and_remote_lines(redis):
+    """The other WebSocket subprotocol, `parley.chat`: the chat protocol's
+    replay on join comes from the stream, once, then lines live."""
+    with three_nodes(redis) as (n1, n2, n3):
+        alice = ChatClient(n1.port("chat"), "alice", "#c")
+        bob = IrcClient(n2.port("irc"), "bob")
+        irc_join(bob, "#c")
+        alice.send("MSG said before")
+        chat_until(alice, lambda l: l == "ROOM #c alice said before")
+        ws = WsClient(n3.port("http"), protocols=("parley.chat",))
+        ws.send(TEXT, "USERNAME carl")
+        assert ws.recv_text() == "OK Welcome, carl!"
+        ws.send(TEXT, "JOIN #c")
+        assert ws.until_text(lambda l: l.startswith("ROOM ")) == "ROOM #c alice said before"
+        chat_until(alice, lambda l: l == "JOIN #c carl")
+        wait_until(lambda: redis.subscribers("parley:r:#c") == 3, what="n3 subscribed to #c")
+        bob.send("PRIVMSG #c :from irc")
+        assert ws.until_text(lambda l: l.startswith("ROOM ")) == "ROOM #c bob from irc"
+        ws.send(TEXT, "MSG from the web")
+        chat_until(alice, lambda l: l == "ROOM #c carl from the web")
+        bob.until(lambda l: (privmsg(l) or ())[1:] == ("carl", "#c", "from the web"))
+        ws.close()
