@@ -93,6 +93,27 @@ size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *roo
 	return n - first;
 }
 
+static void keep_newest_id(void *ctx, const struct store_line *line)
+{
+	uint64_t *newest = ctx;
+	if (line->id > *newest)
+		*newest = line->id;
+}
+
+/* The room's newest stored line, read when this node's first member joins:
+ * everything up to it was said before the join. A joiner asks for those
+ * lines itself (the chat replay, IRC CHATHISTORY) or not at all; the
+ * after-subscribe read must not deliver them as if said now. */
+void store_mark_join(struct hub *hub, struct hub_room *room)
+{
+	const struct store *st = hub->cfg.store;
+	struct store_query q = {.anchor = STORE_LATEST, .limit = 1};
+	uint64_t newest = 0;
+	st->ops->read_room(st->impl, room->name, room->name_len, &q, keep_newest_id, &newest);
+	if (newest > room->newest_id)
+		room->newest_id = newest;
+}
+
 /* Lines the network had for `room` when this node subscribed to it: those
  * newer than any line delivered or replayed here were said between the
  * joiner's replay and the subscription, and are delivered now, in order,

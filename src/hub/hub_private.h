@@ -140,6 +140,10 @@ void store_private_line(struct hub *hub, const struct hub_event *ev,
 /* Replay from the store: as hub_replay_history. */
 size_t store_replay(struct hub *hub, struct hub_user *user, struct hub_room *room,
 		    size_t budget, size_t line_overhead);
+/* With a bus and a store, when the node's first member joins `room`:
+ * takes the stream's newest line as the newest delivered, so lines said
+ * before the join are not taken from the after-subscribe read. */
+void store_mark_join(struct hub *hub, struct hub_room *room);
 /* hub_bus_backfill with a store: delivers the lines newer than the room's
  * newest. */
 size_t store_backfill(struct hub *hub, struct hub_room *room, const struct store_line *lines,

@@ -157,8 +157,11 @@ enum hub_result hub_join(struct hub *hub, struct hub_user *user, const char *nam
 	list_insert_tail(&user->rooms, &m->user_link);
 	room->size++;
 	user->nrooms++;
-	if (!user->proxy && ++room->nlocal == 1 && hub->cfg.bus)
+	if (!user->proxy && ++room->nlocal == 1 && hub->cfg.bus) {
+		if (hub->cfg.store)
+			store_mark_join(hub, room);
 		hub->cfg.bus->ops->interest(hub->cfg.bus->impl, room, true);
+	}
 	ev.room = room->name;
 	ev.room_len = room->name_len;
 	bus_publish(hub, &ev);

@@ -12,117 +12,21 @@ are cut from the Redis side comes back and the others converge. Absence is prove
 a round trip through the same path, never by sleeping.
 """
 
-import contextlib
 import re
-import shutil
 import signal
 import subprocess
 import threading
 import time
 
-import pytest
-
-from harness import DEADLINE, PARLEYD, ChatClient, Server, free_port, run_parleyd, wait_until
+from cluster_harness import (DEATH_BOUND_S, LEASE_S, chat_history, chat_until,
+                             chat_until_timeout, cluster_stats, needs_redis, node, redis,
+                             three_nodes, users, wait_gone, wait_users)
+from harness import DEADLINE, PARLEYD, ChatClient, free_port, run_parleyd, wait_until
 from irc_helpers import chathistory, sasl_client
 from test_39_irc_smoke import IrcClient
 
-LEASE_S = 2
-# A dead node's lease lapses after LEASE_S; the others look every LEASE_S/3.
-DEATH_BOUND_S = LEASE_S + LEASE_S / 3
-
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
-                                reason="redis-server not installed")
-
-
-class Redis:
-    """A throwaway redis-server on a loopback port."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(lambda: self.cli("PING") == "PONG", what="redis-server up")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def cli(self, *args):
-        r = subprocess.run(["redis-cli", "-p", str(self.port), *args],
-                           capture_output=True, text=True, timeout=DEADLINE)
-        return r.stdout.strip()
-
-
-@pytest.fixture
-def redis():
-    r = Redis()
-    r.start()
-    yield r
-    r.stop()
-
-
-def node(redis, name, backend="epoll", lease=LEASE_S):
-    return Server(listen=("chat:127.0.0.1:0", "irc:127.0.0.1:0"), backend=backend,
-                  args=["--redis", f"127.0.0.1:{redis.port}", "--node-name", name,
-                        "--node-lease", lease, "--server-name", "irc.test"])
-
-
-@contextlib.contextmanager
-def three_nodes(redis, backend="epoll"):
-    with node(redis, "n1", backend) as a, node(redis, "n2", backend) as b, \
-            node(redis, "n3", backend) as c:
-        for n in (a, b, c):
-            n.wait_log(r"CLUSTER_ONLINE")
-        yield a, b, c
-
-
-def cluster_stats(server):
-    """The node's `cluster:` STATS line as a dict."""
-    since = server.output_mark()
-    server.console("STATS")
-    line = server.wait_output(
-        lambda ls: next((l for l in ls if l.startswith("cluster: ")), None), since=since)
-    fields = dict(w.split("=", 1) for w in line.split() if "=" in w)
-    fields["online"] = line.startswith("cluster: online")
-    return fields
-
-
-def users(client):
-    """Everyone online (outside a room). Lines queued before the reply are
-    dropped: call it only when they no longer matter."""
-    client.send("USERS")
-    return chat_until(client, lambda l: l.startswith("USERLIST")).split()[1:]
-
-
-def room_users(client, room):
-    client.send(f"USERS {room}")
-    line = chat_until(client, lambda l: l.startswith(("USERLIST", "ERROR")))
-    return line.split()[1:] if line.startswith("USERLIST") else []
-
-
-def wait_users(client, room, want):
-    wait_until(lambda: sorted(room_users(client, room)) == sorted(want),
-               what=f"{room} to hold {want}")
-
-
-def chat_until_timeout(client, want, timeout):
-    """True once `want` arrives; raises if nothing arrives for `timeout` s."""
-    while client.recv_line(timeout=timeout) != want:
-        pass
-    return True
-
-
-def chat_until(client, pred):
-    while True:
-        line = client.recv_line()
-        if pred(line):
-            return line
+pytestmark = needs_redis
+assert redis  # a fixture, used by name
 
 
 # ---------------------------------------------------------------- rooms
@@ -491,19 +395,6 @@ HISTORY_CAPS = ("batch", "server-time", "message-tags", "draft/chathistory")
 PW = "correct-horse"
 
 
-def chat_history(client, request):
-    """(msgid, name, text) rows of one chat HISTORY reply."""
-    client.send(request)
-    rows = []
-    while True:
-        line = chat_until(client, lambda l: l.startswith(("HISTORY ", "OK History", "ERROR")))
-        if not line.startswith("HISTORY "):
-            assert line.startswith("OK History"), line
-            return rows
-        _, _, msgid, _, name, text = line.split(" ", 5)
-        rows.append((msgid, name, text))
-
-
 def test_history_is_read_from_redis_and_pages_across_nodes(redis, backend):
     said = []
     with three_nodes(redis, backend) as (n1, n2, n3):
@@ -585,8 +476,10 @@ def test_an_account_made_on_one_node_is_the_networks(redis):
         assert redis.cli("HEXISTS", "parley:accounts", "alice") == "1"
         assert redis.cli("HGET", "parley:accounts", "alice").startswith("$argon2id$")
         alice.close()
-        watcher = ChatClient(n2.port("chat"), "watcher")
-        wait_until(lambda: "alice" not in users(watcher), what="alice gone")
+        # Each node learns of a quit on its own: a name is free on a node
+        # only once that node has heard of it (until then it is held there).
+        watchers = [ChatClient(n.port("chat"), f"watch{i}") for i, n in enumerate((n1, n2, n3))]
+        wait_gone(watchers, "alice")
         # Protected on every node and protocol, whatever the case.
         for port in (n2.port("chat"), n3.port("chat")):
             c = ChatClient(port)
@@ -602,7 +495,7 @@ def test_an_account_made_on_one_node_is_the_networks(redis):
         c, reply = chat_login(n2.port("chat"), "alice", PW)
         assert reply == "OK Welcome, alice!"
         c.close()
-        wait_until(lambda: "alice" not in users(watcher), what="alice gone again")
+        wait_gone(watchers, "alice")
         s = sasl_client(n3.port("irc"), "alice", PW)
         s.close()
         # Registering a name already registered fails the same way on any node.
@@ -617,7 +510,7 @@ def test_an_account_made_on_one_node_is_the_networks(redis):
         again.send(f"PASSWORD {PW} new-password!")
         again.expect("OK Password changed")
         again.close()
-        wait_until(lambda: "zed" not in users(watcher), what="zed gone")
+        wait_gone(watchers, "zed")
         c, reply = chat_login(n1.port("chat"), "zed", PW)
         assert reply == "ERROR Login failed"
         c, reply = chat_login(n1.port("chat"), "zed", "new-password!")

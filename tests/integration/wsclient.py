@@ -1,14 +1,17 @@
 """A WebSocket client on a raw socket, for tests that must send what a
 well-behaved library never would: unmasked frames, reserved bits, bad
-opcodes, broken UTF-8, oversized messages, interleaved control frames."""
+opcodes, broken UTF-8, oversized messages, interleaved control frames;
+and WebUser, the web page's user (IRC over WebSocket) on top of it."""
 
 import base64
 import hashlib
 import os
+import re
 import socket
 import struct
 
-from harness import DEADLINE
+from harness import DEADLINE, OPEN_CLIENTS
+from test_39_irc_smoke import IrcClient
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 TEXT, BINARY, CLOSE, PING, PONG, CONT = 1, 2, 8, 9, 10, 0
@@ -152,3 +155,41 @@ class WsClient:
 
     def close(self):
         self.sock.close()
+
+
+def page_caps():
+    """The IRCv3 capabilities the web page (web/app.js) asks for."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "web", "app.js")
+    with open(path, encoding="utf-8") as f:
+        m = re.search(r"WANTED_CAPS = \[([^\]]*)\]", f.read())
+    return tuple(re.findall(r"'([^']+)'", m.group(1)))
+
+
+class WebUser(IrcClient):
+    """A user of the web page: IRC over WebSocket (text.ircv3.net), one line
+    per message, registering with the capabilities the page negotiates.
+    It has IrcClient's helpers (until, numeric, sync) over a WsClient."""
+
+    def __init__(self, port, nick=None, caps=None):
+        self.ws = WsClient(port, protocols=("text.ircv3.net",))
+        assert self.ws.status == 101, self.ws.head
+        self.nick = nick
+        self.syncs = 0
+        OPEN_CLIENTS.append(self)
+        if nick:
+            self.register(nick, page_caps() if caps is None else caps)
+
+    def send(self, text):
+        self.ws.send(TEXT, text)
+
+    def recv_line(self, timeout=DEADLINE):
+        self.ws.sock.settimeout(timeout)
+        try:
+            return self.ws.recv_text()
+        except socket.timeout:
+            raise AssertionError(f"timeout ({timeout}s) waiting for a WebSocket message")
+        finally:
+            self.ws.sock.settimeout(DEADLINE)
+
+    def close(self):
+        self.ws.close()

@@ -8,6 +8,7 @@
  * their names, and are never delivered to; history and room state read
  * back from the network fill in only what is missing, silently; with a
  * store, a backfill delivers only the lines newer than the joiner's replay
+ * (or, for a joiner that replays nothing, than the stream at its join)
  * and the live lines, as live lines; lines that come back while a room's
  * after-subscribe read is awaited are held and merged with it by id. */
 #include "hub_fake.h"
@@ -282,6 +283,38 @@ static void bus_line(struct env *e, struct hub_room *room, uint64_t id, const ch
 	hub_bus_say(e->hub, room, id, id, "bob", 3, "", 0, text, strlen(text));
 }
 
+/* A joiner that replays nothing (IRC, the web page: they ask with
+ * CHATHISTORY) is this node's first member of a room with stored lines:
+ * the after-subscribe read must not hand it those lines as if said now,
+ * only the ones said after it joined. */
+static void test_a_first_joiner_without_replay_gets_only_later_lines(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	hub_destroy(e->hub);
+	struct store *st = store_memory_create(0);
+	struct hub_config cfg = {.history = 10, .bus = &e->bus, .store = st};
+	e->hub = hub_create(&cfg);
+	for (uint64_t id = 1; id <= 3; id++) {
+		struct store_line l = line(id, "old");
+		l.room = "#r", l.room_len = 2;
+		st->ops->append_room(st->impl, &l);
+	}
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	hub_bus_hold(e->hub, room);
+	world_clear(&e->w);
+	/* 4 was said between the join and the subscription. */
+	const struct store_line read[] = {line(2, "old"), line(3, "old"), line(4, "new")};
+	assert_int_equal(hub_bus_backfill(e->hub, room, read, 3), 1);
+	uint64_t ids[4];
+	assert_int_equal(said_ids(&e->w, 0, ids, 4), 1);
+	assert_int_equal(ids[0], 4);
+	env_free(e);
+	st->ops->destroy(st->impl);
+}
+
 /* The race seen in cluster mode: line 1 was said before this node's
  * subscription took effect (only the after-subscribe read has it), line 2
  * after (pub/sub brings it before the read's reply, on its own link). */
@@ -459,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_room_state_fills_only_what_is_unset),
 		cmocka_unit_test(test_a_line_from_pubsub_waits_for_the_read),
 		cmocka_unit_test(test_held_lines_are_merged_by_id_with_a_store),
+		cmocka_unit_test(test_a_first_joiner_without_replay_gets_only_later_lines),
 		cmocka_unit_test(test_held_lines_older_than_the_read_still_go_out),
 		cmocka_unit_test(test_a_later_joiner_replays_only_what_the_bus_delivered),
 		cmocka_unit_test(test_a_new_subscription_restarts_the_duplicate_check),
