@@ -18,8 +18,8 @@ import pytest
 
 from harness import DEADLINE, PARLEYD, ChatClient, Server, run_parleyd, wait_until
 from test_39_irc_smoke import IrcClient
-from test_50_cluster import (LEASE_S, PW, Redis, chat_login, chat_until, cluster_stats, users,
-                             wait_users)
+from cluster_harness import (LEASE_S, Redis, chat_until, cluster_stats, users, wait_users)
+from test_50_cluster import PW, chat_login
 from tlsutil import _issue, make_pki
 
 
