@@ -296,12 +296,8 @@ static void commit_batch(struct sql_store *s, sqlite3_stmt *ins, sqlite3_stmt *t
 			pause_ms(RETRY_PAUSE_MS);
 	}
 	size_t n = batch_size(from, to);
-	if (rc == SQLITE_OK) {
+	if (rc == SQLITE_OK)
 		trim_scopes(s, trim, from, to);
-		report_recovery(s);
-	} else {
-		report_fault(s, rc, n, attempts);
-	}
 	pthread_mutex_lock(&s->lock);
 	s->committed_id = to->id;
 	s->stats.pending -= n;
@@ -314,6 +310,12 @@ static void commit_batch(struct sql_store *s, sqlite3_stmt *ins, sqlite3_stmt *t
 		s->stats.errors++;
 	}
 	pthread_mutex_unlock(&s->lock);
+	/* Logged after the counters: whoever reads the log line and then asks
+	 * for STATS sees the drop counted. */
+	if (rc == SQLITE_OK)
+		report_recovery(s);
+	else
+		report_fault(s, rc, n, attempts);
 }
 
 /* The last line of the next batch: at most WRITE_BATCH_MAX lines from
