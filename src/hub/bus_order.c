@@ -114,3 +114,13 @@ size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct sto
 	free(held);
 	return taken;
 }
+
+bool hub_bus_loading(const struct hub_room *room)
+{
+	return room->bus_holding;
+}
+
+void hub_bus_applying(struct hub *hub, bool on)
+{
+	hub->bus_applying = on;
+}
