@@ -112,6 +112,7 @@ static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_
 					  (int)m->room.len, m->room.p, (char)m->kind);
 			return;
 		}
+		c->lists_epoch += m->kind == BUS_BAN || (m->kind == BUS_MODE && m->target.len);
 		hub_bus_applying(c->hub, true);
 		apply_moderation(c, by, room, m);
 		hub_bus_applying(c->hub, false);

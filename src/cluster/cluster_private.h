@@ -37,6 +37,9 @@ struct cluster {
 	struct buf scratch;
 	struct cluster_stats st;
 	uint32_t guest_seq;
+	/* Bumped by every member-flag or ban change seen live: a read of
+	 * those lists sent before it may be stale (room_moderation.c). */
+	uint64_t lists_epoch;
 	char say_sha[48]; /* SHA1 of the room-line script once loaded, or "" */
 	char node[BUS_NODE_MAX + 1];
 	size_t node_len;

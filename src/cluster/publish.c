@@ -630,6 +630,7 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 		else
 			cluster_save_flags(c, ev->room, ev->room_len, ev->target, ev->target_len,
 					   ev->flags_new);
+		c->lists_epoch += ev->target != NULL;
 		room_channel(chan, ev);
 		publish_mode(c, ev, chan);
 		break;
@@ -654,6 +655,7 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 		break;
 	}
 	case HUB_EV_BAN:
+		c->lists_epoch++;
 		cluster_save_ban(c, ev);
 		m = msg_of(c, BUS_BAN, ev);
 		m.target = str_of(NULL, 0);

@@ -156,41 +156,116 @@ void cluster_resave_room(struct cluster *c, const struct hub_room *room)
 
 /* ---- reading back, after subscribing ---- */
 
+enum { READ_TRIES = 8 };
+
 struct room_ref {
 	struct cluster *c;
+	uint64_t epoch; /* c->lists_epoch when the read was sent */
+	unsigned tries;
+	redis_reply_fn *fn;
+	char key[CLUSTER_KEY_MAX];
 	char room[HUB_ROOM_MAX + 1];
 };
 
+static void read_send(struct room_ref *ref)
+{
+	ref->epoch = ref->c->lists_epoch;
+	ref->tries++;
+	const char *argv[] = {"HGETALL", ref->key};
+	size_t lens[] = {7, strlen(ref->key)};
+	if (!cluster_cmd(ref->c, ref->fn, ref, 2, argv, lens))
+		free(ref);
+}
+
+/* The room the read was for, or NULL (then `ref` is taken care of). A
+ * flag or ban changed live while the read was on its way may be newer
+ * than what it brings, so it is sent again (a few times at most), after
+ * that change, which Redis had before it was published. */
 static struct hub_room *room_of(struct room_ref *ref, const redisReply *r)
 {
 	struct cluster *c = ref->c;
-	if (!r || r->type != REDIS_REPLY_ARRAY || !c->hub || c->stopping)
+	struct hub_room *room = r && r->type == REDIS_REPLY_ARRAY && c->hub && !c->stopping
+					? hub_find_room(c->hub, ref->room, strlen(ref->room))
+					: NULL;
+	if (!room) {
+		free(ref);
 		return NULL;
-	return hub_find_room(c->hub, ref->room, strlen(ref->room));
+	}
+	if (c->lists_epoch != ref->epoch && ref->tries < READ_TRIES) {
+		read_send(ref);
+		return NULL;
+	}
+	return room;
 }
 
-/* Flags of other nodes' members (a local member's are this node's own,
- * and any change to them since reaches it live). */
+static void set_flags(struct cluster *c, struct hub_room *room, struct hub_user *u,
+		      uint32_t flags)
+{
+	struct hub_member *m = hub_membership(u, room);
+	if (!m || hub_member_flags(m) == flags)
+		return;
+	hub_bus_applying(c->hub, true);
+	hub_set_member_flags(c->hub, NULL, room, u, flags);
+	hub_bus_applying(c->hub, false);
+}
+
+static bool listed(const redisReply *r, const char *name, size_t len)
+{
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *k = r->element[i];
+		if (k->type != REDIS_REPLY_STRING || k->len != len)
+			continue;
+		size_t j = 0;
+		while (j < len && (name[j] >= 'A' && name[j] <= 'Z' ? name[j] - 'A' + 'a' : name[j]) ==
+					  k->str[j])
+			j++;
+		if (j == len)
+			return true;
+	}
+	return false;
+}
+
+/* The members' flags as the network keeps them, local members' included:
+ * a change made elsewhere while this node was subscribing reached it only
+ * here. A member missing from the hash has none. */
 static void on_room_flags(struct redis_link *link, void *reply, void *priv)
 {
 	struct room_ref *ref = priv;
 	const redisReply *r = reply;
 	struct hub_room *room = room_of(ref, r);
 	(void)link;
+	if (!room)
+		return;
 	for (size_t i = 0; room && i + 1 < r->elements; i += 2) {
 		const redisReply *k = r->element[i], *v = r->element[i + 1];
 		if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
 			continue;
 		struct hub_user *u = hub_find_user(ref->c->hub, k->str, k->len);
-		struct hub_member *m = u && hub_user_is_proxy(u) ? hub_membership(u, room) : NULL;
-		uint32_t flags = (uint32_t)strtoul(v->str, NULL, 10) &
-				 (HUB_MEMBER_OP | HUB_MEMBER_VOICE);
-		if (m && hub_member_flags(m) != flags) {
-			hub_bus_applying(ref->c->hub, true);
-			hub_set_member_flags(ref->c->hub, NULL, room, u, flags);
-			hub_bus_applying(ref->c->hub, false);
+		if (u)
+			set_flags(ref->c, room, u,
+				  (uint32_t)strtoul(v->str, NULL, 10) &
+					  (HUB_MEMBER_OP | HUB_MEMBER_VOICE));
+		room = hub_find_room(ref->c->hub, ref->room, strlen(ref->room));
+	}
+	/* Flags here that the network no longer has; names first, since
+	 * nothing may change the room while its members are walked. */
+	size_t n = 0;
+	char(*names)[HUB_NAME_MAX + 1] = NULL;
+	if (room) {
+		names = xcalloc(hub_room_size(room) + 1, sizeof(*names));
+		for (struct hub_member *m = hub_first_member(room); m; m = hub_next_member(m)) {
+			const struct hub_user *u = hub_member_user(m);
+			if (hub_member_flags(m) && !listed(r, hub_user_name(u), hub_user_name_len(u)))
+				memcpy(names[n++], hub_user_name(u), hub_user_name_len(u) + 1);
 		}
 	}
+	for (size_t i = 0; i < n; i++) {
+		struct hub_user *u = hub_find_user(ref->c->hub, names[i], strlen(names[i]));
+		room = hub_find_room(ref->c->hub, ref->room, strlen(ref->room));
+		if (u && room)
+			set_flags(ref->c, room, u, 0);
+	}
+	free(names);
 	free(ref);
 }
 
@@ -238,8 +313,11 @@ static void kick_banned(struct cluster *c, struct hub_room *room)
 		size_t olen;
 		const char *origin = hub_user_origin(u, &olen);
 		char who[HUB_NAME_MAX + HUB_ORIGIN_MAX + 2];
-		int len = snprintf(who, sizeof(who), "%s!%.*s", hub_user_name(u), (int)olen,
-				   origin ? origin : "");
+		/* A user without an origin (chat) is matched by name. */
+		int len = origin && olen ? snprintf(who, sizeof(who), "%s!%.*s", hub_user_name(u),
+						    (int)olen, origin)
+					 : snprintf(who, sizeof(who), "%s!%s@", hub_user_name(u),
+						    hub_user_name(u));
 		if (!hub_user_is_proxy(u) && hub_room_banned(room, who, (size_t)len))
 			memcpy(names[n++], hub_user_name(u), hub_user_name_len(u) + 1);
 	}
@@ -258,7 +336,9 @@ static void on_room_bans(struct redis_link *link, void *reply, void *priv)
 	const redisReply *r = reply;
 	struct hub_room *room = room_of(ref, r);
 	(void)link;
-	if (room && r->elements >= 2) {
+	if (!room)
+		return;
+	if (r->elements >= 2) {
 		struct loaded_ban *bans = xcalloc(r->elements / 2, sizeof(*bans));
 		size_t n = 0;
 		for (size_t i = 0; i + 1 < r->elements; i += 2)
@@ -280,15 +360,12 @@ static void on_room_bans(struct redis_link *link, void *reply, void *priv)
 static void read_hash(struct cluster *c, const char *what, const char *room, size_t len,
 		      redis_reply_fn *fn)
 {
-	char key[CLUSTER_KEY_MAX];
-	cluster_key(key, what, room, len);
 	struct room_ref *ref = xcalloc(1, sizeof(*ref));
 	ref->c = c;
+	ref->fn = fn;
+	cluster_key(ref->key, what, room, len);
 	memcpy(ref->room, room, len < HUB_ROOM_MAX ? len : HUB_ROOM_MAX);
-	const char *argv[] = {"HGETALL", key};
-	size_t lens[] = {7, strlen(key)};
-	if (!cluster_cmd(c, fn, ref, 2, argv, lens))
-		free(ref);
+	read_send(ref);
 }
 
 void cluster_room_load_moderation(struct cluster *c, const char *room, size_t len)
