@@ -266,6 +266,8 @@ static void on_room_flags(struct redis_link *link, void *reply, void *priv)
 			set_flags(ref->c, room, u, 0);
 	}
 	free(names);
+	if ((room = hub_find_room(ref->c->hub, ref->room, strlen(ref->room))))
+		hub_bus_lists_taken(room);
 	free(ref);
 }
 

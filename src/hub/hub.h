@@ -329,8 +329,11 @@ void hub_bus_room_state(struct hub *hub, struct hub_room *room, const char *topi
  * (the console's and the server's included, which otherwise are). */
 void hub_bus_applying(struct hub *hub, bool on);
 
-/* True while `room` awaits its after-subscribe read (hub_bus_hold). */
+/* True from hub_bus_hold() until both the after-subscribe read of lines
+ * and hub_bus_lists_taken(): while the room's operators are not known. */
 bool hub_bus_loading(const struct hub_room *room);
+/* The bus has read the room's member flags and bans. */
+void hub_bus_lists_taken(struct hub_room *room);
 
 /* Adds a ban the network keeps (`setter`, `time_ms` as recorded), telling
  * no one: for a room this node has just become interested in. False if

@@ -81,6 +81,7 @@ struct hub_room {
 	 * awaited, lines from the bus wait in `held`; `bus_seen` is the newest
 	 * id delivered from the bus since the last subscription. */
 	bool bus_holding;
+	bool bus_lists_pending; /* operators and bans not read yet */
 	uint32_t held_count, held_cap;
 	struct hub_record **held;
 	uint64_t bus_seen;

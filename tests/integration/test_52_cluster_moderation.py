@@ -97,6 +97,10 @@ def test_operator_given_on_one_node_holds_on_the_others(redis, backend):
         student.join("#r")
         kid = ChatClient(n3.port("chat"), "kid", "#r")
         wait_names(teacher, "#r", ["@teacher", "kid", "student"])
+        # (A change made while n3 is still subscribing reaches kid as the
+        # server's MODE from n3's read of the flags; here it comes live.)
+        wait_until(lambda: redis.cli("PUBSUB", "NUMSUB", "parley:r:#r").split()[1] == "3",
+                   what="every node subscribed to #r")
         teacher.send("MODE #r +o student")
         student.expect("MODE", lambda p: p[:3] == ["#r", "+o", "student"])
         chat_line(kid, lambda l: l == "MODE #r teacher +o student")
