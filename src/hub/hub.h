@@ -136,7 +136,8 @@ struct hub_bus_ops {
 	/* A local user was registered: claim its name network-wide. */
 	void (*user_added)(void *impl, const struct hub_user *user);
 	/* A local user did `ev`: JOIN, LEAVE, QUIT (before its memberships
-	 * go), NICK, AWAY, TOPIC, KICK, MODE, or a PRIVMSG to a proxy. */
+	 * go), NICK, AWAY, TOPIC, KICK, MODE, BAN, or a PRIVMSG to a proxy;
+	 * or the console (no `user`) did a KICK, MODE or BAN. */
 	void (*publish)(void *impl, const struct hub_event *ev);
 	/* A local user said `ev` (SAY, id and time unset). True when the bus
 	 * takes it: it comes back through hub_bus_say() with its network id
@@ -386,7 +387,7 @@ enum hub_result hub_set_member_flags(struct hub *hub, struct hub_user *by,
  * Who may do these is the dialects' business (room operators, server
  * operators); the hub keeps the lists so every dialect enforces the same
  * ones. `by` NULL means the server's console (events name it
- * HUB_CONSOLE_NAME and are not handed to the bus). */
+ * HUB_CONSOLE_NAME; they reach the bus with no `user`). */
 
 /* One ban: a mask matched against "name!ident@host" (hub_room_banned). */
 struct hub_ban {

@@ -82,7 +82,7 @@ def test_the_first_member_network_wide_is_the_only_operator(redis, backend):
         kid = ChatClient(n3.port("chat"), "kid", "#class")
         wait_names(teacher, "#class", ["@teacher", "kid", "student"])
         kid.send("KICK teacher")
-        chat_line(kid, lambda l: l.startswith("ERROR"))
+        chat_line(kid, lambda l: l == "ERROR Not a room operator")
         assert redis.cli("HLEN", "parley:roomflags:#class") == "1"
         # The teacher is still there, seen from every node.
         wait_names(student, "#class", ["@teacher", "kid", "student"])
