@@ -1,8 +1,11 @@
 /* apply: what other nodes published, applied to this node's hub. Every
- * message is decoded strictly first (bus_msg.c); a message may only act
- * on proxies of the node that sent it, so a stale or forged message can
- * never touch a local user's name or another node's users. Room lines
- * are the exception that proves the rule: this node's own lines come back
+ * message is decoded strictly first (bus_msg.c); presence messages may
+ * only act on proxies of the node that sent it, so a stale or forged
+ * message can never touch a local user's name or another node's users.
+ * Moderation (kick, ban, flags, modes, a +t topic) may act on any member
+ * of a room, but only by an operator of that room as this node knows it
+ * (or by the sending node itself): anything else is dropped and counted.
+ * Room lines are the other exception: this node's own lines come back
  * too, numbered, and are delivered like everyone's. */
 #include <hiredis/hiredis.h>
 #include <string.h>
@@ -27,21 +30,29 @@ static struct hub_user *proxy_for(struct cluster *c, struct node_peer *p, const 
 	return u;
 }
 
-static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_msg *m)
+/* Whether `by` (NULL: the sending node itself) may do `m` to `room` as
+ * this node knows the room: kicks, bans, member flags and room modes need
+ * an operator of the room, a topic does under +t. While the room's
+ * after-subscribe read is awaited its operators are not known yet, and
+ * the sender's word is taken. */
+static bool authorised(const struct hub_user *by,
+		       const struct hub_room *room, const struct bus_msg *m)
 {
-	struct hub_room *room = hub_find_room(c->hub, m->room.p, m->room.len);
-	if (!room)
-		return; /* not (or no longer) interested */
-	struct hub_user *by = proxy_for(c, p, m);
+	if (m->kind == BUS_TOPIC && !(hub_room_modes(room)->flags & HUB_ROOM_TOPIC_LOCK))
+		return true;
+	if (m->kind != BUS_KICK && m->kind != BUS_MODE && m->kind != BUS_BAN &&
+	    m->kind != BUS_TOPIC)
+		return true;
 	if (!by)
-		return;
+		return m->kind != BUS_TOPIC;
+	const struct hub_member *mb = hub_membership(by, room);
+	return (mb && (hub_member_flags(mb) & HUB_MEMBER_OP)) || hub_bus_loading(room);
+}
+
+static void apply_moderation(struct cluster *c, struct hub_user *by, struct hub_room *room,
+			     const struct bus_msg *m)
+{
 	switch (m->kind) {
-	case BUS_JOIN:
-		hub_join(c->hub, by, m->room.p, m->room.len, NULL);
-		break;
-	case BUS_LEAVE:
-		hub_leave(c->hub, by, room, m->text.p, m->text.len);
-		break;
 	case BUS_TOPIC:
 		hub_set_topic(c->hub, by, room, m->text.p, m->text.len);
 		break;
@@ -51,11 +62,18 @@ static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_
 			hub_kick(c->hub, by, room, victim, m->text.p, m->text.len);
 		break;
 	}
+	case BUS_BAN:
+		if (m->a)
+			hub_ban_add(c->hub, by, room, m->text.p, m->text.len);
+		else
+			hub_ban_remove(c->hub, by, room, m->text.p, m->text.len);
+		break;
 	case BUS_MODE:
 		if (m->target.len) {
 			struct hub_user *t = hub_find_user(c->hub, m->target.p, m->target.len);
 			if (t)
-				hub_set_member_flags(c->hub, by, room, t, m->a);
+				hub_set_member_flags(c->hub, by, room, t,
+						     m->a & (HUB_MEMBER_OP | HUB_MEMBER_VOICE));
 		} else {
 			struct hub_room_modes modes = {.flags = m->a, .limit = m->b};
 			size_t klen = m->text.len > HUB_KEY_MAX ? HUB_KEY_MAX : m->text.len;
@@ -64,6 +82,40 @@ static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_
 		}
 		break;
 	default:
+		break;
+	}
+}
+
+static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_msg *m)
+{
+	struct hub_room *room = hub_find_room(c->hub, m->room.p, m->room.len);
+	if (!room)
+		return; /* not (or no longer) interested */
+	struct hub_user *by = NULL;
+	if (m->from.len && !(by = proxy_for(c, p, m)))
+		return;
+	if (!by && m->kind != BUS_KICK && m->kind != BUS_MODE && m->kind != BUS_BAN)
+		return;
+	switch (m->kind) {
+	case BUS_JOIN:
+		hub_join(c->hub, by, m->room.p, m->room.len, NULL);
+		break;
+	case BUS_LEAVE:
+		hub_leave(c->hub, by, room, m->text.p, m->text.len);
+		break;
+	default:
+		if (!authorised(by, room, m)) {
+			if (c->st.unauthorised++ == 0)
+				log_event(c->cfg.log, LOG_WARN, "CLUSTER_UNAUTHORISED",
+					  "node=%.*s from=%.*s room=%.*s kind=%c (logged once)",
+					  (int)m->node.len, m->node.p, (int)m->from.len, m->from.p,
+					  (int)m->room.len, m->room.p, (char)m->kind);
+			return;
+		}
+		c->lists_epoch += m->kind == BUS_BAN || (m->kind == BUS_MODE && m->target.len);
+		hub_bus_applying(c->hub, true);
+		apply_moderation(c, by, room, m);
+		hub_bus_applying(c->hub, false);
 		break;
 	}
 }

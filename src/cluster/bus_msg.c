@@ -88,7 +88,7 @@ static bool take_num(struct cursor *c, uint64_t max, uint64_t *out)
 
 static bool kind_known(char k)
 {
-	return k && strchr("HUQNAJLSPTKM", k) != NULL;
+	return k && strchr("HUQNAJLSPTKMB", k) != NULL;
 }
 
 bool bus_node_valid(const char *p, size_t len)
@@ -101,6 +101,17 @@ bool bus_node_valid(const char *p, size_t len)
 		      c == '.' || c == '_' || c == '-'))
 			return false;
 	}
+	return true;
+}
+
+/* A ban mask: 1..HUB_MASK_MAX printable bytes, no spaces. */
+static bool mask_ok(struct bus_str t)
+{
+	if (t.len == 0 || t.len > HUB_MASK_MAX)
+		return false;
+	for (size_t i = 0; i < t.len; i++)
+		if ((unsigned char)t.p[i] <= ' ' || (unsigned char)t.p[i] == 0x7f)
+			return false;
 	return true;
 }
 
@@ -119,6 +130,8 @@ static bool fields_fit_kind(const struct bus_msg *m)
 		return target;
 	case BUS_KICK:
 		return room && target;
+	case BUS_BAN:
+		return room && m->a <= 1 && mask_ok(m->text);
 	default: /* JOIN LEAVE SAY TOPIC MODE */
 		return room;
 	}
@@ -145,8 +158,8 @@ bool bus_msg_decode(const char *p, size_t len, struct bus_msg *out)
 	out->b = (uint32_t)b;
 	if (!bus_node_valid(out->node.p, out->node.len))
 		return false;
-	if ((out->kind != BUS_HELLO || out->from.len) &&
-	    !hub_name_valid(out->from.p, out->from.len))
+	if (out->from.len ? !hub_name_valid(out->from.p, out->from.len)
+			  : !strchr("HKMB", (char)out->kind))
 		return false;
 	if (out->room.len && !hub_room_valid(out->room.p, out->room.len))
 		return false;

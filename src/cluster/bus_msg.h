@@ -29,7 +29,11 @@ enum bus_kind {
 	BUS_KICK = 'K',  /* `from` kicked `target` from `room`, `text` the reason */
 	BUS_MODE = 'M',  /* room modes (`a` flags, `b` limit, `text` key), or with
 			  * `target` that member's flags `a` */
+	BUS_BAN = 'B',   /* `from` added (`a` 1) or removed (`a` 0) the ban mask
+			  * `text` on `room` */
 };
+/* KICK, MODE and BAN may have an empty `from`: the sending node itself
+ * acted (its console, or its grant of operator to a room's first member). */
 
 enum {
 	BUS_NODE_MAX = 64,        /* bytes of a node name */

@@ -32,9 +32,9 @@ static const char LEASE_CHECK_LUA[] =
 	"    for _, r in ipairs(redis.call('SMEMBERS', 'parley:noderooms:' .. n)) do\n"
 	"      local h = redis.call('HGETALL', 'parley:room:' .. r)\n"
 	"      for i = 1, #h, 2 do\n"
-	"        if h[i + 1] == n then redis.call('HDEL', 'parley:room:' .. r, h[i]) end\n"
+	"        if h[i + 1] == n then redis.call('HDEL', 'parley:room:' .. r, h[i]) redis.call('HDEL', 'parley:roomflags:' .. r, h[i]) end\n"
 	"      end\n"
-	"      if redis.call('HLEN', 'parley:room:' .. r) == 0 then redis.call('DEL', 'parley:roomstate:' .. r) end\n"
+	"      if redis.call('HLEN', 'parley:room:' .. r) == 0 then redis.call('DEL', 'parley:roomstate:' .. r, 'parley:roomflags:' .. r, 'parley:roombans:' .. r) end\n"
 	"    end\n"
 	"    redis.call('DEL', 'parley:users:' .. n, 'parley:noderooms:' .. n)\n"
 	"    redis.call('SREM', 'parley:nodes', n)\n"
@@ -53,9 +53,9 @@ static const char RESET_NODE_LUA[] =
 	"for _, r in ipairs(redis.call('SMEMBERS', 'parley:noderooms:' .. n)) do\n"
 	"  local h = redis.call('HGETALL', 'parley:room:' .. r)\n"
 	"  for i = 1, #h, 2 do\n"
-	"    if h[i + 1] == n then redis.call('HDEL', 'parley:room:' .. r, h[i]) end\n"
+	"    if h[i + 1] == n then redis.call('HDEL', 'parley:room:' .. r, h[i]) redis.call('HDEL', 'parley:roomflags:' .. r, h[i]) end\n"
 	"  end\n"
-	"  if redis.call('HLEN', 'parley:room:' .. r) == 0 then redis.call('DEL', 'parley:roomstate:' .. r) end\n"
+	"  if redis.call('HLEN', 'parley:room:' .. r) == 0 then redis.call('DEL', 'parley:roomstate:' .. r, 'parley:roomflags:' .. r, 'parley:roombans:' .. r) end\n"
 	"end\n"
 	"redis.call('DEL', 'parley:users:' .. n, 'parley:noderooms:' .. n)\n"
 	"redis.call('PUBLISH', 'parley:presence', ARGV[2])\n"
@@ -271,6 +271,7 @@ static void go_online(struct cluster *c)
 	for (struct hub_room *r = hub_first_room(c->hub); r; r = hub_next_room(c->hub, r)) {
 		for (struct hub_member *m = hub_first_member(r); m; m = hub_next_member(m))
 			cluster_announce_member(c, hub_member_user(m), r);
+		cluster_resave_room(c, r);
 		cluster_room_subscribe(c, r);
 	}
 	cmd_str(c, on_all_users, c, 4, (const char *[]){"EVAL", ALL_USERS_LUA, "0", c->node});

@@ -43,6 +43,7 @@ struct cluster_stats {
 	uint64_t received;     /* messages received on any channel */
 	uint64_t room_received; /* of which on room channels */
 	uint64_t rejected;     /* malformed messages dropped */
+	uint64_t unauthorised; /* moderation by a non-operator, dropped */
 	uint64_t collisions;   /* local users renamed after losing a name race */
 	uint64_t nodes_lost;   /* other nodes found dead */
 	size_t proxies;        /* other nodes' users known here */

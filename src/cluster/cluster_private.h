@@ -37,6 +37,9 @@ struct cluster {
 	struct buf scratch;
 	struct cluster_stats st;
 	uint32_t guest_seq;
+	/* Bumped by every member-flag or ban change seen live: a read of
+	 * those lists sent before it may be stale (room_moderation.c). */
+	uint64_t lists_epoch;
 	char say_sha[48]; /* SHA1 of the room-line script once loaded, or "" */
 	char node[BUS_NODE_MAX + 1];
 	size_t node_len;
@@ -70,6 +73,8 @@ void cluster_note_member(struct cluster *c, const struct hub_user *user,
 /* As cluster_note_member, and publishes the JOIN (resync). */
 void cluster_announce_member(struct cluster *c, const struct hub_user *user,
 			     const struct hub_room *room);
+/* Publishes `m` on its room's channel. */
+void cluster_publish_room(struct cluster *c, const struct bus_msg *m);
 /* Has Redis keep the hot scripts (on each connection). */
 void cluster_load_scripts(struct cluster *c);
 /* Subscribes to a room's channel and loads its remote members. */
@@ -77,6 +82,24 @@ void cluster_room_subscribe(struct cluster *c, const struct hub_room *room);
 /* Loads a room's remote members once its subscription is confirmed, so no
  * member who joins from then on can fall between the read and the channel. */
 void cluster_room_load(struct cluster *c, const char *room, size_t len);
+
+/* room_moderation.c */
+/* Records a local joiner in the room hash; if it is the room's first
+ * member network-wide, it is made operator once Redis says so. */
+void cluster_join_claim(struct cluster *c, const struct hub_user *user,
+			const struct hub_room *room);
+/* Keeps a member's flags (0: none) in parley:roomflags:LROOM. */
+void cluster_save_flags(struct cluster *c, const char *room, size_t room_len, const char *name,
+			size_t name_len, uint32_t flags);
+/* Moves a renamed member's flags to its new name. */
+void cluster_rename_flags(struct cluster *c, const char *room, size_t room_len, const char *old,
+			  size_t old_len, const char *name, size_t name_len);
+/* Adds or removes the ban of a HUB_EV_BAN in parley:roombans:LROOM. */
+void cluster_save_ban(struct cluster *c, const struct hub_event *ev);
+/* Rewrites the local members' flags and the room's bans (resync). */
+void cluster_resave_room(struct cluster *c, const struct hub_room *room);
+/* Reads a room's bans and flags back after subscribing to it. */
+void cluster_room_load_moderation(struct cluster *c, const char *room, size_t len);
 
 /* apply.c */
 /* Handles one reply on the subscription link (message or confirmation). */

@@ -57,12 +57,13 @@ static const char SAY_LUA[] =
 	"redis.call('PUBLISH', KEYS[3], msg)\n"
 	"return id\n";
 
-/* KEYS: room hash, room state; ARGV: lower name. A room nobody is in any
- * more, network-wide, loses its topic and modes, as a single server's
- * room does. */
+/* KEYS: room hash, room state, room flags, room bans; ARGV: lower name.
+ * A room nobody is in any more, network-wide, loses its topic, modes and
+ * bans, as a single server's room does. */
 static const char LEAVE_LUA[] =
 	"redis.call('HDEL', KEYS[1], ARGV[1])\n"
-	"if redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) end\n"
+	"redis.call('HDEL', KEYS[3], ARGV[1])\n"
+	"if redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[2], KEYS[3], KEYS[4]) end\n"
 	"return 1\n";
 
 /* KEYS: room channel; ARGV: this node. Records of the room's members on
@@ -93,8 +94,9 @@ static struct bus_msg msg_of(const struct cluster *c, enum bus_kind kind,
 		.time_ms = ev->time_ms,
 		.node = {c->node, c->node_len},
 		.room = str_of(ev->room, ev->room_len),
-		.from = str_of(ev->from, ev->from_len),
-		.origin = str_of(ev->origin, ev->origin_len),
+		/* No user: the node itself acted (console, operator grant). */
+		.from = ev->user ? str_of(ev->from, ev->from_len) : str_of(NULL, 0),
+		.origin = ev->user ? str_of(ev->origin, ev->origin_len) : str_of(NULL, 0),
 		.target = str_of(ev->target, ev->target_len),
 		.text = str_of(ev->text, ev->text_len),
 	};
@@ -119,6 +121,13 @@ static void publish_to(struct cluster *c, const char *chan, const struct bus_msg
 		c->st.published++;
 }
 
+void cluster_publish_room(struct cluster *c, const struct bus_msg *m)
+{
+	char chan[CLUSTER_KEY_MAX];
+	cluster_key(chan, "r:", m->room.p, m->room.len);
+	publish_to(c, chan, m);
+}
+
 static void room_hash(struct cluster *c, const char *op, const char *room, size_t room_len,
 		      const char *name, size_t name_len)
 {
@@ -133,13 +142,17 @@ static void room_hash(struct cluster *c, const char *op, const char *room, size_
 static void room_forget(struct cluster *c, const char *room, size_t room_len, const char *name,
 			size_t name_len)
 {
-	char key[CLUSTER_KEY_MAX], state[CLUSTER_KEY_MAX], lname[CLUSTER_KEY_MAX];
+	char key[CLUSTER_KEY_MAX], state[CLUSTER_KEY_MAX], flags[CLUSTER_KEY_MAX],
+		bans[CLUSTER_KEY_MAX], lname[CLUSTER_KEY_MAX];
 	cluster_key(key, "room:", room, room_len);
 	cluster_key(state, "roomstate:", room, room_len);
+	cluster_key(flags, "roomflags:", room, room_len);
+	cluster_key(bans, "roombans:", room, room_len);
 	size_t ln = cluster_lower(lname, name, name_len);
-	const char *argv[] = {"EVAL", LEAVE_LUA, "2", key, state, lname};
-	size_t lens[] = {4, strlen(LEAVE_LUA), 1, strlen(key), strlen(state), ln};
-	cluster_cmd(c, NULL, NULL, 6, argv, lens);
+	const char *argv[] = {"EVAL", LEAVE_LUA, "4", key, state, flags, bans, lname};
+	size_t lens[] = {4, strlen(LEAVE_LUA), 1, strlen(key), strlen(state), strlen(flags),
+			 strlen(bans), ln};
+	cluster_cmd(c, NULL, NULL, 8, argv, lens);
 }
 
 /* Topic and modes outlive the node that set them, for later joiners. */
@@ -439,6 +452,7 @@ void cluster_room_load(struct cluster *c, const char *room, size_t len)
 	size_t lens[] = {4, strlen(ROOM_USERS_LUA), 1, strlen(key), c->node_len};
 	if (!cluster_cmd(c, on_room_users, rl, 5, argv, lens))
 		free(rl);
+	cluster_room_load_moderation(c, room, len);
 }
 
 /* The room's lines are held from now until the after-subscribe read
@@ -547,6 +561,9 @@ static void publish_nick(struct cluster *c, const struct hub_event *ev)
 		room_hash(c, "HDEL", hub_room_name(r), hub_room_name_len(r), ev->from, ev->from_len);
 		room_hash(c, "HSET", hub_room_name(r), hub_room_name_len(r), ev->target,
 			  ev->target_len);
+		if (hub_member_flags(mb))
+			cluster_rename_flags(c, hub_room_name(r), hub_room_name_len(r), ev->from,
+					     ev->from_len, ev->target, ev->target_len);
 	}
 	/* A case change keeps the claim; any other claims the new name. */
 	claim_with(c, u, &m, ev->from, ev->from_len);
@@ -586,7 +603,7 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 	struct bus_msg m;
 	switch (ev->kind) {
 	case HUB_EV_JOIN:
-		cluster_note_member(c, ev->user, hub_find_room(c->hub, ev->room, ev->room_len));
+		cluster_join_claim(c, ev->user, hub_find_room(c->hub, ev->room, ev->room_len));
 		room_channel(chan, ev);
 		m = msg_of(c, BUS_JOIN, ev);
 		publish_to(c, chan, &m);
@@ -610,6 +627,10 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 	case HUB_EV_MODE:
 		if (!ev->target)
 			room_state_save(c, ev);
+		else
+			cluster_save_flags(c, ev->room, ev->room_len, ev->target, ev->target_len,
+					   ev->flags_new);
+		c->lists_epoch += ev->target != NULL;
 		room_channel(chan, ev);
 		publish_mode(c, ev, chan);
 		break;
@@ -633,10 +654,27 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 		publish_to(c, chan, &m);
 		break;
 	}
+	case HUB_EV_BAN:
+		c->lists_epoch++;
+		cluster_save_ban(c, ev);
+		m = msg_of(c, BUS_BAN, ev);
+		m.target = str_of(NULL, 0);
+		m.text = str_of(ev->target, ev->target_len);
+		m.a = ev->flags_new ? 1 : 0;
+		room_channel(chan, ev);
+		publish_to(c, chan, &m);
+		break;
 	case HUB_EV_SAY:
-	case HUB_EV_BAN: /* ban lists are each node's own (docs/CLUSTER.md) */
 		break;
 	}
+}
+
+/* Online, Redis decides who is a room's first member (cluster_join_claim);
+ * offline, the node serves its users alone and decides as one server. */
+static bool bus_decides_ops(void *impl)
+{
+	const struct cluster *c = impl;
+	return c->online;
 }
 
 const struct hub_bus_ops cluster_bus_ops = {
@@ -644,4 +682,5 @@ const struct hub_bus_ops cluster_bus_ops = {
 	.publish = bus_publish,
 	.say = bus_say,
 	.interest = bus_interest,
+	.decides_ops = bus_decides_ops,
 };

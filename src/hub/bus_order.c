@@ -17,6 +17,7 @@ void hub_bus_hold(struct hub *hub, struct hub_room *room)
 {
 	(void)hub;
 	room->bus_holding = true;
+	room->bus_lists_pending = true;
 	/* A new subscription may follow a Redis restart that reset the id
 	 * counter: what this one delivers is judged by its own read. */
 	room->bus_seen = 0;
@@ -113,4 +114,19 @@ size_t hub_bus_backfill(struct hub *hub, struct hub_room *room, const struct sto
 		free(held[i]);
 	free(held);
 	return taken;
+}
+
+bool hub_bus_loading(const struct hub_room *room)
+{
+	return room->bus_holding || room->bus_lists_pending;
+}
+
+void hub_bus_lists_taken(struct hub_room *room)
+{
+	room->bus_lists_pending = false;
+}
+
+void hub_bus_applying(struct hub *hub, bool on)
+{
+	hub->bus_applying = on;
 }

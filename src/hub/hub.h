@@ -136,7 +136,8 @@ struct hub_bus_ops {
 	/* A local user was registered: claim its name network-wide. */
 	void (*user_added)(void *impl, const struct hub_user *user);
 	/* A local user did `ev`: JOIN, LEAVE, QUIT (before its memberships
-	 * go), NICK, AWAY, TOPIC, KICK, MODE, or a PRIVMSG to a proxy. */
+	 * go), NICK, AWAY, TOPIC, KICK, MODE, BAN, or a PRIVMSG to a proxy;
+	 * or the console (no `user`) did a KICK, MODE or BAN. */
 	void (*publish)(void *impl, const struct hub_event *ev);
 	/* A local user said `ev` (SAY, id and time unset). True when the bus
 	 * takes it: it comes back through hub_bus_say() with its network id
@@ -146,6 +147,10 @@ struct hub_bus_ops {
 	/* `room` gained its first local member (true) or is losing its last
 	 * one (false; its proxies are dropped quietly right after). */
 	void (*interest)(void *impl, const struct hub_room *room, bool interested);
+	/* True while the network, not this hub, decides who is a room's first
+	 * member: a local joiner is then not made operator at once, the bus
+	 * grants it (a MODE by the server) once it knows. NULL: never. */
+	bool (*decides_ops)(void *impl);
 };
 
 struct hub_bus {
@@ -321,13 +326,29 @@ void hub_bus_room_state(struct hub *hub, struct hub_room *room, const char *topi
 			const char *setter, size_t setter_len, uint64_t topic_ms,
 			const struct hub_room_modes *modes);
 
+/* While on, events are applied from the bus: none is handed back to it
+ * (the console's and the server's included, which otherwise are). */
+void hub_bus_applying(struct hub *hub, bool on);
+
+/* True from hub_bus_hold() until both the after-subscribe read of lines
+ * and hub_bus_lists_taken(): while the room's operators are not known. */
+bool hub_bus_loading(const struct hub_room *room);
+/* The bus has read the room's member flags and bans. */
+void hub_bus_lists_taken(struct hub_room *room);
+
+/* Adds a ban the network keeps (`setter`, `time_ms` as recorded), telling
+ * no one: for a room this node has just become interested in. False if
+ * the mask is invalid, already listed, or the list is full. */
+bool hub_bus_ban_load(struct hub *hub, struct hub_room *room, const char *mask, size_t len,
+		      const char *setter, size_t setter_len, uint64_t time_ms);
+
 /* Removes a proxy from `room` without telling anyone (state resync). */
 void hub_proxy_forget(struct hub *hub, struct hub_user *proxy, struct hub_room *room);
 
 /* ---- rooms ---- */
 
 /* Adds the user to `room` (created if needed; its first member becomes
- * operator); members already there get JOIN. The hub does not make the
+ * operator, unless the bus decides_ops); members already there get JOIN. The hub does not make the
  * user leave other rooms. On HUB_OK stores the room in *out if non-NULL. */
 enum hub_result hub_join(struct hub *hub, struct hub_user *user, const char *room, size_t len,
 			 struct hub_room **out);
@@ -366,7 +387,7 @@ enum hub_result hub_set_member_flags(struct hub *hub, struct hub_user *by,
  * Who may do these is the dialects' business (room operators, server
  * operators); the hub keeps the lists so every dialect enforces the same
  * ones. `by` NULL means the server's console (events name it
- * HUB_CONSOLE_NAME and are not handed to the bus). */
+ * HUB_CONSOLE_NAME; they reach the bus with no `user`). */
 
 /* One ban: a mask matched against "name!ident@host" (hub_room_banned). */
 struct hub_ban {
@@ -376,7 +397,8 @@ struct hub_ban {
 };
 
 /* Adds or removes a ban mask (compared ignoring case); every member gets
- * BAN. The list lives while the room has members. */
+ * BAN, and the bus is told (the console's too). The list lives while the
+ * room has members. */
 enum hub_result hub_ban_add(struct hub *hub, struct hub_user *by, struct hub_room *room,
 			    const char *mask, size_t len);
 enum hub_result hub_ban_remove(struct hub *hub, struct hub_user *by, struct hub_room *room,

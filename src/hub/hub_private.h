@@ -81,6 +81,7 @@ struct hub_room {
 	 * awaited, lines from the bus wait in `held`; `bus_seen` is the newest
 	 * id delivered from the bus since the last subscription. */
 	bool bus_holding;
+	bool bus_lists_pending; /* operators and bans not read yet */
 	uint32_t held_count, held_cap;
 	struct hub_record **held;
 	uint64_t bus_seen;
@@ -108,6 +109,7 @@ struct hub {
 	int slots_taken;
 	void (*ext_release[HUB_RENDER_SLOTS])(void *data);
 	bool silent; /* no more deliveries (shutdown) */
+	bool bus_applying; /* hub_bus_applying(): nothing goes back to the bus */
 	struct hub_fanout *fanout; /* counted in room_deliver(), which has a const hub */
 };
 
@@ -118,11 +120,12 @@ uint64_t hub_new_id(struct hub *hub);
 /* Fills the acting-user fields of `ev` from `u`. */
 void event_from(struct hub_event *ev, const struct hub_user *u);
 
-/* Hands a local user's event to the bus, if any. */
+/* Hands an event of a local user, or of the console (no user), to the
+ * bus, if any; never one the bus is applying. */
 static inline void bus_publish(const struct hub *hub, const struct hub_event *ev)
 {
 	const struct hub_bus *bus = hub->cfg.bus;
-	if (bus && ev->user && !((const struct hub_user *)ev->user)->proxy)
+	if (bus && !hub->bus_applying && !(ev->user && ((const struct hub_user *)ev->user)->proxy))
 		bus->ops->publish(bus->impl, ev);
 }
 

@@ -34,10 +34,13 @@ static void announce_ban(struct hub *hub, struct hub_user *by, struct hub_room *
 	};
 	event_from(&ev, by);
 	room_deliver(hub, room, &ev, NULL);
+	ev.room = room->name;
+	ev.room_len = room->name_len;
+	bus_publish(hub, &ev);
 }
 
-enum hub_result hub_ban_add(struct hub *hub, struct hub_user *by, struct hub_room *room,
-			    const char *mask, size_t len)
+static enum hub_result ban_put(struct hub_room *room, const char *mask, size_t len,
+			       const char *setter, size_t setter_len, uint64_t time_ms)
 {
 	if (len == 0 || len > HUB_MASK_MAX)
 		return HUB_ROOM_INVALID;
@@ -50,11 +53,29 @@ enum hub_result hub_ban_add(struct hub *hub, struct hub_user *by, struct hub_roo
 	struct hub_ban *b = &room->bans[room->nbans++];
 	memcpy(b->mask, mask, len);
 	b->mask[len] = '\0';
-	const char *setter = by ? by->name : HUB_CONSOLE_NAME;
-	memcpy(b->setter, setter, strlen(setter) + 1);
-	b->time_ms = hub_now(hub);
-	announce_ban(hub, by, room, b->mask, len, true);
+	if (setter_len > HUB_NAME_MAX)
+		setter_len = HUB_NAME_MAX;
+	memcpy(b->setter, setter, setter_len);
+	b->setter[setter_len] = '\0';
+	b->time_ms = time_ms;
 	return HUB_OK;
+}
+
+enum hub_result hub_ban_add(struct hub *hub, struct hub_user *by, struct hub_room *room,
+			    const char *mask, size_t len)
+{
+	const char *setter = by ? by->name : HUB_CONSOLE_NAME;
+	enum hub_result r = ban_put(room, mask, len, setter, strlen(setter), hub_now(hub));
+	if (r == HUB_OK)
+		announce_ban(hub, by, room, room->bans[room->nbans - 1].mask, len, true);
+	return r;
+}
+
+bool hub_bus_ban_load(struct hub *hub, struct hub_room *room, const char *mask, size_t len,
+		      const char *setter, size_t setter_len, uint64_t time_ms)
+{
+	(void)hub;
+	return ban_put(room, mask, len, setter, setter_len, time_ms) == HUB_OK;
 }
 
 enum hub_result hub_ban_remove(struct hub *hub, struct hub_user *by, struct hub_room *room,

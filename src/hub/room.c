@@ -152,7 +152,10 @@ enum hub_result hub_join(struct hub *hub, struct hub_user *user, const char *nam
 	struct hub_member *m = xcalloc(1, sizeof(*m));
 	m->user = user;
 	m->room = room;
-	m->flags = room->size == 0 ? HUB_MEMBER_OP : 0;
+	const struct hub_bus *bus = hub->cfg.bus;
+	bool network_decides = bus && (user->proxy || (bus->ops->decides_ops &&
+							bus->ops->decides_ops(bus->impl)));
+	m->flags = room->size == 0 && !network_decides ? HUB_MEMBER_OP : 0;
 	list_insert_tail(&room->members, &m->room_link);
 	list_insert_tail(&user->rooms, &m->user_link);
 	room->size++;

@@ -85,12 +85,13 @@ static void print_cluster_stats(struct server *s)
 	struct cluster_stats st;
 	cluster_stats(s->cluster, &st);
 	printf("cluster: %s node=%s remote_users=%zu rooms_subscribed=%zu published=%llu "
-	       "received=%llu room_received=%llu rejected=%llu collisions=%llu nodes_lost=%llu "
-	       "reconnects=%llu\n",
+	       "received=%llu room_received=%llu rejected=%llu unauthorised=%llu collisions=%llu "
+	       "nodes_lost=%llu reconnects=%llu\n",
 	       st.online ? "online" : "offline (serving local users only)", s->node_name,
 	       st.proxies, st.rooms, (unsigned long long)st.published,
 	       (unsigned long long)st.received, (unsigned long long)st.room_received,
-	       (unsigned long long)st.rejected, (unsigned long long)st.collisions,
+	       (unsigned long long)st.rejected, (unsigned long long)st.unauthorised,
+	       (unsigned long long)st.collisions,
 	       (unsigned long long)st.nodes_lost, (unsigned long long)st.reconnects);
 	fflush(stdout);
 }

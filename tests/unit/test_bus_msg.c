@@ -47,7 +47,7 @@ static struct bus_msg sample(enum bus_kind kind)
 static void test_every_kind_round_trips(void **state)
 {
 	(void)state;
-	const char kinds[] = "HUQNAJLSPTKM";
+	const char kinds[] = "HUQNAJLSPTKM"; /* BAN: a mask, below */
 	for (const char *k = kinds; *k; k++) {
 		struct bus_msg m = sample((enum bus_kind)*k), got;
 		struct buf b = BUF_INIT;
@@ -136,11 +136,35 @@ static void test_malformed_messages_are_refused(void **state)
 		"P1:1,1:0,2:n1,0:,1:a,0:,0:,2:hi,1:0,1:0,",  /* a whisper needs a target */
 		"K1:1,1:0,2:n1,2:#r,1:a,0:,0:,2:hi,1:0,1:0,", /* a kick needs a victim */
 		"P1:1,1:0,2:n1,0:,1:a,0:,2:b ,2:hi,1:0,1:0,", /* bad target */
+		"B1:0,1:0,2:n1,2:#r,1:a,0:,0:,0:,1:1,1:0,",  /* a ban needs a mask */
+		"B1:0,1:0,2:n1,2:#r,1:a,0:,0:,3:a b,1:1,1:0,", /* a space in a mask */
+		"B1:0,1:0,2:n1,2:#r,1:a,0:,0:,1:\x01,1:1,1:0,", /* a control byte */
+		"B1:0,1:0,2:n1,2:#r,1:a,0:,0:,5:a!*@*,1:2,1:0,", /* neither add nor remove */
+		"B1:0,1:0,2:n1,0:,1:a,0:,0:,5:a!*@*,1:1,1:0,", /* a ban needs a room */
+		"S1:1,1:0,2:n1,2:#r,0:,0:,0:,2:hi,1:0,1:0,", /* only the node's own acts lack a name */
+		"T1:0,1:0,2:n1,2:#r,0:,0:,0:,2:hi,1:0,1:0,", /* (a topic is a user's) */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (decodes(bad[i]))
 			fail_msg("accepted: %s", bad[i]);
 	}
+}
+
+/* KICK, MODE and BAN may come from the sending node itself (empty
+ * `from`): its console, or its grant of operator to a first member. */
+static void test_a_node_acts_without_a_name(void **state)
+{
+	(void)state;
+	assert_true(decodes("K1:0,1:0,2:n1,2:#r,0:,0:,1:b,6:Banned,1:0,1:0,"));
+	assert_true(decodes("M1:0,1:0,2:n1,2:#r,0:,0:,1:b,0:,1:1,1:0,"));
+	assert_true(decodes("B1:0,1:0,2:n1,2:#r,0:,0:,0:,5:a!*@*,1:0,1:0,"));
+	struct bus_msg m = {.kind = BUS_BAN, .node = S("n1"), .room = S("#r"),
+			    .from = S("alice"), .text = S("*!*@10.0.0.*"), .a = 1}, got;
+	struct buf b = BUF_INIT;
+	bus_msg_encode(&m, true, &b);
+	assert_true(bus_msg_decode(buf_head(&b), buf_len(&b), &got));
+	assert_true(str_eq(got.text, "*!*@10.0.0.*") && got.a == 1);
+	buf_release(&b);
 }
 
 static void test_node_names(void **state)
@@ -164,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_tail_completed_with_an_id_decodes),
 		cmocka_unit_test(test_empty_optional_fields),
 		cmocka_unit_test(test_malformed_messages_are_refused),
+		cmocka_unit_test(test_a_node_acts_without_a_name),
 		cmocka_unit_test(test_node_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,7 +54,14 @@ static void fb_interest(void *impl, const struct hub_room *room, bool on)
 		b->interest_off++;
 }
 
-static const struct hub_bus_ops fb_ops = {fb_added, fb_publish, fb_say, fb_interest};
+static bool fb_decides_ops(void *impl)
+{
+	const struct fake_bus *b = impl;
+	return b->online;
+}
+
+static const struct hub_bus_ops fb_ops = {fb_added, fb_publish, fb_say, fb_interest,
+					  fb_decides_ops};
 
 struct env {
 	struct world w;
@@ -481,10 +488,88 @@ static void test_room_state_fills_only_what_is_unset(void **state)
 	env_free(e);
 }
 
+static uint32_t flags_of(const struct hub_user *u, const struct hub_room *room)
+{
+	return hub_member_flags(hub_membership(u, room));
+}
+
+/* Online, the network decides who is first: no local joiner is made
+ * operator by the hub; offline, the first local joiner is, as alone. */
+static void test_the_network_decides_the_first_operator(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice"), *bob = proxy(e, "bob");
+	struct hub_room *room;
+	assert_int_equal(hub_join(e->hub, alice, "#r", 2, &room), HUB_OK);
+	assert_int_equal(flags_of(alice, room), 0);
+	assert_int_equal(hub_join(e->hub, bob, "#r", 2, NULL), HUB_OK);
+	assert_int_equal(flags_of(bob, room), 0);
+	e->fb.online = false;
+	struct hub_user *carol = local(e, 1, "carol");
+	assert_int_equal(hub_join(e->hub, carol, "#alone", 6, &room), HUB_OK);
+	assert_int_equal(flags_of(carol, room), HUB_MEMBER_OP);
+	env_free(e);
+}
+
+/* The console's moderation goes to the bus (with no user); nothing done
+ * while the bus is applying does, the console's included. */
+static void test_console_acts_reach_the_bus_applied_ones_do_not(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	assert_int_equal(hub_join(e->hub, alice, "#r", 2, &room), HUB_OK);
+	int before = e->fb.published;
+	assert_int_equal(hub_ban_add(e->hub, NULL, room, "eve!*@*", 7), HUB_OK);
+	assert_int_equal(e->fb.published, before + 1);
+	assert_int_equal(e->fb.last_kind, HUB_EV_BAN);
+	assert_string_equal(e->fb.last_from, HUB_CONSOLE_NAME);
+	hub_set_member_flags(e->hub, NULL, room, alice, HUB_MEMBER_OP);
+	assert_int_equal(e->fb.published, before + 2);
+	assert_int_equal(e->fb.last_kind, HUB_EV_MODE);
+	hub_bus_applying(e->hub, true);
+	assert_int_equal(hub_ban_remove(e->hub, NULL, room, "EVE!*@*", 7), HUB_OK);
+	hub_set_member_flags(e->hub, NULL, room, alice, 0);
+	hub_bus_applying(e->hub, false);
+	assert_int_equal(e->fb.published, before + 2);
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_BAN), 2); /* members still told */
+	/* A loaded ban is silent, keeps its setter and time, and binds. */
+	assert_true(hub_bus_ban_load(e->hub, room, "mal*!*@*", 8, "op", 2, 1234));
+	assert_false(hub_bus_ban_load(e->hub, room, "MAL*!*@*", 8, "op", 2, 1234));
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_BAN), 2);
+	assert_string_equal(hub_room_ban(room, 0)->setter, "op");
+	assert_true(hub_room_ban(room, 0)->time_ms == 1234);
+	assert_true(hub_room_banned(room, "mallory!m@host", 14));
+	env_free(e);
+}
+
+/* Operators are unknown from the subscription until the lists are read. */
+static void test_a_room_is_loading_until_its_lists_are_taken(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_room *room;
+	assert_int_equal(hub_join(e->hub, alice, "#r", 2, &room), HUB_OK);
+	assert_false(hub_bus_loading(room));
+	hub_bus_hold(e->hub, room);
+	assert_true(hub_bus_loading(room));
+	hub_bus_backfill(e->hub, room, NULL, 0);
+	assert_true(hub_bus_loading(room));
+	hub_bus_lists_taken(room);
+	assert_false(hub_bus_loading(room));
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_local_actions_reach_the_bus_proxy_actions_do_not),
+		cmocka_unit_test(test_the_network_decides_the_first_operator),
+		cmocka_unit_test(test_console_acts_reach_the_bus_applied_ones_do_not),
+		cmocka_unit_test(test_a_room_is_loading_until_its_lists_are_taken),
 		cmocka_unit_test(test_lines_are_delivered_when_they_come_back),
 		cmocka_unit_test(test_last_local_member_drops_interest_and_proxies),
 		cmocka_unit_test(test_backfill_puts_older_network_lines_first),
