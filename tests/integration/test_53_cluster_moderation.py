@@ -14,7 +14,7 @@ import pytest
 
 from harness import ChatClient, wait_until
 from irc_harness import IrcClient
-from test_50_cluster import cluster_stats, node, redis, three_nodes  # noqa: F401
+from cluster_harness import cluster_stats, node, redis, three_nodes  # noqa: F401
 
 assert redis  # the fixture, imported for pytest
 
