@@ -108,6 +108,7 @@ struct hub {
 	int slots_taken;
 	void (*ext_release[HUB_RENDER_SLOTS])(void *data);
 	bool silent; /* no more deliveries (shutdown) */
+	struct hub_watch watch; /* presence watcher; .presence NULL if none */
 	struct hub_fanout *fanout; /* counted in room_deliver(), which has a const hub */
 };
 
@@ -117,6 +118,14 @@ uint64_t hub_now(const struct hub *hub);
 uint64_t hub_new_id(struct hub *hub);
 /* Fills the acting-user fields of `ev` from `u`. */
 void event_from(struct hub_event *ev, const struct hub_user *u);
+
+/* Tells the presence watcher, if any (hub_set_watch). */
+static inline void hub_tell_watch(const struct hub *hub, enum hub_presence what,
+				  const struct hub_user *user, const char *old, size_t old_len)
+{
+	if (hub->watch.presence && !hub->silent)
+		hub->watch.presence(hub->watch.ctx, what, user, old, old_len);
+}
 
 /* Hands a local user's event to the bus, if any. */
 static inline void bus_publish(const struct hub *hub, const struct hub_event *ev)
