@@ -199,7 +199,7 @@ static void unwatch(struct irc *irc, struct irc_session *s, struct irc_mon_targe
 
 void irc_monitor_forget(struct irc_session *s)
 {
-	struct irc_mon_list *l = s->monitor;
+	struct irc_mon_list *l = s->user ? s->monitor : NULL; /* else it is s->hello */
 	if (!l)
 		return;
 	for (uint32_t i = 0; i < l->n; i++)

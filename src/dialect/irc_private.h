@@ -121,7 +121,14 @@ struct irc_session {
 	struct conn *conn;
 	struct irc *irc;
 	struct hub_user *user; /* NULL until registered and after QUIT */
-	struct irc_hello *hello; /* until registered, then NULL */
+	/* Until registered, what the client said (hello); from then on its
+	 * MONITOR list (irc_presence.c; NULL until the first MONITOR +). The
+	 * two never live together, so one pointer serves both and an idle
+	 * session stays small. Which one is meant: s->user. */
+	union {
+		struct irc_hello *hello;
+		struct irc_mon_list *monitor;
+	};
 	uint32_t caps;
 	uint32_t mark; /* irc->notify_mark when last notified */
 	bool pass_ok, cap_open, got_user, invisible, ping_sent;
@@ -132,7 +139,6 @@ struct irc_session {
 	/* Accounts (irc_account.c): made on a session's first account command
 	 * (most never send one, and an idle session should stay small). */
 	struct irc_auth *auth;
-	struct irc_mon_list *monitor; /* MONITOR targets, NULL until the first */
 };
 
 /* The account logged in to ("" if none), one password check at a time
@@ -192,7 +198,8 @@ void irc_presence_init(struct irc *irc);
 void irc_presence_fini(struct irc *irc);
 /* An IRC user has registered (its ident@host set): tell its watchers. */
 void irc_presence_arrived(struct irc *irc, const struct hub_user *u);
-/* Drops the session's MONITOR list (it quits or closes). */
+/* Drops the session's MONITOR list (it quits or closes); a no-op before
+ * registration, when the slot holds what the client said. */
 void irc_monitor_forget(struct irc_session *s);
 
 /* irc.c: registration, run again when a pending SASL check ends. */
