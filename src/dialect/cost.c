@@ -8,7 +8,7 @@ static const struct {
 	unsigned extra;
 } costs[] = {
 	{"LIST", 9},  {"ROOMS", 9}, {"WHO", 4},         {"WHOIS", 1}, {"NAMES", 2},
-	{"USERS", 2}, {"HISTORY", 4}, {"CHATHISTORY", 4},
+	{"USERS", 2}, {"HISTORY", 4}, {"CHATHISTORY", 4}, {"WHOWAS", 1}, {"MONITOR", 1},
 };
 
 unsigned command_cost(const char *name)

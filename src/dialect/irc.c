@@ -139,6 +139,7 @@ struct irc *irc_create(struct hub *hub, const struct irc_config *cfg)
 	init_caps(irc, hub_accounts_enabled(hub) ? CAP_COUNT : CAP_BASIC_COUNT, cfg);
 	irc->logins = login_limit_create();
 	irc->min_password = cfg->min_password ? cfg->min_password : 8;
+	irc_presence_init(irc);
 	return irc;
 }
 
@@ -146,6 +147,7 @@ void irc_destroy(struct irc *irc)
 {
 	if (!irc)
 		return;
+	irc_presence_fini(irc);
 	for (size_t i = 0; i < sizeof(irc->variants) / sizeof(irc->variants[0]); i++)
 		if (irc->variants[i])
 			msg_unref(irc->variants[i]);
@@ -216,6 +218,7 @@ static void irc_open(struct conn *c, void *data)
 
 void irc_quit(struct irc_session *s, const char *reason, size_t len)
 {
+	irc_monitor_forget(s);
 	if (!s->user)
 		return;
 	if (s->invisible)
@@ -283,6 +286,7 @@ void irc_try_register(struct irc_session *s)
 	s->last_msg_ms = clock_mono_ms();
 	conn_set_timeout(s->conn, s->irc->ping_interval_ms);
 	irc_welcome(s);
+	irc_presence_arrived(s->irc, user);
 }
 
 bool irc_nick_ok(const char *nick, size_t len)
@@ -526,6 +530,11 @@ static const struct command_spec commands[] = {
 	{"CHATHISTORY", true, irc_cmd_chathistory},
 	{"OPER", true, irc_cmd_oper},
 	{"KILL", true, irc_cmd_kill},
+	{"WALLOPS", true, irc_cmd_wallops},
+	{"WHOWAS", true, irc_cmd_whowas},
+	{"MONITOR", true, irc_cmd_monitor},
+	{"TIME", true, irc_cmd_time},
+	{"INFO", true, irc_cmd_info},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -625,17 +625,19 @@ static void user_mode(struct irc_session *s, const struct irc_msg *m)
 		return;
 	}
 	if (m->nparams < 2) {
-		irc_numeric(s, "221", "%s", s->invisible ? "+i" : "+");
+		irc_numeric(s, "221", "+%s%s", s->invisible ? "i" : "", s->wallops ? "w" : "");
 		return;
 	}
 	struct irc_slice ms = m->params[1];
-	bool add = true, was = s->invisible, unknown = false;
+	bool add = true, was = s->invisible, was_w = s->wallops, unknown = false;
 	for (size_t i = 0; i < ms.len; i++) {
 		char ch = ms.p[i];
 		if (ch == '+' || ch == '-')
 			add = ch == '+';
 		else if (ch == 'i')
 			s->invisible = add;
+		else if (ch == 'w')
+			s->wallops = add;
 		else
 			unknown = true;
 	}
@@ -643,9 +645,12 @@ static void user_mode(struct irc_session *s, const struct irc_msg *m)
 		irc_numeric(s, "501", ":Unknown MODE flag");
 	if (was != s->invisible)
 		s->irc->invisible += s->invisible ? 1 : (size_t)-1;
-	if (was != s->invisible)
-		irc_user_line(s, s->user, "MODE %s %ci", hub_user_name(s->user),
-			      s->invisible ? '+' : '-');
+	char diff[8];
+	int n = snprintf(diff, sizeof(diff), "%s%s",
+			 was == s->invisible ? "" : s->invisible ? "+i" : "-i",
+			 was_w == s->wallops ? "" : s->wallops ? "+w" : "-w");
+	if (n > 0)
+		irc_user_line(s, s->user, "MODE %s %s", hub_user_name(s->user), diff);
 }
 
 void irc_cmd_mode(struct irc_session *s, const struct irc_msg *m)

@@ -1,6 +1,6 @@
 /* irc_oper: server operators over IRC — OPER with the --oper-password
- * (accounts named by --oper are operators once logged in, without it) and
- * KILL — and how an IRC user is disconnected when anyone's KILL (chat,
+ * (accounts named by --oper are operators once logged in, without it),
+ * KILL and WALLOPS — and how an IRC user is disconnected when anyone's KILL (chat,
  * IRC or the console) names it. */
 #include <stdio.h>
 
@@ -44,6 +44,27 @@ void irc_cmd_kill(struct irc_session *s, const struct irc_msg *m)
 	struct irc_slice reason = m->nparams > 1 ? m->params[1] : (struct irc_slice){"", 0};
 	if (!victim || !hub_kill(hub, s->user, victim, reason.p, reason.len))
 		irc_numeric(s, "401", "%.*s :No such nick/channel", P(m->params[0]));
+}
+
+/* To every IRC user with user mode +w (the sender too if it has it).
+ * Walks all users: rare, and only operators may send it. */
+void irc_cmd_wallops(struct irc_session *s, const struct irc_msg *m)
+{
+	if (m->nparams < 1 || m->params[0].len == 0) {
+		irc_numeric(s, "461", "WALLOPS :Not enough parameters");
+		return;
+	}
+	struct hub *hub = s->irc->hub;
+	if (!hub_user_is_oper(hub, s->user)) {
+		irc_numeric(s, "481", ":Permission Denied- You're not an IRC operator");
+		return;
+	}
+	struct irc_slice text = m->params[0];
+	for (struct hub_user *u = hub_first_user(hub); u; u = hub_next_user(hub, u)) {
+		struct irc_session *o = irc_session_of(u);
+		if (o && o->wallops)
+			irc_user_line(o, s->user, "WALLOPS :%.*s", P(text));
+	}
 }
 
 /* Others see QUIT "Killed (by (reason))", as IRC servers word it. */

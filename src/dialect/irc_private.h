@@ -16,6 +16,7 @@
 #include "dialect/login_limit.h"
 #include "hub/hub.h"
 
+struct map;
 struct msg;
 
 enum {
@@ -28,6 +29,8 @@ enum {
 	IRC_CLIENT_TAGS_MAX = 4094,
 	IRC_LABEL_MAX = 64,
 	IRC_LIST_MAX = 64,      /* bans or invitations kept per channel */
+	IRC_MONITOR_MAX = 100,  /* MONITOR targets per session (ISUPPORT MONITOR) */
+	IRC_MONITOR_TOTAL = 65536, /* MONITOR watches on the whole server */
 };
 
 /* Capabilities, in table order (irc_caps.h bit positions). */
@@ -92,6 +95,11 @@ struct irc {
 		size_t nheld, held_cap;
 	} labeled;
 	uint64_t lines_received; /* client lines decoded, for /metrics */
+	/* irc_presence.c: WHOWAS's departures, MONITOR's watched nicks
+	 * (struct irc_mon_target by nick, ignoring case) and their count. */
+	struct irc_whowas *whowas;
+	struct map *monitored;
+	size_t monitor_total;
 };
 
 /* Per channel, hung on the hub room (hub_room_set_ext); made on the first
@@ -113,10 +121,18 @@ struct irc_session {
 	struct conn *conn;
 	struct irc *irc;
 	struct hub_user *user; /* NULL until registered and after QUIT */
-	struct irc_hello *hello; /* until registered, then NULL */
+	/* Until registered, what the client said (hello); from then on its
+	 * MONITOR list (irc_presence.c; NULL until the first MONITOR +). The
+	 * two never live together, so one pointer serves both and an idle
+	 * session stays small. Which one is meant: s->user. */
+	union {
+		struct irc_hello *hello;
+		struct irc_mon_list *monitor;
+	};
 	uint32_t caps;
 	uint32_t mark; /* irc->notify_mark when last notified */
 	bool pass_ok, cap_open, got_user, invisible, ping_sent;
+	bool wallops; /* user mode +w */
 	char *realname; /* from USER / SETNAME, exact size; NULL if none */
 	uint64_t last_msg_ms; /* mono: idle time for WHOIS */
 	struct framed in; /* the line decoder, across reads */
@@ -172,6 +188,19 @@ irc_command_fn irc_cmd_authenticate, irc_cmd_register, irc_cmd_verify, irc_cmd_c
 /* irc_oper.c: OPER, KILL, and the sink's kill (hub_sink.kill) */
 irc_command_fn irc_cmd_oper, irc_cmd_kill;
 void irc_kill(void *ctx, const char *by, const char *reason, size_t len);
+
+/* irc_oper.c: WALLOPS; irc_query.c: TIME, INFO */
+irc_command_fn irc_cmd_wallops, irc_cmd_time, irc_cmd_info;
+
+/* irc_presence.c: WHOWAS and MONITOR, over the hub's presence watch */
+irc_command_fn irc_cmd_whowas, irc_cmd_monitor;
+void irc_presence_init(struct irc *irc);
+void irc_presence_fini(struct irc *irc);
+/* An IRC user has registered (its ident@host set): tell its watchers. */
+void irc_presence_arrived(struct irc *irc, const struct hub_user *u);
+/* Drops the session's MONITOR list (it quits or closes); a no-op before
+ * registration, when the slot holds what the client said. */
+void irc_monitor_forget(struct irc_session *s);
 
 /* irc.c: registration, run again when a pending SASL check ends. */
 void irc_try_register(struct irc_session *s);

@@ -1,9 +1,10 @@
 /* irc_query: messages (PRIVMSG, NOTICE, TAGMSG) with the channel rules on
  * speaking (+n +m +b), and the queries and personal state: WHO, WHOIS,
- * AWAY, ISON, USERHOST, LUSERS, MOTD, SETNAME. Notices never draw an
+ * AWAY, ISON, USERHOST, LUSERS, MOTD, TIME, INFO, SETNAME. Notices never draw an
  * error numeric; to chat users they arrive marked "[notice]". */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "dialect/irc_private.h"
 #include "net/net.h"
@@ -456,6 +457,49 @@ void irc_cmd_motd(struct irc_session *s, const struct irc_msg *m)
 {
 	(void)m;
 	irc_motd(s);
+}
+
+/* TIME and INFO may name a server (this one, or a user's: also this one);
+ * anything else gets 402. */
+static bool this_server(struct irc_session *s, const struct irc_msg *m)
+{
+	if (m->nparams < 1)
+		return true;
+	struct irc_slice t = m->params[0];
+	if (str_equals_nocase(t.p, t.len, s->irc->server_name) ||
+	    hub_find_user(s->irc->hub, t.p, t.len))
+		return true;
+	bool middle_ok = t.len > 0 && t.p[0] != ':' && !memchr(t.p, ' ', t.len);
+	irc_numeric(s, "402", "%.*s :No such server", middle_ok ? (int)t.len : 1,
+		    middle_ok ? t.p : "*");
+	return false;
+}
+
+void irc_cmd_time(struct irc_session *s, const struct irc_msg *m)
+{
+	if (!this_server(s, m))
+		return;
+	time_t now = (time_t)(clock_wall_ms() / 1000);
+	struct tm tm;
+	char text[80];
+	localtime_r(&now, &tm);
+	strftime(text, sizeof(text), "%A %B %d %Y -- %H:%M:%S %z", &tm);
+	irc_numeric(s, "391", "%s :%s", s->irc->server_name, text);
+}
+
+void irc_cmd_info(struct irc_session *s, const struct irc_msg *m)
+{
+	static const char *const lines[] = {
+		"Parley parley-1.0: an event-driven chat server",
+		"IRC clients and chat-protocol users share one set of names and rooms.",
+		"Written in C17; one event loop, no threads on the data path.",
+	};
+	if (!this_server(s, m))
+		return;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		irc_numeric(s, "371", ":%s", lines[i]);
+	irc_numeric(s, "371", ":Up since %s", s->irc->created);
+	irc_numeric(s, "374", ":End of INFO list");
 }
 
 void irc_cmd_setname(struct irc_session *s, const struct irc_msg *m)

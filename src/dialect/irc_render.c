@@ -681,12 +681,13 @@ void irc_welcome(struct irc_session *s)
 	irc_numeric(s, "001", ":Welcome to the %s IRC Network %s!%s", irc->network, me, uh);
 	irc_numeric(s, "002", ":Your host is %s, running version parley-1.0", irc->server_name);
 	irc_numeric(s, "003", ":This server was created %s", irc->created);
-	irc_numeric(s, "004", "%s parley-1.0 i bklimnostv bklov", irc->server_name);
+	irc_numeric(s, "004", "%s parley-1.0 iow bklimnostv bklov", irc->server_name);
 	irc_numeric(s, "005",
 		    "AWAYLEN=%d CASEMAPPING=ascii CHANLIMIT=#:%d CHANMODES=" IRC_CHANMODES
 		    " CHANNELLEN=%d CHANTYPES=# KICKLEN=%d MAXLIST=b:%d MAXTARGETS=%d"
-		    " MODES=4 :are supported by this server",
-		    HUB_AWAY_MAX, IRC_CHANLIMIT, HUB_ROOM_MAX, IRC_KICKLEN, IRC_LIST_MAX, IRC_MAXTARGETS);
+		    " MODES=4 MONITOR=%d :are supported by this server",
+		    HUB_AWAY_MAX, IRC_CHANLIMIT, HUB_ROOM_MAX, IRC_KICKLEN, IRC_LIST_MAX, IRC_MAXTARGETS,
+		    IRC_MONITOR_MAX);
 	irc_numeric(s, "005",
 		    "NETWORK=%s NICKLEN=%d PREFIX=(ov)@+ TARGMAX=PRIVMSG:%d,NOTICE:%d,"
 		    "TAGMSG:%d,JOIN:,PART:,NAMES:1,WHOIS:1,KICK:1 TOPICLEN=%d USERLEN=%d"

@@ -453,6 +453,30 @@ void hub_set_ext_release(struct hub *hub, int slot, void (*release)(void *data))
 void hub_room_set_ext(struct hub_room *room, int slot, void *data);
 void *hub_room_ext(const struct hub_room *room, int slot);
 
+/* ---- presence watch ----
+ * Arrivals, departures and renames of every user, whatever its protocol
+ * and whether or not it shares a room with anyone (proxies of other
+ * nodes' users too): for a dialect that keeps its own record of who comes
+ * and goes (IRC's WHOWAS and MONITOR). Room events cannot serve, as they
+ * reach only users who share a room. The watcher runs after the change
+ * (a departing user has left its rooms and lost its name, and is freed
+ * right after); it may read the hub but must not change it. Not called
+ * once the hub is silenced. */
+enum hub_presence {
+	HUB_PRESENCE_ARRIVED, /* `user` registered (from hub_register*, hub_proxy_add) */
+	HUB_PRESENCE_LEFT,    /* `user` is being unregistered */
+	HUB_PRESENCE_RENAMED, /* `user` was called `old` (old_len bytes) */
+};
+
+struct hub_watch {
+	void (*presence)(void *ctx, enum hub_presence what, const struct hub_user *user,
+			 const char *old, size_t old_len);
+	void *ctx;
+};
+
+/* Sets the one watcher (copied), or clears it with NULL. */
+void hub_set_watch(struct hub *hub, const struct hub_watch *watch);
+
 /* ---- history and accounts (through the store, see store/store.h) ---- */
 
 /* `room`'s lines matching `q`, oldest first, to `fn`. Returns how many, or

@@ -110,6 +110,7 @@ struct hub {
 	void (*ext_release[HUB_RENDER_SLOTS])(void *data);
 	bool silent; /* no more deliveries (shutdown) */
 	bool bus_applying; /* hub_bus_applying(): nothing goes back to the bus */
+	struct hub_watch watch; /* presence watcher; .presence NULL if none */
 	struct hub_fanout *fanout; /* counted in room_deliver(), which has a const hub */
 };
 
@@ -119,6 +120,14 @@ uint64_t hub_now(const struct hub *hub);
 uint64_t hub_new_id(struct hub *hub);
 /* Fills the acting-user fields of `ev` from `u`. */
 void event_from(struct hub_event *ev, const struct hub_user *u);
+
+/* Tells the presence watcher, if any (hub_set_watch). */
+static inline void hub_tell_watch(const struct hub *hub, enum hub_presence what,
+				  const struct hub_user *user, const char *old, size_t old_len)
+{
+	if (hub->watch.presence && !hub->silent)
+		hub->watch.presence(hub->watch.ctx, what, user, old, old_len);
+}
 
 /* Hands an event of a local user, or of the console (no user), to the
  * bus, if any; never one the bus is applying. */

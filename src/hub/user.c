@@ -73,6 +73,8 @@ static enum hub_result add_local_user(struct hub *hub, const char *name, size_t 
 	const struct hub_bus *bus = hub->cfg.bus;
 	if (r == HUB_OK && bus)
 		bus->ops->user_added(bus->impl, *out);
+	if (r == HUB_OK)
+		hub_tell_watch(hub, HUB_PRESENCE_ARRIVED, *out, NULL, 0);
 	return r;
 }
 
@@ -98,6 +100,7 @@ enum hub_result hub_proxy_add(struct hub *hub, const char *name, size_t len,
 	if (r == HUB_OK) {
 		(*out)->proxy = true;
 		hub_set_origin(*out, origin, origin_len);
+		hub_tell_watch(hub, HUB_PRESENCE_ARRIVED, *out, NULL, 0);
 	}
 	return r;
 }
@@ -144,6 +147,7 @@ void hub_unregister(struct hub *hub, struct hub_user *user, const char *reason, 
 	map_remove(hub->users_by_name, user->name, user->name_len);
 	list_remove(&user->hub_link);
 	hub->nusers--;
+	hub_tell_watch(hub, HUB_PRESENCE_LEFT, user, NULL, 0);
 	free(user->away);
 	free(user->origin);
 	free(user);
@@ -196,6 +200,7 @@ static enum hub_result rename_user(struct hub *hub, struct hub_user *user, const
 	ev.from_len = old_len;
 	bus_publish(hub, &ev);
 	deliver_to_neighbours(hub, user, &ev, true);
+	hub_tell_watch(hub, HUB_PRESENCE_RENAMED, user, old, old_len);
 	return HUB_OK;
 }
 
@@ -270,4 +275,9 @@ void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t
 	};
 	to->sink->deliver(to->ctx, &ev);
 	event_release(&ev);
+}
+
+void hub_set_watch(struct hub *hub, const struct hub_watch *watch)
+{
+	hub->watch = watch ? *watch : (struct hub_watch){0};
 }

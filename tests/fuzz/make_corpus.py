@@ -166,6 +166,15 @@ def conn_seeds():
     s.send(6, b"\n" + b"T" * 60 + b"\nafter long\n\n").act(6, RECONNECT).send(6, b"\n")
     s.send(7, b"sec").send(7, b"ret\n").act(7, SHUT).act(6, STEPS)
     write("conn", "frame-typed", s.bytes())
+    s = Script(1)
+    s.line(2, "NICK w").line(2, "USER w 0 * :W").line(2, "MONITOR + b,c,,d!x@y,e")
+    s.line(3, "NICK b").line(3, "USER b 0 * :B").line(0, "USERNAME e").line(3, "NICK c")
+    s.line(2, "MONITOR S").line(2, "MONITOR L").line(2, "MONITOR - c").line(2, "MONITOR Q")
+    s.line(3, "QUIT :gone").line(0, "QUIT").line(2, "WHOWAS c 1").line(2, "WHOWAS :e x")
+    s.line(2, "WHOWAS").line(2, "TIME").line(2, "INFO x").line(2, "MODE w +w-i")
+    s.line(2, "WALLOPS :hi").act(2, CLOSE).act(3, RECONNECT).line(3, "NICK b")
+    s.line(3, "USER b 0 * :B").line(3, "MONITOR C")
+    write("conn", "irc-presence", s.bytes())
 
 
 def bench_irc_seeds():

@@ -15,7 +15,9 @@
  * the renamer first); topic, kick, room modes and member flags; message ids
  * and timestamps (counter or supplied by hooks, kept by replays); origins
  * for prefixes; the render-slot registry and the msgid text form;
- * iteration orders; the render cache; hub_silence. The random run against
+ * iteration orders; the render cache; hub_silence; the presence watch
+ * (every arrival, departure and rename, sharing a room or not, none
+ * refused, none once silenced). The random run against
  * a model is in test_hub_model.c. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1535,6 +1537,60 @@ static void test_room_extension_released_with_room(void **state)
 	assert_int_equal(released_count, 1);
 }
 
+
+/* ---- the presence watch ---- */
+
+struct seen {
+	char log[512];
+	size_t n;
+	const struct hub *hub;
+};
+
+static void on_presence(void *ctx, enum hub_presence what, const struct hub_user *user,
+			const char *old, size_t old_len)
+{
+	struct seen *s = ctx;
+	static const char *const kind[] = {"+", "-", "~"};
+	/* A departing user has lost its name in the hub already. */
+	if (what == HUB_PRESENCE_LEFT)
+		assert_null(hub_find_user(s->hub, hub_user_name(user), hub_user_name_len(user)));
+	else
+		assert_ptr_equal(hub_find_user(s->hub, hub_user_name(user),
+					       hub_user_name_len(user)),
+				 user);
+	s->n += (size_t)snprintf(s->log + s->n, sizeof(s->log) - s->n, "%s%s%s%.*s ",
+				 kind[what], hub_user_name(user), old ? "<" : "", (int)old_len,
+				 old ? old : "");
+}
+
+static void test_presence_watch(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e, 0);
+	struct seen seen = {.hub = e.hub};
+	hub_set_watch(e.hub, &(struct hub_watch){.presence = on_presence, .ctx = &seen});
+	struct hub_user *u = NULL;
+	add(&e, 0, "alice");
+	add(&e, 1, "bob"); /* shares no room with alice: watched all the same */
+	assert_int_equal(hub_register(e.hub, "ALICE", 5, &fake_sink, &e.f[2], &u),
+			 HUB_NAME_TAKEN); /* refused: nothing to tell */
+	assert_int_equal(hub_rename(e.hub, e.u[1], "Bobby", 5), HUB_OK);
+	assert_int_equal(hub_rename(e.hub, e.u[1], "Bobby", 5), HUB_OK); /* no change */
+	assert_int_equal(hub_rename(e.hub, e.u[1], "alice", 5), HUB_NAME_TAKEN);
+	drop(&e, 0);
+	assert_string_equal(seen.log, "+alice +bob ~Bobby<bob -alice ");
+	hub_set_watch(e.hub, NULL);
+	drop(&e, 1);
+	assert_string_equal(seen.log, "+alice +bob ~Bobby<bob -alice ");
+	hub_set_watch(e.hub, &(struct hub_watch){.presence = on_presence, .ctx = &seen});
+	add(&e, 2, "carol");
+	hub_silence(e.hub);
+	drop(&e, 2);
+	assert_string_equal(seen.log, "+alice +bob ~Bobby<bob -alice +carol ");
+	env_done(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1564,6 +1620,7 @@ int main(void)
 		cmocka_unit_test(test_origin_in_events),
 		cmocka_unit_test(test_render_slots_and_msgid),
 		cmocka_unit_test(test_history_budget),
+		cmocka_unit_test(test_presence_watch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
