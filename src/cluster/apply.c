@@ -19,7 +19,8 @@ static struct hub_user *proxy_of(struct cluster *c, const struct node_peer *p, s
 	return u && hub_user_is_proxy(u) && hub_user_ctx(u) == p ? u : NULL;
 }
 
-static struct hub_user *proxy_for(struct cluster *c, struct node_peer *p, const struct bus_msg *m)
+struct hub_user *cluster_proxy_for(struct cluster *c, struct node_peer *p,
+				   const struct bus_msg *m)
 {
 	struct hub_user *u = proxy_of(c, p, m->from);
 	if (u || !m->from.len)
@@ -92,7 +93,7 @@ static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_
 	if (!room)
 		return; /* not (or no longer) interested */
 	struct hub_user *by = NULL;
-	if (m->from.len && !(by = proxy_for(c, p, m)))
+	if (m->from.len && !(by = cluster_proxy_for(c, p, m)))
 		return;
 	if (!by && m->kind != BUS_KICK && m->kind != BUS_MODE && m->kind != BUS_BAN)
 		return;
@@ -139,7 +140,7 @@ void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel
 		cluster_drop_proxies(c, p, m->text.len ? "Node restarted" : "Node left");
 		break;
 	case BUS_USER:
-		proxy_for(c, p, m);
+		cluster_proxy_for(c, p, m);
 		break;
 	case BUS_QUIT:
 		if ((u = proxy_of(c, p, m->from)))
@@ -149,16 +150,22 @@ void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel
 		if ((u = proxy_of(c, p, m->from)))
 			hub_rename(c->hub, u, m->target.p, m->target.len);
 		else
-			proxy_for(c, p, &(struct bus_msg){.from = m->target, .origin = m->origin});
+			cluster_proxy_for(c, p, &(struct bus_msg){.from = m->target, .origin = m->origin});
 		break;
 	case BUS_AWAY:
 		if ((u = proxy_of(c, p, m->from)))
 			hub_set_away(c->hub, u, m->text.p, m->text.len);
 		break;
+	case BUS_RELAY:
+		cluster_apply_relay(c, p, m);
+		break;
+	case BUS_KILL:
+		cluster_apply_kill(c, p, m);
+		break;
 	case BUS_PRIV:
 		u = hub_find_user(c->hub, m->target.p, m->target.len);
 		if (u && !hub_user_is_proxy(u)) {
-			proxy_for(c, p, m);
+			cluster_proxy_for(c, p, m);
 			hub_bus_privmsg(c->hub, u, m->id, m->time_ms, m->from.p, m->from.len,
 					m->origin.p, m->origin.len, m->text.p, m->text.len);
 		}
@@ -220,7 +227,7 @@ void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room)
 			continue;
 		if (m.node.len == c->node_len && memcmp(m.node.p, c->node, c->node_len) == 0)
 			continue;
-		struct hub_user *u = proxy_for(c, cluster_peer(c, m.node.p, m.node.len, true), &m);
+		struct hub_user *u = cluster_proxy_for(c, cluster_peer(c, m.node.p, m.node.len, true), &m);
 		if (u && room)
 			hub_join(c->hub, u, hub_room_name(room), hub_room_name_len(room), NULL);
 	}

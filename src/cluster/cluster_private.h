@@ -101,7 +101,21 @@ void cluster_resave_room(struct cluster *c, const struct hub_room *room);
 /* Reads a room's bans and flags back after subscribing to it. */
 void cluster_room_load_moderation(struct cluster *c, const char *room, size_t len);
 
+/* reach.c */
+/* Publishes a relayed message (hub_relay: a SAY or PRIVMSG with id 0). */
+void cluster_publish_relay(struct cluster *c, const struct hub_event *ev);
+/* The bus's kill op: asks the victim's node to disconnect it. */
+bool cluster_kill(void *impl, const struct hub_user *by, const struct hub_user *victim,
+		  const char *reason, size_t len);
+/* Applies a BUS_RELAY / BUS_KILL from node `p`. */
+void cluster_apply_relay(struct cluster *c, struct node_peer *p, const struct bus_msg *m);
+void cluster_apply_kill(struct cluster *c, struct node_peer *p, const struct bus_msg *m);
+
 /* apply.c */
+/* The proxy of `m->from` on node `p`, added if unknown (NULL if the name
+ * is held by someone else). */
+struct hub_user *cluster_proxy_for(struct cluster *c, struct node_peer *p,
+				   const struct bus_msg *m);
 /* Handles one reply on the subscription link (message or confirmation). */
 void cluster_on_sub_reply(struct cluster *c, void *reply);
 /* Adds proxies from encoded USER records (an array reply); with `room`,

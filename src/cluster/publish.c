@@ -645,6 +645,10 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 		publish_to(c, "parley:presence", &m);
 		break;
 	case HUB_EV_PRIVMSG: {
+		if (ev->id == 0) {
+			cluster_publish_relay(c, ev);
+			break;
+		}
 		const struct hub_user *to = hub_find_user(c->hub, ev->target, ev->target_len);
 		const struct node_peer *p = to ? hub_user_ctx(to) : NULL;
 		if (!p)
@@ -664,7 +668,8 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 		room_channel(chan, ev);
 		publish_to(c, chan, &m);
 		break;
-	case HUB_EV_SAY:
+	case HUB_EV_SAY: /* room lines go by bus_say; only relays come here */
+		cluster_publish_relay(c, ev);
 		break;
 	}
 }
@@ -683,4 +688,5 @@ const struct hub_bus_ops cluster_bus_ops = {
 	.say = bus_say,
 	.interest = bus_interest,
 	.decides_ops = bus_decides_ops,
+	.kill = cluster_kill,
 };

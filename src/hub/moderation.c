@@ -125,8 +125,11 @@ void hub_close_room(struct hub *hub, struct hub_user *by, struct hub_room *room,
 bool hub_kill(struct hub *hub, struct hub_user *by, struct hub_user *victim, const char *reason,
 	      size_t len)
 {
-	(void)hub;
-	if (victim->proxy || !victim->sink->kill)
+	if (victim->proxy) {
+		const struct hub_bus *bus = hub->cfg.bus;
+		return bus && bus->ops->kill && bus->ops->kill(bus->impl, by, victim, reason, len);
+	}
+	if (!victim->sink->kill)
 		return false;
 	victim->sink->kill(victim->ctx, by ? by->name : HUB_CONSOLE_NAME, reason, len);
 	return true;
