@@ -137,16 +137,19 @@ void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel
 	struct hub_user *u;
 	switch (m->kind) {
 	case BUS_HELLO:
+		cluster_note_gone(c, p, (struct bus_str){"", 0}, (struct bus_str){"", 0});
 		cluster_drop_proxies(c, p, m->text.len ? "Node restarted" : "Node left");
 		break;
 	case BUS_USER:
 		cluster_proxy_for(c, p, m);
 		break;
 	case BUS_QUIT:
+		cluster_note_gone(c, p, m->from, (struct bus_str){"", 0});
 		if ((u = proxy_of(c, p, m->from)))
 			hub_unregister(c->hub, u, m->text.p, m->text.len);
 		break;
 	case BUS_NICK:
+		cluster_note_gone(c, p, m->from, (struct bus_str){"", 0});
 		if ((u = proxy_of(c, p, m->from)))
 			hub_rename(c->hub, u, m->target.p, m->target.len);
 		else
@@ -171,6 +174,10 @@ void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel
 		}
 		break;
 	default:
+		if (m->kind == BUS_LEAVE)
+			cluster_note_gone(c, p, m->from, m->room);
+		else if (m->kind == BUS_KICK) /* the victim may be on any node */
+			cluster_note_gone(c, NULL, m->target, m->room);
 		apply_room(c, p, m);
 		break;
 	}
@@ -214,7 +221,26 @@ void cluster_on_sub_reply(struct cluster *c, void *reply)
 	cluster_apply(c, &m, room_channel);
 }
 
-void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room)
+uint64_t cluster_read_begin(struct cluster *c)
+{
+	return ++c->reads_sent;
+}
+
+void cluster_read_done(struct cluster *c, uint64_t seq)
+{
+	if (seq > c->reads_done)
+		c->reads_done = seq;
+	departures_answered(&c->gone, seq);
+}
+
+void cluster_note_gone(struct cluster *c, const struct node_peer *peer, struct bus_str name,
+		       struct bus_str room)
+{
+	if (c->reads_sent > c->reads_done) /* only while a read may undo it */
+		departures_note(&c->gone, peer, name.p, name.len, room.p, room.len, c->reads_sent);
+}
+
+void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room, uint64_t seq)
 {
 	const redisReply *r = reply;
 	if (r->type != REDIS_REPLY_ARRAY)
@@ -227,7 +253,12 @@ void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room)
 			continue;
 		if (m.node.len == c->node_len && memcmp(m.node.p, c->node, c->node_len) == 0)
 			continue;
-		struct hub_user *u = cluster_proxy_for(c, cluster_peer(c, m.node.p, m.node.len, true), &m);
+		struct node_peer *p = cluster_peer(c, m.node.p, m.node.len, true);
+		if (departures_hide(&c->gone, p, m.from.p, m.from.len,
+				    room ? hub_room_name(room) : NULL,
+				    room ? hub_room_name_len(room) : 0, seq))
+			continue; /* went away after the read was sent */
+		struct hub_user *u = cluster_proxy_for(c, p, &m);
 		if (u && room)
 			hub_join(c->hub, u, hub_room_name(room), hub_room_name_len(room), NULL);
 	}

@@ -301,6 +301,7 @@ void cluster_announce_member(struct cluster *c, const struct hub_user *user,
 
 struct room_load {
 	struct cluster *c;
+	uint64_t seq; /* the members read's number (departures.h) */
 	char room[HUB_ROOM_MAX + 1];
 };
 
@@ -312,8 +313,10 @@ static void on_room_users(struct redis_link *link, void *reply, void *priv)
 	if (reply && c->hub && !c->stopping) {
 		struct hub_room *room = hub_find_room(c->hub, rl->room, strlen(rl->room));
 		if (room)
-			cluster_load_users(c, reply, room);
+			cluster_load_users(c, reply, room, rl->seq);
 	}
+	if (!c->stopping)
+		cluster_read_done(c, rl->seq);
 	free(rl);
 }
 
@@ -448,10 +451,13 @@ void cluster_room_load(struct cluster *c, const char *room, size_t len)
 	struct room_load *rl = xcalloc(1, sizeof(*rl));
 	rl->c = c;
 	memcpy(rl->room, room, len < HUB_ROOM_MAX ? len : HUB_ROOM_MAX);
+	rl->seq = cluster_read_begin(c);
 	const char *argv[] = {"EVAL", ROOM_USERS_LUA, "1", key, c->node};
 	size_t lens[] = {4, strlen(ROOM_USERS_LUA), 1, strlen(key), c->node_len};
-	if (!cluster_cmd(c, on_room_users, rl, 5, argv, lens))
+	if (!cluster_cmd(c, on_room_users, rl, 5, argv, lens)) {
+		cluster_read_done(c, rl->seq); /* never sent: nothing to wait for */
 		free(rl);
+	}
 	cluster_room_load_moderation(c, room, len);
 }
 
