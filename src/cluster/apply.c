@@ -3,8 +3,9 @@
  * only act on proxies of the node that sent it, so a stale or forged
  * message can never touch a local user's name or another node's users.
  * Moderation (kick, ban, flags, modes, a +t topic) may act on any member
- * of a room, but only by an operator of that room as this node knows it
- * (or by the sending node itself): anything else is dropped and counted.
+ * of a room, but only by an operator of that room as this node knows it,
+ * a server operator (as its node announced it), or the sending node
+ * itself: anything else is dropped and counted.
  * Room lines are the other exception: this node's own lines come back
  * too, numbered, and are delivered like everyone's. */
 #include <hiredis/hiredis.h>
@@ -33,10 +34,10 @@ struct hub_user *cluster_proxy_for(struct cluster *c, struct node_peer *p,
 
 /* Whether `by` (NULL: the sending node itself) may do `m` to `room` as
  * this node knows the room: kicks, bans, member flags and room modes need
- * an operator of the room, a topic does under +t. While the room's
+ * an operator of the room or a server operator, a topic does under +t. While the room's
  * after-subscribe read is awaited its operators are not known yet, and
  * the sender's word is taken. */
-static bool authorised(const struct hub_user *by,
+static bool authorised(const struct hub *hub, const struct hub_user *by,
 		       const struct hub_room *room, const struct bus_msg *m)
 {
 	if (m->kind == BUS_TOPIC && !(hub_room_modes(room)->flags & HUB_ROOM_TOPIC_LOCK))
@@ -46,8 +47,7 @@ static bool authorised(const struct hub_user *by,
 		return true;
 	if (!by)
 		return m->kind != BUS_TOPIC;
-	const struct hub_member *mb = hub_membership(by, room);
-	return (mb && (hub_member_flags(mb) & HUB_MEMBER_OP)) || hub_bus_loading(room);
+	return hub_may_moderate(hub, by, room) || hub_bus_loading(room);
 }
 
 static void apply_moderation(struct cluster *c, struct hub_user *by, struct hub_room *room,
@@ -105,7 +105,7 @@ static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_
 		hub_leave(c->hub, by, room, m->text.p, m->text.len);
 		break;
 	default:
-		if (!authorised(by, room, m)) {
+		if (!authorised(c->hub, by, room, m)) {
 			if (c->st.unauthorised++ == 0)
 				log_event(c->cfg.log, LOG_WARN, "CLUSTER_UNAUTHORISED",
 					  "node=%.*s from=%.*s room=%.*s kind=%c (logged once)",
@@ -141,7 +141,8 @@ void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel
 		cluster_drop_proxies(c, p, m->text.len ? "Node restarted" : "Node left");
 		break;
 	case BUS_USER:
-		cluster_proxy_for(c, p, m);
+		if ((u = cluster_proxy_for(c, p, m)) && m->a == 1)
+			hub_user_set_oper(c->hub, u);
 		break;
 	case BUS_QUIT:
 		cluster_note_gone(c, p, m->from, (struct bus_str){"", 0});
@@ -259,6 +260,8 @@ void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room, u
 				    room ? hub_room_name_len(room) : 0, seq))
 			continue; /* went away after the read was sent */
 		struct hub_user *u = cluster_proxy_for(c, p, &m);
+		if (u && m.a == 1)
+			hub_user_set_oper(c->hub, u);
 		if (u && room)
 			hub_join(c->hub, u, hub_room_name(room), hub_room_name_len(room), NULL);
 	}

@@ -17,7 +17,8 @@ struct buf;
 enum bus_kind {
 	BUS_HELLO = 'H', /* node `node` (re)started or is leaving: forget its users
 			  * (`text` says why; `from` may be empty) */
-	BUS_USER = 'U',  /* `from` (origin) is on node `node` */
+	BUS_USER = 'U',  /* `from` (origin) is on node `node`; `a` 1: a server
+			  * operator there */
 	BUS_QUIT = 'Q',  /* `from` quit with `text` */
 	BUS_NICK = 'N',  /* `from` is now `target` */
 	BUS_AWAY = 'A',  /* `from` is away with `text` (empty: back) */

@@ -226,7 +226,8 @@ static void claim_with(struct cluster *c, const struct hub_user *user, const str
 	size_t olen;
 	const char *origin = hub_user_origin(user, &olen);
 	struct bus_msg rec = {.kind = BUS_USER, .node = {c->node, c->node_len},
-			      .from = {name, name_len}, .origin = {origin, olen}};
+			      .from = {name, name_len}, .origin = {origin, olen},
+			      .a = hub_user_is_oper(c->hub, user)};
 	struct buf record = BUF_INIT, msg = BUF_INIT;
 	bus_msg_encode(&rec, true, &record);
 	bus_msg_encode(announce ? announce : &rec, true, &msg);

@@ -144,7 +144,8 @@ struct hub_sink {
  * whose actor is a proxy are never handed back to the bus. Every function
  * is called from inside the hub operation; none may call back into it. */
 struct hub_bus_ops {
-	/* A local user was registered: claim its name network-wide. */
+	/* A local user was registered, or became a server operator: claim
+	 * its name network-wide and announce it (with that status). */
 	void (*user_added)(void *impl, const struct hub_user *user);
 	/* A local user did `ev`: JOIN, LEAVE, QUIT (before its memberships
 	 * go), NICK, AWAY, TOPIC, KICK, MODE, BAN, or a PRIVMSG to a proxy;
@@ -458,7 +459,9 @@ bool hub_kill(struct hub *hub, struct hub_user *by, struct hub_user *victim, con
 /* Server operator status: by account (hub_config.opers, once logged in)
  * or granted after the OPER password (hub_oper_password_ok). */
 bool hub_user_is_oper(const struct hub *hub, const struct hub_user *user);
-void hub_user_set_oper(struct hub_user *user);
+/* Grants it; another node's user (a proxy) is one as its node says. A
+ * local user's new status is announced to the bus (user_added). */
+void hub_user_set_oper(struct hub *hub, struct hub_user *user);
 /* True if an OPER password is configured and `pw` is it. */
 bool hub_oper_password_ok(const struct hub *hub, const char *pw, size_t len);
 

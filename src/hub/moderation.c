@@ -148,9 +148,13 @@ bool hub_user_is_oper(const struct hub *hub, const struct hub_user *user)
 	return false;
 }
 
-void hub_user_set_oper(struct hub_user *user)
+void hub_user_set_oper(struct hub *hub, struct hub_user *user)
 {
+	bool news = !user->oper;
 	user->oper = true;
+	const struct hub_bus *bus = hub->cfg.bus;
+	if (news && bus && !user->proxy)
+		bus->ops->user_added(bus->impl, user);
 }
 
 /* Compared in time independent of where the first difference is. */

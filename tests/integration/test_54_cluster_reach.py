@@ -15,7 +15,7 @@ import contextlib
 
 from harness import ChatClient, Server, wait_until
 from irc_harness import IrcClient
-from cluster_harness import LEASE_S, redis, room_users  # noqa: F401
+from cluster_harness import LEASE_S, cluster_stats, redis, room_users  # noqa: F401
 
 assert redis  # the fixture, imported for pytest
 
@@ -141,6 +141,12 @@ def test_line_from_outside_a_room_reaches_every_node(redis, backend):
         got = alice.expect("PRIVMSG", lambda p: p[0] == "#o")
         assert got.prefix.startswith("eve!")
         eve.expect_none(lambda m: m.command.isdigit(), "error for an outsider's line")
+        # A node with no member of a room does not know it (as LIST there
+        # shows): the sender is told so, nothing is dropped in silence.
+        frank = irc(n3, "frank")
+        alice.join("#p")
+        frank.send("PRIVMSG #p :anyone?")
+        frank.expect_numeric("403", "frank", "#p")
         # +n again: refused with 404, and nothing reaches the members.
         alice.send("MODE #o +n")
         bob.expect("MODE", lambda p: p[:2] == ["#o", "+n"])
@@ -199,3 +205,28 @@ def test_kill_by_a_non_operator_on_another_node_is_481(redis, backend):
         assert redis.cli("PUBLISH", "parley:n:n2", forged) == "1"
         target.send("PRIVMSG #x :still here")
         mallory.expect("PRIVMSG", lambda p: p == ["#x", "still here"])
+
+
+def test_server_operator_moderates_a_room_on_every_node(redis, backend):
+    with three_nodes(redis, backend) as (n1, n2, n3):
+        alice = irc(n2, "alice")
+        alice.join("#m")
+        alice.expect("MODE", lambda p: p[:3] == ["#m", "+o", "alice"])
+        bob = irc(n3, "bob")
+        bob.join("#m")
+        oper = irc(n1, "oper")
+        oper.join("#m")  # not the room's operator
+        subscribed(redis, "#m", 3)
+        wait_until(lambda: len(room_users(ChatClient(n3.port("chat"), "w3"), "#m")) == 3,
+                   what="#m complete on n3")
+        oper.send(f"OPER oper {OPER_PASSWORD}")
+        oper.expect_numeric("381", "oper")
+        # Honoured where the op checks run: on n3 (bob's) and n2 (alice's).
+        oper.send("KICK #m bob :out")
+        got = bob.expect("KICK")
+        assert got.params == ["#m", "bob", "out"] and got.prefix.startswith("oper!")
+        alice.expect("KICK", lambda p: p[:2] == ["#m", "bob"])
+        oper.send("MODE #m +m")
+        alice.expect("MODE", lambda p: p[:2] == ["#m", "+m"])
+        for n in (n2, n3):
+            assert cluster_stats(n)["unauthorised"] == "0"
