@@ -76,7 +76,10 @@ bool cluster_kill(void *impl, const struct hub_user *by, const struct hub_user *
 {
 	struct cluster *c = impl;
 	char chan[CLUSTER_KEY_MAX];
-	if (!c->online || !node_channel(victim, chan, sizeof(chan)))
+	/* Only a server operator (or the console) may kill: the hub's
+	 * callers check it, and the victim's node takes this node's word. */
+	if (!c->online || !node_channel(victim, chan, sizeof(chan)) ||
+	    (by && !hub_user_is_oper(c->hub, by)))
 		return false;
 	size_t olen = 0;
 	const char *origin = by ? hub_user_origin(by, &olen) : NULL;
@@ -89,10 +92,6 @@ bool cluster_kill(void *impl, const struct hub_user *by, const struct hub_user *
 		.text = str_of(reason, len > BUS_TEXT_MAX ? BUS_TEXT_MAX : len),
 		.a = by != NULL,
 	};
-	/* Only a server operator (or the console) may kill: the hub's
-	 * callers check it, and the victim's node takes this node's word. */
-	if (by && !hub_user_is_oper(c->hub, by))
-		return false;
 	publish_on(c, chan, &m);
 	return true;
 }

@@ -1,7 +1,8 @@
 /* irc_query: messages (PRIVMSG, NOTICE, TAGMSG) with the channel rules on
  * speaking (+n +m +b), and the queries and personal state: WHO, WHOIS,
  * AWAY, ISON, USERHOST, LUSERS, MOTD, SETNAME. Notices never draw an
- * error numeric; to chat users they arrive marked "[notice]". */
+ * error numeric. Notices, TAGMSG and lines from outside a channel are
+ * relayed by the hub (hub_relay), which takes them to every node. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +10,6 @@
 #include "net/net.h"
 #include "dialect/irc_text.h"
 #include "util/clock.h"
-#include "util/msg.h"
 #include "util/str.h"
 
 #define P(sl) (int)(sl).len, (sl).p
