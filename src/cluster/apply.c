@@ -3,8 +3,9 @@
  * only act on proxies of the node that sent it, so a stale or forged
  * message can never touch a local user's name or another node's users.
  * Moderation (kick, ban, flags, modes, a +t topic) may act on any member
- * of a room, but only by an operator of that room as this node knows it
- * (or by the sending node itself): anything else is dropped and counted.
+ * of a room, but only by an operator of that room as this node knows it,
+ * a server operator (as its node announced it), or the sending node
+ * itself: anything else is dropped and counted.
  * Room lines are the other exception: this node's own lines come back
  * too, numbered, and are delivered like everyone's. */
 #include <hiredis/hiredis.h>
@@ -19,7 +20,8 @@ static struct hub_user *proxy_of(struct cluster *c, const struct node_peer *p, s
 	return u && hub_user_is_proxy(u) && hub_user_ctx(u) == p ? u : NULL;
 }
 
-static struct hub_user *proxy_for(struct cluster *c, struct node_peer *p, const struct bus_msg *m)
+struct hub_user *cluster_proxy_for(struct cluster *c, struct node_peer *p,
+				   const struct bus_msg *m)
 {
 	struct hub_user *u = proxy_of(c, p, m->from);
 	if (u || !m->from.len)
@@ -32,10 +34,10 @@ static struct hub_user *proxy_for(struct cluster *c, struct node_peer *p, const 
 
 /* Whether `by` (NULL: the sending node itself) may do `m` to `room` as
  * this node knows the room: kicks, bans, member flags and room modes need
- * an operator of the room, a topic does under +t. While the room's
+ * an operator of the room or a server operator, a topic does under +t. While the room's
  * after-subscribe read is awaited its operators are not known yet, and
  * the sender's word is taken. */
-static bool authorised(const struct hub_user *by,
+static bool authorised(const struct hub *hub, const struct hub_user *by,
 		       const struct hub_room *room, const struct bus_msg *m)
 {
 	if (m->kind == BUS_TOPIC && !(hub_room_modes(room)->flags & HUB_ROOM_TOPIC_LOCK))
@@ -45,8 +47,7 @@ static bool authorised(const struct hub_user *by,
 		return true;
 	if (!by)
 		return m->kind != BUS_TOPIC;
-	const struct hub_member *mb = hub_membership(by, room);
-	return (mb && (hub_member_flags(mb) & HUB_MEMBER_OP)) || hub_bus_loading(room);
+	return hub_may_moderate(hub, by, room) || hub_bus_loading(room);
 }
 
 static void apply_moderation(struct cluster *c, struct hub_user *by, struct hub_room *room,
@@ -92,7 +93,7 @@ static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_
 	if (!room)
 		return; /* not (or no longer) interested */
 	struct hub_user *by = NULL;
-	if (m->from.len && !(by = proxy_for(c, p, m)))
+	if (m->from.len && !(by = cluster_proxy_for(c, p, m)))
 		return;
 	if (!by && m->kind != BUS_KICK && m->kind != BUS_MODE && m->kind != BUS_BAN)
 		return;
@@ -104,7 +105,7 @@ static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_
 		hub_leave(c->hub, by, room, m->text.p, m->text.len);
 		break;
 	default:
-		if (!authorised(by, room, m)) {
+		if (!authorised(c->hub, by, room, m)) {
 			if (c->st.unauthorised++ == 0)
 				log_event(c->cfg.log, LOG_WARN, "CLUSTER_UNAUTHORISED",
 					  "node=%.*s from=%.*s room=%.*s kind=%c (logged once)",
@@ -136,34 +137,48 @@ void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel
 	struct hub_user *u;
 	switch (m->kind) {
 	case BUS_HELLO:
+		cluster_note_gone(c, p, (struct bus_str){"", 0}, (struct bus_str){"", 0});
 		cluster_drop_proxies(c, p, m->text.len ? "Node restarted" : "Node left");
 		break;
 	case BUS_USER:
-		proxy_for(c, p, m);
+		if ((u = cluster_proxy_for(c, p, m)) && m->a == 1)
+			hub_user_set_oper(c->hub, u);
 		break;
 	case BUS_QUIT:
+		cluster_note_gone(c, p, m->from, (struct bus_str){"", 0});
 		if ((u = proxy_of(c, p, m->from)))
 			hub_unregister(c->hub, u, m->text.p, m->text.len);
 		break;
 	case BUS_NICK:
+		cluster_note_gone(c, p, m->from, (struct bus_str){"", 0});
 		if ((u = proxy_of(c, p, m->from)))
 			hub_rename(c->hub, u, m->target.p, m->target.len);
 		else
-			proxy_for(c, p, &(struct bus_msg){.from = m->target, .origin = m->origin});
+			cluster_proxy_for(c, p, &(struct bus_msg){.from = m->target, .origin = m->origin});
 		break;
 	case BUS_AWAY:
 		if ((u = proxy_of(c, p, m->from)))
 			hub_set_away(c->hub, u, m->text.p, m->text.len);
 		break;
+	case BUS_RELAY:
+		cluster_apply_relay(c, p, m);
+		break;
+	case BUS_KILL:
+		cluster_apply_kill(c, p, m);
+		break;
 	case BUS_PRIV:
 		u = hub_find_user(c->hub, m->target.p, m->target.len);
 		if (u && !hub_user_is_proxy(u)) {
-			proxy_for(c, p, m);
+			cluster_proxy_for(c, p, m);
 			hub_bus_privmsg(c->hub, u, m->id, m->time_ms, m->from.p, m->from.len,
 					m->origin.p, m->origin.len, m->text.p, m->text.len);
 		}
 		break;
 	default:
+		if (m->kind == BUS_LEAVE)
+			cluster_note_gone(c, p, m->from, m->room);
+		else if (m->kind == BUS_KICK) /* the victim may be on any node */
+			cluster_note_gone(c, NULL, m->target, m->room);
 		apply_room(c, p, m);
 		break;
 	}
@@ -207,7 +222,26 @@ void cluster_on_sub_reply(struct cluster *c, void *reply)
 	cluster_apply(c, &m, room_channel);
 }
 
-void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room)
+uint64_t cluster_read_begin(struct cluster *c)
+{
+	return ++c->reads_sent;
+}
+
+void cluster_read_done(struct cluster *c, uint64_t seq)
+{
+	if (seq > c->reads_done)
+		c->reads_done = seq;
+	departures_answered(&c->gone, seq);
+}
+
+void cluster_note_gone(struct cluster *c, const struct node_peer *peer, struct bus_str name,
+		       struct bus_str room)
+{
+	if (c->reads_sent > c->reads_done) /* only while a read may undo it */
+		departures_note(&c->gone, peer, name.p, name.len, room.p, room.len, c->reads_sent);
+}
+
+void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room, uint64_t seq)
 {
 	const redisReply *r = reply;
 	if (r->type != REDIS_REPLY_ARRAY)
@@ -220,7 +254,14 @@ void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room)
 			continue;
 		if (m.node.len == c->node_len && memcmp(m.node.p, c->node, c->node_len) == 0)
 			continue;
-		struct hub_user *u = proxy_for(c, cluster_peer(c, m.node.p, m.node.len, true), &m);
+		struct node_peer *p = cluster_peer(c, m.node.p, m.node.len, true);
+		if (departures_hide(&c->gone, p, m.from.p, m.from.len,
+				    room ? hub_room_name(room) : NULL,
+				    room ? hub_room_name_len(room) : 0, seq))
+			continue; /* went away after the read was sent */
+		struct hub_user *u = cluster_proxy_for(c, p, &m);
+		if (u && m.a == 1)
+			hub_user_set_oper(c->hub, u);
 		if (u && room)
 			hub_join(c->hub, u, hub_room_name(room), hub_room_name_len(room), NULL);
 	}

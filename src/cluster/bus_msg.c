@@ -88,7 +88,7 @@ static bool take_num(struct cursor *c, uint64_t max, uint64_t *out)
 
 static bool kind_known(char k)
 {
-	return k && strchr("HUQNAJLSPTKMB", k) != NULL;
+	return k && strchr("HUQNAJLSPTKMBRX", k) != NULL;
 }
 
 bool bus_node_valid(const char *p, size_t len)
@@ -132,6 +132,10 @@ static bool fields_fit_kind(const struct bus_msg *m)
 		return room && target;
 	case BUS_BAN:
 		return room && m->a <= 1 && mask_ok(m->text);
+	case BUS_RELAY:
+		return room != target && m->a <= 2 && m->b <= m->text.len;
+	case BUS_KILL:
+		return target && !room && m->a == (m->from.len > 0); /* an operator, or none */
 	default: /* JOIN LEAVE SAY TOPIC MODE */
 		return room;
 	}
@@ -159,7 +163,7 @@ bool bus_msg_decode(const char *p, size_t len, struct bus_msg *out)
 	if (!bus_node_valid(out->node.p, out->node.len))
 		return false;
 	if (out->from.len ? !hub_name_valid(out->from.p, out->from.len)
-			  : !strchr("HKMB", (char)out->kind))
+			  : !strchr("HKMBX", (char)out->kind))
 		return false;
 	if (out->room.len && !hub_room_valid(out->room.p, out->room.len))
 		return false;

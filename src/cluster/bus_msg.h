@@ -17,7 +17,8 @@ struct buf;
 enum bus_kind {
 	BUS_HELLO = 'H', /* node `node` (re)started or is leaving: forget its users
 			  * (`text` says why; `from` may be empty) */
-	BUS_USER = 'U',  /* `from` (origin) is on node `node` */
+	BUS_USER = 'U',  /* `from` (origin) is on node `node`; `a` 1: a server
+			  * operator there */
 	BUS_QUIT = 'Q',  /* `from` quit with `text` */
 	BUS_NICK = 'N',  /* `from` is now `target` */
 	BUS_AWAY = 'A',  /* `from` is away with `text` (empty: back) */
@@ -31,8 +32,14 @@ enum bus_kind {
 			  * `target` that member's flags `a` */
 	BUS_BAN = 'B',   /* `from` added (`a` 1) or removed (`a` 0) the ban mask
 			  * `text` on `room` */
+	BUS_RELAY = 'R', /* `from` sent an unnumbered message to `room` or to
+			  * `target` (exactly one): a line (`a` 0), a notice (1)
+			  * or a TAGMSG (2); `text` is its message tags (the
+			  * first `b` bytes) followed by its text */
+	BUS_KILL = 'X',  /* `from` (a server operator of its node, `a` 1; empty:
+			  * the node's console) kills `target` with reason `text` */
 };
-/* KICK, MODE and BAN may have an empty `from`: the sending node itself
+/* KICK, MODE, BAN and KILL may have an empty `from`: the sending node itself
  * acted (its console, or its grant of operator to a room's first member). */
 
 enum {

@@ -139,6 +139,7 @@ static bool cmd_str(struct cluster *c, redis_reply_fn *fn, void *priv, int argc,
 
 void cluster_drop_proxies(struct cluster *c, const struct node_peer *peer, const char *why)
 {
+	cluster_note_gone(c, peer, (struct bus_str){"", 0}, (struct bus_str){"", 0});
 	struct hub_user *u = hub_first_user(c->hub);
 	while (u) {
 		struct hub_user *next = hub_next_user(c->hub, u);
@@ -216,8 +217,12 @@ static void on_all_users(struct redis_link *link, void *reply, void *priv)
 {
 	struct cluster *c = priv;
 	(void)link;
-	if (reply && c->hub && !c->stopping)
-		cluster_load_users(c, reply, NULL);
+	if (c->stopping)
+		return;
+	uint64_t seq = c->all_users_seq;
+	if (reply && c->hub)
+		cluster_load_users(c, reply, NULL, seq);
+	cluster_read_done(c, seq);
 }
 
 static void publish_hello(struct cluster *c, const char *why)
@@ -274,6 +279,7 @@ static void go_online(struct cluster *c)
 		cluster_resave_room(c, r);
 		cluster_room_subscribe(c, r);
 	}
+	c->all_users_seq = cluster_read_begin(c);
 	cmd_str(c, on_all_users, c, 4, (const char *[]){"EVAL", ALL_USERS_LUA, "0", c->node});
 	loop_timer_arm(c->cfg.loop, &c->beat, c->cfg.lease_ms / 3);
 }
@@ -466,6 +472,7 @@ void cluster_destroy(struct cluster *c)
 		free(p);
 	}
 	buf_release(&c->scratch);
+	departures_clear(&c->gone);
 	free(c);
 }
 

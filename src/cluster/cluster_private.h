@@ -6,6 +6,7 @@
 
 #include "cluster/bus_msg.h"
 #include "cluster/cluster.h"
+#include "cluster/departures.h"
 #include "cluster/redis_link.h"
 #include "hub/hub.h"
 #include "loop/loop.h"
@@ -40,6 +41,11 @@ struct cluster {
 	/* Bumped by every member-flag or ban change seen live: a read of
 	 * those lists sent before it may be stale (room_moderation.c). */
 	uint64_t lists_epoch;
+	/* Members reads (room members, all users) sent and answered, and the
+	 * departures they must not undo (departures.h); all_users_seq is the
+	 * number of the pending read of every user, if any. */
+	uint64_t reads_sent, reads_done, all_users_seq;
+	struct departures gone;
 	char say_sha[48]; /* SHA1 of the room-line script once loaded, or "" */
 	char node[BUS_NODE_MAX + 1];
 	size_t node_len;
@@ -101,12 +107,35 @@ void cluster_resave_room(struct cluster *c, const struct hub_room *room);
 /* Reads a room's bans and flags back after subscribing to it. */
 void cluster_room_load_moderation(struct cluster *c, const char *room, size_t len);
 
+/* reach.c */
+/* Publishes a relayed message (hub_relay: a SAY or PRIVMSG with id 0). */
+void cluster_publish_relay(struct cluster *c, const struct hub_event *ev);
+/* The bus's kill op: asks the victim's node to disconnect it. */
+bool cluster_kill(void *impl, const struct hub_user *by, const struct hub_user *victim,
+		  const char *reason, size_t len);
+/* Applies a BUS_RELAY / BUS_KILL from node `p`. */
+void cluster_apply_relay(struct cluster *c, struct node_peer *p, const struct bus_msg *m);
+void cluster_apply_kill(struct cluster *c, struct node_peer *p, const struct bus_msg *m);
+
 /* apply.c */
+/* The proxy of `m->from` on node `p`, added if unknown (NULL if the name
+ * is held by someone else). */
+struct hub_user *cluster_proxy_for(struct cluster *c, struct node_peer *p,
+				   const struct bus_msg *m);
 /* Handles one reply on the subscription link (message or confirmation). */
 void cluster_on_sub_reply(struct cluster *c, void *reply);
-/* Adds proxies from encoded USER records (an array reply); with `room`,
- * joins them to it. */
-void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room);
+/* Numbers a members read about to be sent (departures.h). */
+uint64_t cluster_read_begin(struct cluster *c);
+/* Members read `seq` was answered (`reply` NULL: lost with its link). */
+void cluster_read_done(struct cluster *c, uint64_t seq);
+/* Notes a departure applied now (departures_note): `name` empty for all
+ * of `peer`'s users (NULL: every node's), `room` empty for the network. */
+void cluster_note_gone(struct cluster *c, const struct node_peer *peer, struct bus_str name,
+		       struct bus_str room);
+/* Adds proxies from encoded USER records (an array reply) of members read
+ * `seq`; with `room`, joins them to it. Users who went away since the read
+ * was sent are skipped. */
+void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room, uint64_t seq);
 /* Applies one decoded message. */
 void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel);
 

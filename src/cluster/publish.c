@@ -226,7 +226,8 @@ static void claim_with(struct cluster *c, const struct hub_user *user, const str
 	size_t olen;
 	const char *origin = hub_user_origin(user, &olen);
 	struct bus_msg rec = {.kind = BUS_USER, .node = {c->node, c->node_len},
-			      .from = {name, name_len}, .origin = {origin, olen}};
+			      .from = {name, name_len}, .origin = {origin, olen},
+			      .a = hub_user_is_oper(c->hub, user)};
 	struct buf record = BUF_INIT, msg = BUF_INIT;
 	bus_msg_encode(&rec, true, &record);
 	bus_msg_encode(announce ? announce : &rec, true, &msg);
@@ -301,6 +302,7 @@ void cluster_announce_member(struct cluster *c, const struct hub_user *user,
 
 struct room_load {
 	struct cluster *c;
+	uint64_t seq; /* the members read's number (departures.h) */
 	char room[HUB_ROOM_MAX + 1];
 };
 
@@ -312,8 +314,10 @@ static void on_room_users(struct redis_link *link, void *reply, void *priv)
 	if (reply && c->hub && !c->stopping) {
 		struct hub_room *room = hub_find_room(c->hub, rl->room, strlen(rl->room));
 		if (room)
-			cluster_load_users(c, reply, room);
+			cluster_load_users(c, reply, room, rl->seq);
 	}
+	if (!c->stopping)
+		cluster_read_done(c, rl->seq);
 	free(rl);
 }
 
@@ -448,10 +452,13 @@ void cluster_room_load(struct cluster *c, const char *room, size_t len)
 	struct room_load *rl = xcalloc(1, sizeof(*rl));
 	rl->c = c;
 	memcpy(rl->room, room, len < HUB_ROOM_MAX ? len : HUB_ROOM_MAX);
+	rl->seq = cluster_read_begin(c);
 	const char *argv[] = {"EVAL", ROOM_USERS_LUA, "1", key, c->node};
 	size_t lens[] = {4, strlen(ROOM_USERS_LUA), 1, strlen(key), c->node_len};
-	if (!cluster_cmd(c, on_room_users, rl, 5, argv, lens))
+	if (!cluster_cmd(c, on_room_users, rl, 5, argv, lens)) {
+		cluster_read_done(c, rl->seq); /* never sent: nothing to wait for */
 		free(rl);
+	}
 	cluster_room_load_moderation(c, room, len);
 }
 
@@ -645,6 +652,10 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 		publish_to(c, "parley:presence", &m);
 		break;
 	case HUB_EV_PRIVMSG: {
+		if (ev->id == 0) {
+			cluster_publish_relay(c, ev);
+			break;
+		}
 		const struct hub_user *to = hub_find_user(c->hub, ev->target, ev->target_len);
 		const struct node_peer *p = to ? hub_user_ctx(to) : NULL;
 		if (!p)
@@ -664,7 +675,8 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 		room_channel(chan, ev);
 		publish_to(c, chan, &m);
 		break;
-	case HUB_EV_SAY:
+	case HUB_EV_SAY: /* room lines go by bus_say; only relays come here */
+		cluster_publish_relay(c, ev);
 		break;
 	}
 }
@@ -683,4 +695,5 @@ const struct hub_bus_ops cluster_bus_ops = {
 	.say = bus_say,
 	.interest = bus_interest,
 	.decides_ops = bus_decides_ops,
+	.kill = cluster_kill,
 };

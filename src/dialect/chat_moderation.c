@@ -192,7 +192,7 @@ void run_oper(struct chat_session *s, const struct chat_command *cmd)
 		reply_error(s, ERR_WRONG_PASSWORD);
 		return;
 	}
-	hub_user_set_oper(s->user);
+	hub_user_set_oper(s->chat->hub, s->user);
 	reply_line(s, "OK Oper");
 }
 

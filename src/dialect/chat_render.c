@@ -440,11 +440,34 @@ static bool has_controls(const char *p, size_t len)
 	return false;
 }
 
+static struct msg *render_plain(const struct hub_event *ev);
+
+/* A notice reads as a message marked "[notice] ". */
+static struct msg *render_notice(const struct hub_event *ev)
+{
+	static const char mark[] = "[notice] ";
+	struct hub_event copy = *ev;
+	char *text = xmalloc(sizeof(mark) + ev->text_len);
+	memcpy(text, mark, sizeof(mark) - 1);
+	if (ev->text_len)
+		memcpy(text + sizeof(mark) - 1, ev->text, ev->text_len);
+	copy.style = HUB_STYLE_PLAIN;
+	copy.text = text;
+	copy.text_len = sizeof(mark) - 1 + ev->text_len;
+	struct msg *m = render_plain(&copy);
+	free(text);
+	return m;
+}
+
 /* Every text an event carries (a message, a kick reason, a topic) loses
  * its controls; in a message a CTCP ACTION is recognised first (its ^A
  * markers are controls too). */
 static struct msg *render_plain(const struct hub_event *ev)
 {
+	if (ev->style == HUB_STYLE_TAGMSG)
+		return NULL; /* tags only: nothing to show */
+	if (ev->style == HUB_STYLE_NOTICE)
+		return render_notice(ev);
 	const char *body;
 	size_t body_len;
 	bool action = (ev->kind == HUB_EV_SAY || ev->kind == HUB_EV_PRIVMSG) &&

@@ -23,7 +23,7 @@ void irc_cmd_oper(struct irc_session *s, const struct irc_msg *m)
 		return;
 	}
 	bool already = hub_user_is_oper(s->irc->hub, s->user);
-	hub_user_set_oper(s->user);
+	hub_user_set_oper(hub, s->user);
 	irc_numeric(s, "381", ":You are now an IRC operator");
 	if (!already) /* user mode +o, as servers announce it */
 		irc_user_line(s, s->user, "MODE %s +o", hub_user_name(s->user));

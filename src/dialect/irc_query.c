@@ -1,7 +1,8 @@
 /* irc_query: messages (PRIVMSG, NOTICE, TAGMSG) with the channel rules on
  * speaking (+n +m +b), and the queries and personal state: WHO, WHOIS,
- * AWAY, ISON, USERHOST, LUSERS, MOTD, TIME, INFO, SETNAME. Notices never draw an
- * error numeric; to chat users they arrive marked "[notice]". */
+ * AWAY, ISON, USERHOST, LUSERS, MOTD, TIME, INFO, SETNAME. Notices never draw
+ * an error numeric. Notices, TAGMSG and lines from outside a channel are
+ * relayed by the hub (hub_relay), which takes them to every node. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,12 +11,9 @@
 #include "net/net.h"
 #include "dialect/irc_text.h"
 #include "util/clock.h"
-#include "util/msg.h"
 #include "util/str.h"
 
 #define P(sl) (int)(sl).len, (sl).p
-
-static const char notice_mark[] = "[notice] ";
 
 /* ---- who is who ---- */
 
@@ -60,78 +58,25 @@ enum msg_kind { MSG_PRIVMSG, MSG_NOTICE, MSG_TAGMSG };
 
 static const char *const kind_cmd[] = {"PRIVMSG", "NOTICE", "TAGMSG"};
 
-/* Delivers a notice or TAGMSG by hand (the hub carries only plain
- * messages): IRC users get the real thing, others a SAY or PRIVMSG event
- * marked "[notice]" from their own sink (nothing for TAGMSG). */
-static void deliver_special(struct irc_session *s, enum msg_kind kind, struct hub_user *to,
-			    const char *target, struct hub_event *ev, struct irc_slice tags)
-{
-	struct irc_session *o = irc_session_of(to);
-	if (o) {
-		if (kind == MSG_TAGMSG && !HAS_CAP(o, CAP_MESSAGE_TAGS))
-			return;
-		irc_send_message(o, s->user, kind_cmd[kind], target,
-				 ev->text + sizeof(notice_mark) - 1,
-				 ev->text_len - (sizeof(notice_mark) - 1), tags, 0, 0);
-	} else if (kind == MSG_NOTICE) {
-		hub_user_sink(to)->deliver(hub_user_ctx(to), ev);
-	}
-}
+static const enum hub_msg_style kind_style[] = {HUB_STYLE_PLAIN, HUB_STYLE_NOTICE,
+						HUB_STYLE_TAGMSG};
 
-static void release_rendered(struct hub_event *ev)
-{
-	for (int i = 0; i < HUB_RENDER_SLOTS; i++)
-		if (ev->rendered[i]) {
-			msg_unref(ev->rendered[i]);
-			ev->rendered[i] = NULL;
-		}
-}
-
-static void special_to_room(struct irc_session *s, enum msg_kind kind, struct hub_room *room,
-			    struct irc_slice text, struct irc_slice tags)
-{
-	char buf[sizeof(notice_mark) + IRC_LINE_MAX];
-	memcpy(buf, notice_mark, sizeof(notice_mark) - 1);
-	memcpy(buf + sizeof(notice_mark) - 1, text.p, text.len);
-	size_t olen;
-	const char *origin = hub_user_origin(s->user, &olen);
-	struct hub_event ev = {.kind = HUB_EV_SAY, .user = s->user,
-			       .room = hub_room_name(room), .room_len = hub_room_name_len(room),
-			       .from = hub_user_name(s->user), .from_len = hub_user_name_len(s->user),
-			       .origin = origin, .origin_len = olen,
-			       .text = buf, .text_len = sizeof(notice_mark) - 1 + text.len,
-			       .time_ms = clock_wall_ms()};
-	for (const struct hub_member *m = hub_first_member(room); m; m = hub_next_member(m)) {
-		struct hub_user *u = hub_member_user(m);
-		if (u != s->user || HAS_CAP(s, CAP_ECHO_MESSAGE))
-			deliver_special(s, kind, u, hub_room_name(room), &ev, tags);
-	}
-	release_rendered(&ev);
-}
-
+/* A notice or TAGMSG to a user goes through the hub (hub_relay), which
+ * reaches it on whatever node it is; the sender's echo is sent here. */
 static void special_to_user(struct irc_session *s, enum msg_kind kind, struct hub_user *to,
 			    struct irc_slice text, struct irc_slice tags)
 {
-	char buf[sizeof(notice_mark) + IRC_LINE_MAX];
-	memcpy(buf, notice_mark, sizeof(notice_mark) - 1);
-	memcpy(buf + sizeof(notice_mark) - 1, text.p, text.len);
-	size_t olen;
-	const char *origin = hub_user_origin(s->user, &olen);
-	struct hub_event ev = {.kind = HUB_EV_PRIVMSG, .user = s->user,
-			       .from = hub_user_name(s->user), .from_len = hub_user_name_len(s->user),
-			       .origin = origin, .origin_len = olen,
-			       .text = buf, .text_len = sizeof(notice_mark) - 1 + text.len,
-			       .time_ms = clock_wall_ms()};
-	bool echo = HAS_CAP(s, CAP_ECHO_MESSAGE);
+	bool echo = HAS_CAP(s, CAP_ECHO_MESSAGE) &&
+		    (kind != MSG_TAGMSG || HAS_CAP(s, CAP_MESSAGE_TAGS));
 	const struct irc_session *labeled = s->irc->labeled.who;
 	if (to == s->user && echo)
 		s->irc->labeled.who = NULL; /* the delivery; the echo is the reply */
-	deliver_special(s, kind, to, hub_user_name(to), &ev, tags);
+	hub_relay(s->irc->hub, s->user, NULL, to, kind_style[kind], text.p, text.len, tags.p,
+		  tags.len);
 	s->irc->labeled.who = labeled;
-	release_rendered(&ev);
 	if (echo)
-		deliver_special(s, kind, s->user, hub_user_name(to), &ev, tags);
-	release_rendered(&ev);
+		irc_send_message(s, s->user, kind_cmd[kind], hub_user_name(to), text.p, text.len,
+				 tags, 0, 0);
 }
 
 static void to_channel(struct irc_session *s, enum msg_kind kind, struct irc_slice name,
@@ -149,20 +94,11 @@ static void to_channel(struct irc_session *s, enum msg_kind kind, struct irc_sli
 			irc_numeric(s, "404", "%s :Cannot send to channel", hub_room_name(room));
 		return;
 	}
-	if (kind != MSG_PRIVMSG) {
-		special_to_room(s, kind, room, text, tags);
-		return;
-	}
-	if (!hub_membership(s->user, room)) {
-		/* The hub speaks for members only: an outsider's message (-n)
-		 * goes out by hand, IRC members only. */
-		for (const struct hub_member *m = hub_first_member(room); m;
-		     m = hub_next_member(m)) {
-			struct irc_session *o = irc_session_of(hub_member_user(m));
-			if (o)
-				irc_send_message(o, s->user, "PRIVMSG", hub_room_name(room), text.p,
-						 text.len, tags, 0, 0);
-		}
+	if (kind != MSG_PRIVMSG || !hub_membership(s->user, room)) {
+		/* Notices, TAGMSG and an outsider's line (-n) are relayed:
+		 * every member on every node, no id, no history. */
+		hub_relay(irc->hub, s->user, room, NULL, kind_style[kind], text.p, text.len, tags.p,
+			  tags.len);
 		return;
 	}
 	irc->relay_tags = tags;

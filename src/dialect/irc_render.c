@@ -505,7 +505,9 @@ static struct msg *render_event(struct irc_session *s, const struct hub_event *e
 	source_of(s->irc, ev->from, ev->from_len, ev->origin, ev->origin_len, source,
 		  sizeof(source));
 	struct tag_set tags = tags_for(variant, ev->user);
-	struct line_parts lp = {.source = source, .cmd = "PRIVMSG", .has_last = true};
+	static const char *const style_cmd[] = {"PRIVMSG", "NOTICE", "TAGMSG"};
+	struct line_parts lp = {.source = source, .cmd = style_cmd[ev->style],
+				.has_last = ev->style != HUB_STYLE_TAGMSG};
 	if (ev->kind == HUB_EV_SAY) {
 		lp.mid[0] = SLICE(ev->room, ev->room_len);
 	} else if (ev->kind == HUB_EV_PRIVMSG) {
@@ -513,8 +515,9 @@ static struct msg *render_event(struct irc_session *s, const struct hub_event *e
 	} else {
 		return render_other(s, ev, source, &tags);
 	}
-	return render_text(&lp, ev->text, ev->text_len, &tags, ev->id, ev->time_ms,
-			   s->irc->relay_tags);
+	struct irc_slice client = ev->tags ? (struct irc_slice){ev->tags, ev->tags_len}
+					   : s->irc->relay_tags;
+	return render_text(&lp, ev->text, ev->text_len, &tags, ev->id, ev->time_ms, client);
 }
 
 static bool wanted(const struct irc_session *s, const struct hub_event *ev)
@@ -523,7 +526,7 @@ static bool wanted(const struct irc_session *s, const struct hub_event *ev)
 		return false; /* history is replayed to chat users only */
 	if (ev->kind == HUB_EV_SAY && ev->user == s->user && !HAS_CAP(s, CAP_ECHO_MESSAGE))
 		return false;
-	return true;
+	return ev->style != HUB_STYLE_TAGMSG || HAS_CAP(s, CAP_MESSAGE_TAGS);
 }
 
 /* away-notify: someone who joins while away is shown away at once (IRCv3

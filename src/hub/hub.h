@@ -67,6 +67,11 @@ enum hub_event_kind {
 			 * mask `target` on `room` (to every member) */
 };
 
+/* How a message reads (IRC): a PRIVMSG, a NOTICE, or a TAGMSG (tags, no
+ * text). Dialects without notices mark a notice's text; a TAGMSG reaches
+ * only users whose dialect shows tags. */
+enum hub_msg_style { HUB_STYLE_PLAIN, HUB_STYLE_NOTICE, HUB_STYLE_TAGMSG };
+
 /* Per-membership flags. The first member of a new room becomes operator. */
 enum { HUB_MEMBER_OP = 1u << 0, HUB_MEMBER_VOICE = 1u << 1 };
 
@@ -114,6 +119,12 @@ struct hub_event {
 	size_t text_len;
 	const struct hub_room_modes *modes_old, *modes_new; /* MODE on the room */
 	uint32_t flags_old, flags_new;                       /* MODE on a member */
+	/* SAY and PRIVMSG from hub_relay(): the style, and the message tags
+	 * the sender gave (raw, as its dialect read them; dialects relay the
+	 * client-only ones). Plain with no tags elsewhere. */
+	enum hub_msg_style style;
+	const char *tags;
+	size_t tags_len;
 	struct msg *rendered[HUB_RENDER_SLOTS];
 };
 
@@ -133,11 +144,14 @@ struct hub_sink {
  * whose actor is a proxy are never handed back to the bus. Every function
  * is called from inside the hub operation; none may call back into it. */
 struct hub_bus_ops {
-	/* A local user was registered: claim its name network-wide. */
+	/* A local user was registered, or became a server operator: claim
+	 * its name network-wide and announce it (with that status). */
 	void (*user_added)(void *impl, const struct hub_user *user);
 	/* A local user did `ev`: JOIN, LEAVE, QUIT (before its memberships
 	 * go), NICK, AWAY, TOPIC, KICK, MODE, BAN, or a PRIVMSG to a proxy;
-	 * or the console (no `user`) did a KICK, MODE or BAN. */
+	 * or the console (no `user`) did a KICK, MODE or BAN; or a relayed
+	 * line (hub_relay: a SAY with id 0, or a PRIVMSG with id 0 to a
+	 * proxy) for the other nodes' users. */
 	void (*publish)(void *impl, const struct hub_event *ev);
 	/* A local user said `ev` (SAY, id and time unset). True when the bus
 	 * takes it: it comes back through hub_bus_say() with its network id
@@ -151,6 +165,10 @@ struct hub_bus_ops {
 	 * member: a local joiner is then not made operator at once, the bus
 	 * grants it (a MODE by the server) once it knows. NULL: never. */
 	bool (*decides_ops)(void *impl);
+	/* Server operator (or console, `by` NULL) `by` kills proxy `victim`:
+	 * the bus asks the victim's node to. False (or NULL): it cannot. */
+	bool (*kill)(void *impl, const struct hub_user *by, const struct hub_user *victim,
+		     const char *reason, size_t len);
 };
 
 struct hub_bus {
@@ -273,6 +291,15 @@ enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *
  * sender its own copy exactly as the recipient and the history have it. */
 void hub_last_privmsg(const struct hub *hub, uint64_t *id, uint64_t *time_ms);
 
+/* Relays an unnumbered message of `from`: to `room` (every member, as a
+ * SAY; `from` need not be one) or to the user `to` (a PRIVMSG), with
+ * `style` and the sender's `tags` (may be NULL) on the event. It has no
+ * id, is not kept in history, and reaches other nodes' users through the
+ * bus. For IRC notices, TAGMSG and lines from outside a room. */
+void hub_relay(struct hub *hub, struct hub_user *from, struct hub_room *room,
+	       struct hub_user *to, enum hub_msg_style style, const char *text, size_t len,
+	       const char *tags, size_t tags_len);
+
 /* ---- proxies of other nodes' users (cluster mode) ---- */
 
 /* Adds a proxy for a user of another node: it holds its name, can be in
@@ -298,6 +325,13 @@ void hub_bus_say(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t t
 void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t time_ms,
 		     const char *from, size_t from_len, const char *origin, size_t origin_len,
 		     const char *text, size_t len);
+
+/* Delivers a relayed message from another node's user `from` to `room`'s
+ * local members or to local user `to` (one of the two), as hub_relay. */
+void hub_bus_relay(struct hub *hub, struct hub_room *room, struct hub_user *to,
+		   enum hub_msg_style style, const char *from, size_t from_len,
+		   const char *origin, size_t origin_len, const char *text, size_t len,
+		   const char *tags, size_t tags_len);
 
 /* The bus has subscribed to `room` and will read its recent lines once the
  * subscription is confirmed: until hub_bus_backfill() takes that read,
@@ -416,15 +450,18 @@ bool hub_room_banned(const struct hub_room *room, const char *who, size_t len);
 void hub_close_room(struct hub *hub, struct hub_user *by, struct hub_room *room,
 		    const char *reason, size_t len);
 
-/* Disconnects `victim` through its dialect (hub_sink.kill). False if it
- * cannot be killed here (another node's user). */
+/* Disconnects `victim` through its dialect (hub_sink.kill), or, for
+ * another node's user, asks the bus to have its node do it. False if it
+ * cannot be killed (no bus, or the bus is offline). */
 bool hub_kill(struct hub *hub, struct hub_user *by, struct hub_user *victim, const char *reason,
 	      size_t len);
 
 /* Server operator status: by account (hub_config.opers, once logged in)
  * or granted after the OPER password (hub_oper_password_ok). */
 bool hub_user_is_oper(const struct hub *hub, const struct hub_user *user);
-void hub_user_set_oper(struct hub_user *user);
+/* Grants it; another node's user (a proxy) is one as its node says. A
+ * local user's new status is announced to the bus (user_added). */
+void hub_user_set_oper(struct hub *hub, struct hub_user *user);
 /* True if an OPER password is configured and `pw` is it. */
 bool hub_oper_password_ok(const struct hub *hub, const char *pw, size_t len);
 

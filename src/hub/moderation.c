@@ -125,8 +125,11 @@ void hub_close_room(struct hub *hub, struct hub_user *by, struct hub_room *room,
 bool hub_kill(struct hub *hub, struct hub_user *by, struct hub_user *victim, const char *reason,
 	      size_t len)
 {
-	(void)hub;
-	if (victim->proxy || !victim->sink->kill)
+	if (victim->proxy) {
+		const struct hub_bus *bus = hub->cfg.bus;
+		return bus && bus->ops->kill && bus->ops->kill(bus->impl, by, victim, reason, len);
+	}
+	if (!victim->sink->kill)
 		return false;
 	victim->sink->kill(victim->ctx, by ? by->name : HUB_CONSOLE_NAME, reason, len);
 	return true;
@@ -145,9 +148,13 @@ bool hub_user_is_oper(const struct hub *hub, const struct hub_user *user)
 	return false;
 }
 
-void hub_user_set_oper(struct hub_user *user)
+void hub_user_set_oper(struct hub *hub, struct hub_user *user)
 {
+	bool news = !user->oper;
 	user->oper = true;
+	const struct hub_bus *bus = hub->cfg.bus;
+	if (news && bus && !user->proxy)
+		bus->ops->user_added(bus->impl, user);
 }
 
 /* Compared in time independent of where the first difference is. */

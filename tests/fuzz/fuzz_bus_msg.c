@@ -3,7 +3,8 @@
  * refused or decoded into fields that lie inside the input and obey the
  * documented bounds; a decoded message must encode back to exactly the
  * input (the format has one spelling per message, so nothing is lost or
- * invented), and that encoding must decode to the same fields. */
+ * invented), and that encoding must decode to the same fields. Relays and
+ * kills keep the rules their kinds add. */
 #include <string.h>
 
 #include "cluster/bus_msg.h"
@@ -36,6 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_inside(data, size, m.text, BUS_TEXT_MAX);
 	FUZZ_CHECK(bus_node_valid(m.node.p, m.node.len));
 	FUZZ_CHECK(m.room.len == 0 || hub_room_valid(m.room.p, m.room.len));
+	/* A relay names a room or a user, and its tags lie inside its text; a
+	 * kill names its victim and claims an operator when it names a sender. */
+	if (m.kind == BUS_RELAY)
+		FUZZ_CHECK((m.room.len == 0) != (m.target.len == 0) && m.a <= 2 &&
+			   m.b <= m.text.len);
+	if (m.kind == BUS_KILL)
+		FUZZ_CHECK(m.target.len > 0 && m.room.len == 0 && m.a == (m.from.len > 0));
 
 	struct buf b = BUF_INIT;
 	bus_msg_encode(&m, true, &b);

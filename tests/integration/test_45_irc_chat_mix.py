@@ -43,6 +43,14 @@ def test_irc_privmsg_reaches_chat_as_room_line(irc_server):
     chat.expect("ROOM #room bob hello from irc")
 
 
+def test_irc_line_from_outside_the_room_reaches_chat(irc_server):
+    chat, irc = mixed(irc_server)
+    outsider = irc_server.client("carol")  # not in #room, which is -n
+    outsider.send("PRIVMSG #room :from outside")
+    chat.expect("ROOM #room carol from outside")
+    assert irc.expect("PRIVMSG").params == ["#room", "from outside"]
+
+
 def test_private_messages_both_ways(irc_server):
     chat, irc = mixed(irc_server)
     chat.send("PRIVMSG bob psst irc")

@@ -4,7 +4,10 @@
  * decoding refuses, without reading past its input, each malformed form:
  * unknown kind, missing or extra fields, a length past the end or without
  * its ',', too many length digits, numbers out of range, invalid names,
- * rooms and node names, and fields a kind needs left empty. */
+ * rooms and node names, and fields a kind needs left empty. A relayed
+ * message names a room or a user (not both) and keeps its tags apart from
+ * its text; a KILL names its victim and claims an operator exactly when it
+ * names a sender. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -114,7 +117,7 @@ static void test_malformed_messages_are_refused(void **state)
 	static const char *const bad[] = {
 		"",
 		"S",
-		"X1:1," GOOD_TAIL,                           /* unknown kind */
+		"Z1:1," GOOD_TAIL,                           /* unknown kind */
 		"S1:1," GOOD_TAIL "x",                       /* trailing byte */
 		"S1:1," GOOD_TAIL "1:0,",                    /* extra field */
 		"S1:1,1:0,2:n1,2:#r,1:a,0:,0:,2:hi,1:0,",    /* missing field */
@@ -143,6 +146,16 @@ static void test_malformed_messages_are_refused(void **state)
 		"B1:0,1:0,2:n1,0:,1:a,0:,0:,5:a!*@*,1:1,1:0,", /* a ban needs a room */
 		"S1:1,1:0,2:n1,2:#r,0:,0:,0:,2:hi,1:0,1:0,", /* only the node's own acts lack a name */
 		"T1:0,1:0,2:n1,2:#r,0:,0:,0:,2:hi,1:0,1:0,", /* (a topic is a user's) */
+		"R1:0,1:0,2:n1,0:,1:a,0:,0:,2:hi,1:1,1:0,",  /* a relay to no one */
+		"R1:0,1:0,2:n1,2:#r,1:a,0:,1:b,2:hi,1:1,1:0,", /* to a room and a user */
+		"R1:0,1:0,2:n1,2:#r,1:a,0:,0:,2:hi,1:3,1:0,", /* no such style */
+		"R1:0,1:0,2:n1,2:#r,1:a,0:,0:,2:hi,1:1,1:3,", /* tags past the text */
+		"R1:0,1:0,2:n1,2:#r,0:,0:,0:,2:hi,1:1,1:0,",  /* a relay is a user's */
+		"X1:0,1:0,2:n1,0:,1:a,0:,0:,3:bye,1:1,1:0,",  /* a kill needs a victim */
+		"X1:0,1:0,2:n1,2:#r,1:a,0:,1:b,3:bye,1:1,1:0,", /* and no room */
+		"X1:0,1:0,2:n1,0:,1:a,0:,1:b,3:bye,1:0,1:0,", /* a user not claimed operator */
+		"X1:0,1:0,2:n1,0:,0:,0:,1:b,3:bye,1:1,1:0,",  /* an operator with no name */
+		"X1:0,1:0,2:n1,0:,1:a,0:,1:b,3:bye,1:2,1:0,", /* a out of range */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (decodes(bad[i]))
@@ -164,6 +177,27 @@ static void test_a_node_acts_without_a_name(void **state)
 	bus_msg_encode(&m, true, &b);
 	assert_true(bus_msg_decode(buf_head(&b), buf_len(&b), &got));
 	assert_true(str_eq(got.text, "*!*@10.0.0.*") && got.a == 1);
+	buf_release(&b);
+}
+
+static void test_relay_and_kill(void **state)
+{
+	(void)state;
+	struct bus_msg m = {.kind = BUS_RELAY, .node = S("n1"), .room = S("#r"), .from = S("alice"),
+			    .origin = S("a@h"), .text = S("+typing=active"), .a = 2, .b = 14},
+		       got;
+	struct buf b = BUF_INIT;
+	bus_msg_encode(&m, true, &b);
+	assert_true(bus_msg_decode(buf_head(&b), buf_len(&b), &got));
+	assert_true(got.kind == BUS_RELAY && got.a == 2 && got.b == 14);
+	assert_true(str_eq(got.text, "+typing=active") && str_eq(got.room, "#r"));
+	/* A notice to a user, tags then text. */
+	assert_true(decodes("R1:0,1:0,2:n1,0:,1:a,0:,1:b,9:+x=1psst!,1:1,1:4,"));
+	/* A line from outside a room: plain, no tags. */
+	assert_true(decodes("R1:0,1:0,2:n1,2:#r,1:a,0:,0:,2:hi,1:0,1:0,"));
+	/* A kill by an operator, and by the node's console. */
+	assert_true(decodes("X1:0,1:0,2:n1,0:,4:oper,0:,1:b,4:spam,1:1,1:0,"));
+	assert_true(decodes("X1:0,1:0,2:n1,0:,0:,0:,1:b,0:,1:0,1:0,"));
 	buf_release(&b);
 }
 
@@ -189,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_empty_optional_fields),
 		cmocka_unit_test(test_malformed_messages_are_refused),
 		cmocka_unit_test(test_a_node_acts_without_a_name),
+		cmocka_unit_test(test_relay_and_kill),
 		cmocka_unit_test(test_node_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,9 @@ struct fake_bus {
 	int added, published, said, interest_on, interest_off;
 	enum hub_event_kind last_kind;
 	char last_from[HUB_NAME_MAX + 1];
+	char killed[HUB_NAME_MAX + 1];
+	uint64_t last_id;
+	enum hub_msg_style last_style;
 	bool online;
 };
 
@@ -33,6 +36,8 @@ static void fb_publish(void *impl, const struct hub_event *ev)
 	struct fake_bus *b = impl;
 	b->published++;
 	b->last_kind = ev->kind;
+	b->last_id = ev->id;
+	b->last_style = ev->style;
 	snprintf(b->last_from, sizeof(b->last_from), "%.*s", (int)ev->from_len, ev->from);
 }
 
@@ -60,8 +65,19 @@ static bool fb_decides_ops(void *impl)
 	return b->online;
 }
 
+static bool fb_kill(void *impl, const struct hub_user *by, const struct hub_user *victim,
+		    const char *reason, size_t len)
+{
+	struct fake_bus *b = impl;
+	(void)by;
+	(void)reason;
+	(void)len;
+	snprintf(b->killed, sizeof(b->killed), "%s", hub_user_name(victim));
+	return b->online;
+}
+
 static const struct hub_bus_ops fb_ops = {fb_added, fb_publish, fb_say, fb_interest,
-					  fb_decides_ops};
+					  fb_decides_ops, fb_kill};
 
 struct env {
 	struct world w;
@@ -194,6 +210,64 @@ static void test_last_local_member_drops_interest_and_proxies(void **state)
 	hub_unregister(e->hub, bob, "gone", 4);
 	assert_int_equal(count_to(&e->w, 0, HUB_EV_QUIT), 1);
 	assert_int_equal(e->fb.published, before);
+	env_free(e);
+}
+
+/* Notices, TAGMSG and outsiders' lines: delivered here at once with their
+ * style, handed to the bus as unnumbered (id 0) SAY or PRIVMSG, never kept
+ * in history; those from other nodes reach local users only. */
+static void test_relayed_messages_go_out_unnumbered(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_user *eve = local(e, 1, "eve");
+	struct hub_user *bob = proxy(e, "bob");
+	struct hub_room *room;
+	hub_join(e->hub, alice, "#r", 2, &room);
+	hub_join(e->hub, bob, "#r", 2, NULL);
+	world_clear(&e->w);
+	int before = e->fb.published;
+	/* eve is not in #r: an outsider's line. */
+	hub_relay(e->hub, eve, room, NULL, HUB_STYLE_PLAIN, "psst", 4, NULL, 0);
+	assert_int_equal(e->fb.published, before + 1);
+	assert_true(e->fb.last_kind == HUB_EV_SAY && e->fb.last_id == 0);
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_SAY), 1);
+	assert_int_equal(e->w.recs[0].id, 0);
+	hub_relay(e->hub, alice, NULL, bob, HUB_STYLE_NOTICE, "hi", 2, "+x=1", 4);
+	assert_true(e->fb.last_kind == HUB_EV_PRIVMSG && e->fb.last_id == 0);
+	assert_int_equal(e->fb.last_style, HUB_STYLE_NOTICE);
+	assert_int_equal(e->fb.said, 0); /* not a room line */
+	struct hub_user *amy = local(e, 2, "amy");
+	hub_join(e->hub, amy, "#r", 2, NULL);
+	assert_int_equal(hub_replay_history(e->hub, amy, room, SIZE_MAX, 0), 0);
+	/* From another node: to the local members, nothing back to the bus. */
+	world_clear(&e->w);
+	before = e->fb.published;
+	hub_bus_relay(e->hub, room, NULL, HUB_STYLE_TAGMSG, "bob", 3, "x@remote", 8, "", 0,
+		      "+typing=active", 14);
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_SAY), 1);
+	assert_int_equal(count_to(&e->w, 2, HUB_EV_SAY), 1);
+	hub_bus_relay(e->hub, NULL, eve, HUB_STYLE_NOTICE, "bob", 3, "x@remote", 8, "yo", 2,
+		      NULL, 0);
+	assert_int_equal(count_to(&e->w, 1, HUB_EV_PRIVMSG), 1);
+	hub_bus_relay(e->hub, NULL, bob, HUB_STYLE_NOTICE, "eve", 3, "", 0, "no", 2, NULL, 0);
+	assert_int_equal(e->fb.published, before);
+	env_free(e);
+}
+
+/* A proxy is killed through the bus (its node disconnects it); offline,
+ * it cannot be. */
+static void test_kill_of_a_proxy_goes_to_the_bus(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	struct hub_user *bob = proxy(e, "bob");
+	assert_true(hub_kill(e->hub, alice, bob, "spam", 4));
+	assert_string_equal(e->fb.killed, "bob");
+	e->fb.online = false;
+	assert_false(hub_kill(e->hub, NULL, bob, "", 0));
 	env_free(e);
 }
 
@@ -567,6 +641,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_local_actions_reach_the_bus_proxy_actions_do_not),
+		cmocka_unit_test(test_relayed_messages_go_out_unnumbered),
+		cmocka_unit_test(test_kill_of_a_proxy_goes_to_the_bus),
 		cmocka_unit_test(test_the_network_decides_the_first_operator),
 		cmocka_unit_test(test_console_acts_reach_the_bus_applied_ones_do_not),
 		cmocka_unit_test(test_a_room_is_loading_until_its_lists_are_taken),

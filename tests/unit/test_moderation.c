@@ -165,7 +165,7 @@ static void test_opers_and_permissions(void **state)
 	assert_false(hub_oper_password_ok(e.hub, "s3cre", 5));
 	assert_false(hub_oper_password_ok(e.hub, "s3cret!", 7));
 	assert_true(hub_oper_password_ok(e.hub, "s3cret", 6));
-	hub_user_set_oper(e.u[1]);
+	hub_user_set_oper(e.hub, e.u[1]);
 	assert_true(hub_may_moderate(e.hub, e.u[1], r));
 	env_done(&e);
 	env_init(&e, NULL);
@@ -190,7 +190,7 @@ static void test_who_may_speak(void **state)
 	assert_true(hub_may_speak(e.hub, e.u[0], r));
 	assert_true(hub_may_speak(e.hub, e.u[1], r));
 	assert_false(hub_may_speak(e.hub, e.u[2], r));
-	hub_user_set_oper(e.u[2]);
+	hub_user_set_oper(e.hub, e.u[2]);
 	assert_true(hub_may_speak(e.hub, e.u[2], r));
 	env_done(&e);
 }
