@@ -6,8 +6,8 @@
  * of a room, but only by an operator of that room as this node knows it,
  * a server operator (as its node announced it), or the sending node
  * itself: anything else is dropped and counted.
- * Room lines are the other exception: this node's own lines come back
- * too, numbered, and are delivered like everyone's. */
+ * Room and private lines are the other exception: this node's own lines
+ * come back too, numbered, and are delivered like everyone's. */
 #include <hiredis/hiredis.h>
 #include <string.h>
 
@@ -30,6 +30,17 @@ struct hub_user *cluster_proxy_for(struct cluster *c, struct node_peer *p,
 	    HUB_OK)
 		return NULL;
 	return u;
+}
+
+/* What a USER record says of proxy `u`: a server operator (`a`), logged
+ * in to its account (`b`: its private lines with logged-in users are
+ * kept). */
+void cluster_user_status(struct cluster *c, struct hub_user *u, const struct bus_msg *m)
+{
+	if (m->a == 1)
+		hub_user_set_oper(c->hub, u);
+	if (m->b == 1)
+		hub_user_set_logged_in(c->hub, u);
 }
 
 /* Whether `by` (NULL: the sending node itself) may do `m` to `room` as
@@ -123,12 +134,16 @@ static void apply_room(struct cluster *c, struct node_peer *p, const struct bus_
 
 void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel)
 {
-	(void)room_channel;
 	if (m->kind == BUS_SAY) {
 		struct hub_room *room = hub_find_room(c->hub, m->room.p, m->room.len);
 		if (room)
 			hub_bus_say(c->hub, room, m->id, m->time_ms, m->from.p, m->from.len,
 				    m->origin.p, m->origin.len, m->text.p, m->text.len);
+		return;
+	}
+	if (m->kind == BUS_PRIV) {
+		if (!room_channel)
+			cluster_apply_private(c, m);
 		return;
 	}
 	if (m->node.len == c->node_len && memcmp(m->node.p, c->node, c->node_len) == 0)
@@ -141,8 +156,8 @@ void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel
 		cluster_drop_proxies(c, p, m->text.len ? "Node restarted" : "Node left");
 		break;
 	case BUS_USER:
-		if ((u = cluster_proxy_for(c, p, m)) && m->a == 1)
-			hub_user_set_oper(c->hub, u);
+		if ((u = cluster_proxy_for(c, p, m)))
+			cluster_user_status(c, u, m);
 		break;
 	case BUS_QUIT:
 		cluster_note_gone(c, p, m->from, (struct bus_str){"", 0});
@@ -165,14 +180,6 @@ void cluster_apply(struct cluster *c, const struct bus_msg *m, bool room_channel
 		break;
 	case BUS_KILL:
 		cluster_apply_kill(c, p, m);
-		break;
-	case BUS_PRIV:
-		u = hub_find_user(c->hub, m->target.p, m->target.len);
-		if (u && !hub_user_is_proxy(u)) {
-			cluster_proxy_for(c, p, m);
-			hub_bus_privmsg(c->hub, u, m->id, m->time_ms, m->from.p, m->from.len,
-					m->origin.p, m->origin.len, m->text.p, m->text.len);
-		}
 		break;
 	default:
 		if (m->kind == BUS_LEAVE)
@@ -260,8 +267,8 @@ void cluster_load_users(struct cluster *c, void *reply, struct hub_room *room, u
 				    room ? hub_room_name_len(room) : 0, seq))
 			continue; /* went away after the read was sent */
 		struct hub_user *u = cluster_proxy_for(c, p, &m);
-		if (u && m.a == 1)
-			hub_user_set_oper(c->hub, u);
+		if (u)
+			cluster_user_status(c, u, &m);
 		if (u && room)
 			hub_join(c->hub, u, hub_room_name(room), hub_room_name_len(room), NULL);
 	}

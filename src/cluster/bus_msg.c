@@ -120,14 +120,16 @@ static bool fields_fit_kind(const struct bus_msg *m)
 {
 	bool room = m->room.len > 0, target = m->target.len > 0;
 	switch (m->kind) {
-	case BUS_HELLO:
 	case BUS_USER:
+		return m->a <= 1 && m->b <= 1;
+	case BUS_HELLO:
 	case BUS_QUIT:
 	case BUS_AWAY:
 		return true;
 	case BUS_NICK:
-	case BUS_PRIV:
 		return target;
+	case BUS_PRIV:
+		return target && m->a <= 1;
 	case BUS_KICK:
 		return room && target;
 	case BUS_BAN:

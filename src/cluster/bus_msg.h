@@ -18,14 +18,15 @@ enum bus_kind {
 	BUS_HELLO = 'H', /* node `node` (re)started or is leaving: forget its users
 			  * (`text` says why; `from` may be empty) */
 	BUS_USER = 'U',  /* `from` (origin) is on node `node`; `a` 1: a server
-			  * operator there */
+			  * operator there; `b` 1: logged in to its account */
 	BUS_QUIT = 'Q',  /* `from` quit with `text` */
 	BUS_NICK = 'N',  /* `from` is now `target` */
 	BUS_AWAY = 'A',  /* `from` is away with `text` (empty: back) */
 	BUS_JOIN = 'J',  /* `from` joined `room` with member flags `a` */
 	BUS_LEAVE = 'L', /* `from` left `room`, `text` the reason */
 	BUS_SAY = 'S',   /* `from` said `text` in `room`, message `id` */
-	BUS_PRIV = 'P',  /* `from` whispered `text` to `target` */
+	BUS_PRIV = 'P',  /* `from` whispered `text` to `target`, message `id`
+			  * (the network's); `a` 1: kept in the pair's history */
 	BUS_TOPIC = 'T', /* `from` set `room`'s topic to `text` */
 	BUS_KICK = 'K',  /* `from` kicked `target` from `room`, `text` the reason */
 	BUS_MODE = 'M',  /* room modes (`a` flags, `b` limit, `text` key), or with

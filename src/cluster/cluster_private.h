@@ -47,6 +47,7 @@ struct cluster {
 	uint64_t reads_sent, reads_done, all_users_seq;
 	struct departures gone;
 	char say_sha[48]; /* SHA1 of the room-line script once loaded, or "" */
+	char priv_sha[48]; /* the private-line script's, likewise */
 	char node[BUS_NODE_MAX + 1];
 	size_t node_len;
 };
@@ -117,11 +118,22 @@ bool cluster_kill(void *impl, const struct hub_user *by, const struct hub_user *
 void cluster_apply_relay(struct cluster *c, struct node_peer *p, const struct bus_msg *m);
 void cluster_apply_kill(struct cluster *c, struct node_peer *p, const struct bus_msg *m);
 
+/* private_lines.c */
+/* The bus's privmsg op: numbers, keeps (if `keep`) and routes a private
+ * line through Redis. False when offline. */
+bool cluster_privmsg(void *impl, const struct hub_event *ev, bool keep);
+/* Has Redis keep the private-line script (on each connection). */
+void cluster_load_priv_script(struct cluster *c);
+/* Applies a BUS_PRIV from a node channel (this node's own included). */
+void cluster_apply_private(struct cluster *c, const struct bus_msg *m);
+
 /* apply.c */
 /* The proxy of `m->from` on node `p`, added if unknown (NULL if the name
  * is held by someone else). */
 struct hub_user *cluster_proxy_for(struct cluster *c, struct node_peer *p,
 				   const struct bus_msg *m);
+/* Applies a USER record's operator and login status to proxy `u`. */
+void cluster_user_status(struct cluster *c, struct hub_user *u, const struct bus_msg *m);
 /* Handles one reply on the subscription link (message or confirmation). */
 void cluster_on_sub_reply(struct cluster *c, void *reply);
 /* Numbers a members read about to be sent (departures.h). */

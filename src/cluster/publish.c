@@ -227,7 +227,8 @@ static void claim_with(struct cluster *c, const struct hub_user *user, const str
 	const char *origin = hub_user_origin(user, &olen);
 	struct bus_msg rec = {.kind = BUS_USER, .node = {c->node, c->node_len},
 			      .from = {name, name_len}, .origin = {origin, olen},
-			      .a = hub_user_is_oper(c->hub, user)};
+			      .a = hub_user_is_oper(c->hub, user),
+			      .b = hub_user_logged_in(user)};
 	struct buf record = BUF_INIT, msg = BUF_INIT;
 	bus_msg_encode(&rec, true, &record);
 	bus_msg_encode(announce ? announce : &rec, true, &msg);
@@ -513,6 +514,7 @@ void cluster_load_scripts(struct cluster *c)
 	const char *argv[] = {"SCRIPT", "LOAD", SAY_LUA};
 	size_t lens[] = {6, 4, strlen(SAY_LUA)};
 	cluster_cmd(c, on_say_loaded, c, 3, argv, lens);
+	cluster_load_priv_script(c);
 }
 
 /* Redis forgets loaded scripts on SCRIPT FLUSH: load it again, and let
@@ -656,6 +658,7 @@ static void bus_publish(void *impl, const struct hub_event *ev)
 			cluster_publish_relay(c, ev);
 			break;
 		}
+		/* Numbered here: the line could not go by cluster_privmsg. */
 		const struct hub_user *to = hub_find_user(c->hub, ev->target, ev->target_len);
 		const struct node_peer *p = to ? hub_user_ctx(to) : NULL;
 		if (!p)
@@ -693,6 +696,7 @@ const struct hub_bus_ops cluster_bus_ops = {
 	.user_added = bus_user_added,
 	.publish = bus_publish,
 	.say = bus_say,
+	.privmsg = cluster_privmsg,
 	.interest = bus_interest,
 	.decides_ops = bus_decides_ops,
 	.kill = cluster_kill,

@@ -183,9 +183,10 @@ static const redisReply *entry_field(const redisReply *kv, const char *name)
 	return NULL;
 }
 
-/* A stream entry as a line; false for anything this scheme did not write
- * (its id and the message's must agree). */
-static bool entry_line(const redisReply *e, struct store_line *out)
+/* A stream entry as a line (a room line, or a private line whose `room`
+ * is its recipient); false for anything this scheme did not write (its
+ * id and the message's must agree, its kind the stream's). */
+static bool entry_line(const redisReply *e, enum bus_kind kind, struct store_line *out)
 {
 	uint64_t id;
 	const redisReply *m;
@@ -195,11 +196,13 @@ static bool entry_line(const redisReply *e, struct store_line *out)
 	    e->element[1]->type != REDIS_REPLY_ARRAY ||
 	    !stream_id_parse(e->element[0]->str, e->element[0]->len, &id) ||
 	    !(m = entry_field(e->element[1], "m")) || !bus_msg_decode(m->str, m->len, &msg) ||
-	    msg.kind != BUS_SAY || msg.id != id)
+	    msg.kind != kind || msg.id != id)
 		return false;
+	bool room = kind == BUS_SAY;
 	*out = (struct store_line){
 		.id = msg.id, .time_ms = msg.time_ms,
-		.room = msg.room.p, .room_len = msg.room.len,
+		.room = room ? msg.room.p : msg.target.p,
+		.room_len = room ? msg.room.len : msg.target.len,
 		.from = msg.from.p, .from_len = msg.from.len,
 		.origin = msg.origin.p, .origin_len = msg.origin.len,
 		.text = msg.text.p, .text_len = msg.text.len,
@@ -208,12 +211,13 @@ static bool entry_line(const redisReply *e, struct store_line *out)
 }
 
 /* Appends a range's reply to `out` in ascending id order. */
-static void take_entries(const redisReply *r, bool reverse, struct lines *out)
+static void take_entries(const redisReply *r, bool reverse, enum bus_kind kind,
+			 struct lines *out)
 {
 	out->v = xrealloc(out->v, (out->n + r->elements + 1) * sizeof(*out->v));
 	for (size_t k = 0; k < r->elements; k++) {
 		size_t i = reverse ? r->elements - 1 - k : k;
-		if (entry_line(r->element[i], &out->v[out->n]))
+		if (entry_line(r->element[i], kind, &out->v[out->n]))
 			out->n++;
 	}
 }
@@ -252,12 +256,12 @@ static bool stream_exists(struct redis_store *s, const char *key)
 	return yes;
 }
 
-static int redis_read_room(void *impl, const char *room, size_t len, const struct store_query *q,
-			   store_line_fn *fn, void *ctx)
+/* The query over stream `key` of `kind` entries: -2 if Redis could not
+ * answer or has no such stream (the caller reads the copy), else how many
+ * lines went to `fn`. */
+static int read_stream(struct redis_store *s, const char *key, enum bus_kind kind,
+		       const struct store_query *q, store_line_fn *fn, void *ctx)
 {
-	struct redis_store *s = impl;
-	char key[CLUSTER_KEY_MAX];
-	cluster_key(key, "hist:", room, len);
 	struct stream_plan plan;
 	stream_plan_make(q, &plan);
 	redisReply *rep[2] = {NULL, NULL};
@@ -270,15 +274,11 @@ static int redis_read_room(void *impl, const char *room, size_t len, const struc
 			continue;
 		ok = (rep[k] = run_range(s, key, r, count)) != NULL;
 		if (ok)
-			take_entries(rep[k], r->reverse, &got);
+			take_entries(rep[k], r->reverse, kind, &got);
 	}
-	int result;
-	if (!ok) {
-		result = s->copy->ops->read_room(s->copy->impl, room, len, q, fn, ctx);
-	} else if (got.n == 0 && !stream_exists(s, key)) {
-		/* Never said in Redis: perhaps only here, while it was away. */
-		result = s->copy->ops->read_room(s->copy->impl, room, len, q, fn, ctx);
-	} else {
+	int result = -2;
+	/* Never said in Redis: perhaps only here, while it was away. */
+	if (ok && (got.n || stream_exists(s, key))) {
 		size_t lo = 0, hi = got.n;
 		if (plan.window && got.n)
 			store_window(q, got.n, line_key, &got, &lo, &hi);
@@ -292,6 +292,16 @@ static int redis_read_room(void *impl, const char *room, size_t len, const struc
 	return result;
 }
 
+static int redis_read_room(void *impl, const char *room, size_t len, const struct store_query *q,
+			   store_line_fn *fn, void *ctx)
+{
+	struct redis_store *s = impl;
+	char key[CLUSTER_KEY_MAX];
+	cluster_key(key, "hist:", room, len);
+	int n = read_stream(s, key, BUS_SAY, q, fn, ctx);
+	return n != -2 ? n : s->copy->ops->read_room(s->copy->impl, room, len, q, fn, ctx);
+}
+
 /* ---- the rest of the seam: the copy, the counter, names ---- */
 
 static void redis_append_room(void *impl, const struct store_line *line)
@@ -303,15 +313,21 @@ static void redis_append_room(void *impl, const struct store_line *line)
 
 static void redis_append_private(void *impl, const struct store_line *line)
 {
+	/* Online, Redis has it already (private_lines.c); this is the copy. */
 	struct redis_store *s = impl;
 	s->copy->ops->append_private(s->copy->impl, line);
 }
 
+/* The pair's stream (private_lines.c writes it); the copy while Redis
+ * cannot answer, or for lines kept only here while it was away. */
 static int redis_read_private(void *impl, const char *a, size_t alen, const char *b, size_t blen,
 			      const struct store_query *q, store_line_fn *fn, void *ctx)
 {
 	struct redis_store *s = impl;
-	return s->copy->ops->read_private(s->copy->impl, a, alen, b, blen, q, fn, ctx);
+	char key[STREAM_PAIR_KEY_MAX];
+	stream_pair_key(key, a, alen, b, blen);
+	int n = read_stream(s, key, BUS_PRIV, q, fn, ctx);
+	return n != -2 ? n : s->copy->ops->read_private(s->copy->impl, a, alen, b, blen, q, fn, ctx);
 }
 
 static uint64_t redis_last_id(void *impl)

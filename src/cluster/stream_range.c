@@ -5,6 +5,7 @@
 #include "cluster/stream_range.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static void add(struct stream_plan *p, bool reverse, uint64_t first, uint64_t last, size_t count,
 		bool fill)
@@ -77,4 +78,29 @@ bool stream_id_parse(const char *p, size_t len, uint64_t *id)
 		return false;
 	*id = v;
 	return true;
+}
+
+static size_t lower_copy(char *out, const char *p, size_t len, size_t cap)
+{
+	if (len > cap)
+		len = cap;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] - 'A' + 'a') : p[i];
+	return len;
+}
+
+size_t stream_pair_key(char out[STREAM_PAIR_KEY_MAX], const char *a, size_t alen, const char *b,
+		       size_t blen)
+{
+	enum { NAME_CAP = (STREAM_PAIR_KEY_MAX - 12) / 2 };
+	char la[NAME_CAP] = {0}, lb[NAME_CAP] = {0};
+	alen = lower_copy(la, a, alen, NAME_CAP);
+	blen = lower_copy(lb, b, blen, NAME_CAP);
+	size_t common = alen < blen ? alen : blen;
+	int cmp = memcmp(la, lb, common);
+	bool a_first = cmp < 0 || (cmp == 0 && alen <= blen);
+	int n = snprintf(out, STREAM_PAIR_KEY_MAX, "parley:pm:%.*s %.*s",
+			 (int)(a_first ? alen : blen), a_first ? la : lb,
+			 (int)(a_first ? blen : alen), a_first ? lb : la);
+	return (size_t)n;
 }

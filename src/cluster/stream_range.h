@@ -18,6 +18,7 @@
 enum {
 	STREAM_WINDOW_MAX = 5000, /* entries read for a query by time */
 	STREAM_ID_TEXT = 24,      /* "18446744073709551615-0" and a NUL */
+	STREAM_PAIR_KEY_MAX = 160, /* bytes of a pair's stream name, with its NUL */
 };
 
 /* One range read: ids from `first` to `last`, both included; `reverse`
@@ -47,5 +48,13 @@ void stream_bound(uint64_t id, char out[STREAM_ID_TEXT]);
 /* The message id of a stream entry id "<id>-0". False for any other form
  * (an entry this scheme did not write). */
 bool stream_id_parse(const char *p, size_t len, uint64_t *id);
+
+/* The stream of the private lines between users `a` and `b`:
+ * "parley:pm:" then both names lower-cased (ASCII), the smaller first,
+ * joined by a space (which no name holds), so both parties name one
+ * stream. Names longer than fit are cut (names are at most 32 bytes).
+ * Returns the length written before the NUL. */
+size_t stream_pair_key(char out[STREAM_PAIR_KEY_MAX], const char *a, size_t alen, const char *b,
+		       size_t blen);
 
 #endif

@@ -174,7 +174,7 @@ static void register_answer(struct chat_session *s, enum store_account_result re
 		return;
 	switch (result) {
 	case STORE_ACCOUNT_OK:
-		hub_user_set_logged_in(s->user);
+		hub_user_set_logged_in(s->chat->hub, s->user);
 		reply_registered(s, hub_user_name(s->user));
 		break;
 	case STORE_ACCOUNT_EXISTS:

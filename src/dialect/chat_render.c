@@ -495,6 +495,8 @@ static void chat_deliver(void *ctx, struct hub_event *ev)
 {
 	struct chat_session *s = ctx;
 	int slot = s->chat->slot;
+	if (ev->echo)
+		return; /* a chat sender has its OK Sent */
 	if (!ev->rendered[slot]) {
 		ev->rendered[slot] = render_plain(ev);
 		if (!ev->rendered[slot])

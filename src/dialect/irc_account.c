@@ -151,7 +151,7 @@ static void sasl_answer(struct irc_session *s, enum store_account_result r)
 		logged_in(s, auth_of(s)->pending_name);
 		if (s->user && same_name(auth_of(s)->pending_name, hub_user_name(s->user),
 					 hub_user_name_len(s->user)))
-			hub_user_set_logged_in(s->user);
+			hub_user_set_logged_in(s->irc->hub, s->user);
 		irc_numeric(s, "903", ":SASL authentication successful");
 		return;
 	}
@@ -164,7 +164,7 @@ static void register_answer(struct irc_session *s, enum store_account_result r)
 {
 	const char *name = auth_of(s)->pending_name;
 	if (r == STORE_ACCOUNT_OK) {
-		hub_user_set_logged_in(s->user);
+		hub_user_set_logged_in(s->irc->hub, s->user);
 		irc_server_line(s, "REGISTER SUCCESS %s :Account created", name);
 		logged_in(s, name);
 	} else if (r == STORE_ACCOUNT_EXISTS) {
@@ -179,7 +179,7 @@ static void register_answer(struct irc_session *s, enum store_account_result r)
 static void ns_register_answer(struct irc_session *s, enum store_account_result r)
 {
 	if (r == STORE_ACCOUNT_OK) {
-		hub_user_set_logged_in(s->user);
+		hub_user_set_logged_in(s->irc->hub, s->user);
 		ns_notice(s, "Your nickname is now registered and you are logged in.");
 		logged_in(s, auth_of(s)->pending_name);
 	} else if (r == STORE_ACCOUNT_EXISTS) {
@@ -200,7 +200,7 @@ static void ns_identify_answer(struct irc_session *s, enum store_account_result 
 	const char *name = auth_of(s)->pending_name;
 	size_t len = strlen(name);
 	if (same_name(name, hub_user_name(s->user), hub_user_name_len(s->user))) {
-		hub_user_set_logged_in(s->user);
+		hub_user_set_logged_in(s->irc->hub, s->user);
 	} else if (hub_rename_account(s->irc->hub, s->user, name, len) != HUB_OK) {
 		ns_notice(s, "That nickname is in use by someone else; try again later.");
 		return;

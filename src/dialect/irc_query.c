@@ -131,12 +131,11 @@ static void to_nick(struct irc_session *s, enum msg_kind kind, struct irc_slice 
 	hub_privmsg(irc->hub, s->user, nick.p, nick.len, text.p, text.len);
 	irc->relay_tags = (struct irc_slice){0};
 	irc->labeled.who = labeled;
-	if (echo) {
-		uint64_t id, time_ms;
-		hub_last_privmsg(irc->hub, &id, &time_ms);
+	uint64_t id, time_ms;
+	hub_last_privmsg(irc->hub, &id, &time_ms);
+	if (echo && id) /* id 0: the bus numbers it, and its echo comes with it */
 		irc_send_message(s, s->user, "PRIVMSG", hub_user_name(to), text.p, text.len, tags,
 				 id, time_ms);
-	}
 	size_t alen;
 	const char *away = hub_user_away(to, &alen);
 	if (away)

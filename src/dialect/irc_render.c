@@ -511,7 +511,7 @@ static struct msg *render_event(struct irc_session *s, const struct hub_event *e
 	if (ev->kind == HUB_EV_SAY) {
 		lp.mid[0] = SLICE(ev->room, ev->room_len);
 	} else if (ev->kind == HUB_EV_PRIVMSG) {
-		lp.mid[0] = CSTR(irc_me(s));
+		lp.mid[0] = ev->echo ? SLICE(ev->target, ev->target_len) : CSTR(irc_me(s));
 	} else {
 		return render_other(s, ev, source, &tags);
 	}
@@ -524,7 +524,8 @@ static bool wanted(const struct irc_session *s, const struct hub_event *ev)
 {
 	if (ev->replay)
 		return false; /* history is replayed to chat users only */
-	if (ev->kind == HUB_EV_SAY && ev->user == s->user && !HAS_CAP(s, CAP_ECHO_MESSAGE))
+	if ((ev->echo || (ev->kind == HUB_EV_SAY && ev->user == s->user)) &&
+	    !HAS_CAP(s, CAP_ECHO_MESSAGE))
 		return false;
 	return ev->style != HUB_STYLE_TAGMSG || HAS_CAP(s, CAP_MESSAGE_TAGS);
 }

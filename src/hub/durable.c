@@ -38,7 +38,8 @@ void store_private_line(struct hub *hub, const struct hub_event *ev, const struc
 	const struct store *st = hub->cfg.store;
 	if (!st)
 		return;
-	struct store_line line = line_of(ev, to->name, to->name_len);
+	struct store_line line = to ? line_of(ev, to->name, to->name_len)
+				    : line_of(ev, ev->target, ev->target_len);
 	st->ops->append_private(st->impl, &line);
 }
 
@@ -207,7 +208,12 @@ bool hub_user_logged_in(const struct hub_user *user)
 	return user->logged_in;
 }
 
-void hub_user_set_logged_in(struct hub_user *user)
+void hub_user_set_logged_in(struct hub *hub, struct hub_user *user)
 {
+	bool news = !user->logged_in;
 	user->logged_in = true;
+	const struct hub_bus *bus = hub->cfg.bus;
+	/* Other nodes decide whether a private line to this user is kept. */
+	if (news && bus && !user->proxy)
+		bus->ops->user_added(bus->impl, user);
 }

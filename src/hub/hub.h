@@ -104,6 +104,10 @@ struct hub_room_modes {
 struct hub_event {
 	enum hub_event_kind kind;
 	bool replay; /* a history line replayed to a joining user */
+	/* PRIVMSG to its own sender: its copy of a line the bus numbered
+	 * (IRC echo-message), `target` the recipient. Dialects without an
+	 * echo drop it. */
+	bool echo;
 	uint64_t id;
 	uint64_t time_ms;
 	const struct hub_user *user;
@@ -169,6 +173,13 @@ struct hub_bus_ops {
 	 * the bus asks the victim's node to. False (or NULL): it cannot. */
 	bool (*kill)(void *impl, const struct hub_user *by, const struct hub_user *victim,
 		     const char *reason, size_t len);
+	/* A local user sent `ev` (PRIVMSG, id unset) to `ev->target`, local
+	 * or proxy; `keep` when both are logged in (a line for history). True
+	 * when the bus takes it: it comes back through hub_bus_privmsg() with
+	 * its network id, to the recipient and (as an echo) to the sender,
+	 * and the hub delivers nothing now. False or NULL: as a single
+	 * server (a proxy recipient is then reached through `publish`). */
+	bool (*privmsg)(void *impl, const struct hub_event *ev, bool keep);
 };
 
 struct hub_bus {
@@ -259,8 +270,9 @@ enum hub_result hub_register_account(struct hub *hub, const char *name, size_t l
 bool hub_user_logged_in(const struct hub_user *user);
 
 /* Marks the user as logged in to the account of its current name (after
- * a successful STORE_ACCOUNT_CREATE). */
-void hub_user_set_logged_in(struct hub_user *user);
+ * a successful STORE_ACCOUNT_CREATE or a login after registration); a
+ * local user is announced to the bus again with that status. */
+void hub_user_set_logged_in(struct hub *hub, struct hub_user *user);
 
 /* Sets the "ident@host" shown in prefixes (truncated to HUB_ORIGIN_MAX). */
 void hub_set_origin(struct hub_user *user, const char *origin, size_t len);
@@ -288,7 +300,8 @@ enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *
 			    size_t to_len, const char *text, size_t len);
 
 /* The id and timestamp of the last hub_privmsg, so a dialect can show the
- * sender its own copy exactly as the recipient and the history have it. */
+ * sender its own copy exactly as the recipient and the history have it.
+ * Id 0: the bus took the line, and the copy comes as an `echo` event. */
 void hub_last_privmsg(const struct hub *hub, uint64_t *id, uint64_t *time_ms);
 
 /* Relays an unnumbered message of `from`: to `room` (every member, as a
@@ -321,10 +334,18 @@ void hub_bus_say(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t t
 		 const char *from, size_t from_len, const char *origin, size_t origin_len,
 		 const char *text, size_t len);
 
-/* Delivers a private line from another node's user to local user `to`. */
-void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t time_ms,
-		     const char *from, size_t from_len, const char *origin, size_t origin_len,
-		     const char *text, size_t len);
+/* A private line numbered by the bus (see hub_bus_ops.privmsg). */
+struct hub_bus_priv {
+	uint64_t id, time_ms;
+	const char *from, *origin, *to, *text;
+	size_t from_len, origin_len, to_len, text_len;
+	bool kept;       /* both parties logged in: a line of their history */
+	bool from_here;  /* sent by this node's user `from`: it gets the echo */
+};
+
+/* Delivers `pm` to its recipient if that is a local user, its echo to the
+ * sender if `from_here`, and (if kept) hands it to the store once. */
+void hub_bus_privmsg(struct hub *hub, const struct hub_bus_priv *pm);
 
 /* Delivers a relayed message from another node's user `from` to `room`'s
  * local members or to local user `to` (one of the two), as hub_relay. */

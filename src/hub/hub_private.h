@@ -147,6 +147,7 @@ void member_unlink(struct hub *hub, struct hub_member *m);
 /* accounts.c */
 /* Queues a room line (SAY) or a private line with the store. */
 void store_room_line(struct hub *hub, const struct hub_event *ev);
+/* `to` NULL: the line names its recipient in ev->target. */
 void store_private_line(struct hub *hub, const struct hub_event *ev,
 			const struct hub_user *to);
 /* Replay from the store: as hub_replay_history. */

@@ -166,7 +166,7 @@ enum hub_result hub_rename_account(struct hub *hub, struct hub_user *user, const
 {
 	enum hub_result r = rename_user(hub, user, name, len, true);
 	if (r == HUB_OK)
-		user->logged_in = true;
+		hub_user_set_logged_in(hub, user);
 	return r;
 }
 
@@ -223,6 +223,8 @@ void hub_set_away(struct hub *hub, struct hub_user *user, const char *text, size
 	deliver_to_neighbours(hub, user, &ev, false);
 }
 
+/* The bus numbers the line network-wide and brings it back to both ends
+ * (hub_bus_privmsg); offline, or without a bus, it is numbered here. */
 enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *to,
 			    size_t to_len, const char *text, size_t len)
 {
@@ -233,7 +235,6 @@ enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *
 		return HUB_OK;
 	struct hub_event ev = {
 		.kind = HUB_EV_PRIVMSG,
-		.id = hub_new_id(hub),
 		.time_ms = hub_now(hub),
 		.target = target->name,
 		.target_len = target->name_len,
@@ -241,6 +242,13 @@ enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *
 		.text_len = len,
 	};
 	event_from(&ev, from);
+	bool keep = from->logged_in && target->logged_in;
+	const struct hub_bus *bus = hub->cfg.bus;
+	if (bus && bus->ops->privmsg && bus->ops->privmsg(bus->impl, &ev, keep)) {
+		hub->last_privmsg_id = hub->last_privmsg_ms = 0;
+		return HUB_OK;
+	}
+	ev.id = hub_new_id(hub);
 	hub->last_privmsg_id = ev.id;
 	hub->last_privmsg_ms = ev.time_ms;
 	if (target->proxy)
@@ -248,33 +256,43 @@ enum hub_result hub_privmsg(struct hub *hub, struct hub_user *from, const char *
 	else
 		target->sink->deliver(target->ctx, &ev);
 	event_release(&ev);
-	if (from->logged_in && target->logged_in)
+	if (keep)
 		store_private_line(hub, &ev, target);
 	return HUB_OK;
 }
 
-void hub_bus_privmsg(struct hub *hub, struct hub_user *to, uint64_t id, uint64_t time_ms,
-		     const char *from, size_t from_len, const char *origin, size_t origin_len,
-		     const char *text, size_t len)
+void hub_bus_privmsg(struct hub *hub, const struct hub_bus_priv *pm)
 {
-	if (hub->silent || to->proxy)
+	if (hub->silent)
 		return;
+	struct hub_user *to = map_get(hub->users_by_name, pm->to, pm->to_len);
+	struct hub_user *from = map_get(hub->users_by_name, pm->from, pm->from_len);
 	struct hub_event ev = {
 		.kind = HUB_EV_PRIVMSG,
-		.id = id,
-		.time_ms = time_ms,
-		.user = map_get(hub->users_by_name, from, from_len),
-		.from = from,
-		.from_len = from_len,
-		.origin = origin,
-		.origin_len = origin_len,
-		.target = to->name,
-		.target_len = to->name_len,
-		.text = text,
-		.text_len = len,
+		.id = pm->id,
+		.time_ms = pm->time_ms,
+		.user = from,
+		.from = pm->from,
+		.from_len = pm->from_len,
+		.origin = pm->origin,
+		.origin_len = pm->origin_len,
+		.target = pm->to,
+		.target_len = pm->to_len,
+		.text = pm->text,
+		.text_len = pm->text_len,
 	};
-	to->sink->deliver(to->ctx, &ev);
-	event_release(&ev);
+	if (to && !to->proxy) {
+		ev.target = to->name;
+		to->sink->deliver(to->ctx, &ev);
+		event_release(&ev);
+	}
+	if (pm->from_here && from && !from->proxy) {
+		ev.echo = true;
+		from->sink->deliver(from->ctx, &ev);
+		event_release(&ev);
+	}
+	if (pm->kept)
+		store_private_line(hub, &ev, NULL);
 }
 
 void hub_set_watch(struct hub *hub, const struct hub_watch *watch)

@@ -28,6 +28,7 @@ struct rec {
 	int to; /* the recipient fake's id */
 	enum hub_event_kind kind;
 	bool replay;
+	bool echo; /* a sender's own copy (hub_bus_privmsg) */
 	char room[HUB_ROOM_MAX + 1];
 	size_t room_len;
 	char from[HUB_NAME_MAX + 1];
@@ -100,6 +101,9 @@ static inline void fake_deliver(void *ctx, struct hub_event *ev)
 	r->to = f->id;
 	r->kind = ev->kind;
 	r->replay = ev->replay;
+	r->echo = ev->echo;
+	if (ev->echo)
+		assert_true(ev->kind == HUB_EV_PRIVMSG && ev->user && ev->id != 0);
 	assert_true(ev->room_len <= HUB_ROOM_MAX);
 	assert_true(ev->from_len >= 1 && ev->from_len <= HUB_NAME_MAX);
 	assert_true(ev->text_len < TEXT_MAX);

@@ -53,6 +53,8 @@ static void test_every_kind_round_trips(void **state)
 	const char kinds[] = "HUQNAJLSPTKM"; /* BAN: a mask, below */
 	for (const char *k = kinds; *k; k++) {
 		struct bus_msg m = sample((enum bus_kind)*k), got;
+		if (*k == BUS_USER || *k == BUS_PRIV) /* flags: 0 or 1 */
+			m.a = 1, m.b = *k == BUS_USER ? 1 : 7;
 		struct buf b = BUF_INIT;
 		bus_msg_encode(&m, true, &b);
 		assert_true(bus_msg_decode(buf_head(&b), buf_len(&b), &got));
@@ -62,7 +64,27 @@ static void test_every_kind_round_trips(void **state)
 		assert_true(str_eq(got.from, "alice") && str_eq(got.origin, "alice@127.0.0.1"));
 		assert_true(str_eq(got.target, "bob"));
 		assert_true(str_eq(got.text, "hello, world: 3:x, with commas"));
-		assert_true(got.a == m.a && got.b == 7);
+		assert_true(got.a == m.a && got.b == m.b);
+		buf_release(&b);
+	}
+}
+
+/* A user record's operator and login flags, and a private line's "kept"
+ * flag, are 0 or 1: anything else is refused. */
+static void test_flags_are_zero_or_one(void **state)
+{
+	(void)state;
+	struct { char kind; uint32_t a, b; bool ok; } cases[] = {
+		{'U', 0, 0, true}, {'U', 1, 1, true}, {'U', 2, 0, false}, {'U', 0, 2, false},
+		{'P', 0, 9, true}, {'P', 1, 0, true}, {'P', 2, 0, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct bus_msg m = sample((enum bus_kind)cases[i].kind), got;
+		m.a = cases[i].a;
+		m.b = cases[i].b;
+		struct buf b = BUF_INIT;
+		bus_msg_encode(&m, true, &b);
+		assert_int_equal(bus_msg_decode(buf_head(&b), buf_len(&b), &got), cases[i].ok);
 		buf_release(&b);
 	}
 }
@@ -219,6 +241,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_kind_round_trips),
+		cmocka_unit_test(test_flags_are_zero_or_one),
 		cmocka_unit_test(test_tail_completed_with_an_id_decodes),
 		cmocka_unit_test(test_empty_optional_fields),
 		cmocka_unit_test(test_malformed_messages_are_refused),

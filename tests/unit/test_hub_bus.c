@@ -22,6 +22,8 @@ struct fake_bus {
 	uint64_t last_id;
 	enum hub_msg_style last_style;
 	bool online;
+	int privmsgs;   /* private lines offered to the bus */
+	bool last_keep; /* what the hub said of the last one */
 };
 
 static void fb_added(void *impl, const struct hub_user *u)
@@ -76,8 +78,24 @@ static bool fb_kill(void *impl, const struct hub_user *by, const struct hub_user
 	return b->online;
 }
 
-static const struct hub_bus_ops fb_ops = {fb_added, fb_publish, fb_say, fb_interest,
-					  fb_decides_ops, fb_kill};
+static bool fb_privmsg(void *impl, const struct hub_event *ev, bool keep)
+{
+	struct fake_bus *b = impl;
+	assert_int_equal(ev->id, 0); /* the bus numbers it */
+	b->privmsgs++;
+	b->last_keep = keep;
+	return b->online;
+}
+
+static const struct hub_bus_ops fb_ops = {
+	.user_added = fb_added,
+	.publish = fb_publish,
+	.say = fb_say,
+	.interest = fb_interest,
+	.decides_ops = fb_decides_ops,
+	.kill = fb_kill,
+	.privmsg = fb_privmsg,
+};
 
 struct env {
 	struct world w;
@@ -150,8 +168,13 @@ static void test_local_actions_reach_the_bus_proxy_actions_do_not(void **state)
 	assert_int_equal(hub_rename(e->hub, bob, "bobby", 5), HUB_OK);
 	assert_int_equal(e->fb.published, 1);
 	assert_int_equal(hub_privmsg(e->hub, alice, "bobby", 5, "hi", 2), HUB_OK);
-	assert_int_equal(e->fb.published, 2);      /* whisper to a proxy goes out */
+	assert_int_equal(e->fb.privmsgs, 1);       /* whisper to a proxy goes out */
+	e->fb.online = false;                      /* offline: published as it is */
+	assert_int_equal(hub_privmsg(e->hub, alice, "bobby", 5, "hi", 2), HUB_OK);
+	assert_int_equal(e->fb.published, 2);
 	assert_int_equal(e->fb.last_kind, HUB_EV_PRIVMSG);
+	assert_true(e->fb.last_id != 0);
+	e->fb.online = true;
 	assert_int_equal(hub_rename(e->hub, alice, "alicia", 6), HUB_OK);
 	assert_int_equal(e->fb.last_kind, HUB_EV_NICK);
 	assert_string_equal(e->fb.last_from, "alice");
@@ -184,6 +207,65 @@ static void test_lines_are_delivered_when_they_come_back(void **state)
 	struct hub_user *amy = local(e, 1, "amy");
 	hub_join(e->hub, amy, "#r", 2, NULL);
 	assert_int_equal(hub_replay_history(e->hub, amy, room, SIZE_MAX, 0), 2);
+	env_free(e);
+}
+
+static size_t echoes_to(const struct world *w, int to)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++)
+		n += w->recs[i].to == to && w->recs[i].echo;
+	return n;
+}
+
+/* Every private line, kept or not, takes the network's id: nothing is
+ * delivered until it comes back, then the recipient gets it and the
+ * sender its echo, with that id. */
+static void test_private_lines_are_delivered_when_they_come_back(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	struct hub_user *alice = local(e, 0, "alice");
+	local(e, 1, "ben");
+	proxy(e, "bob");
+	assert_int_equal(hub_privmsg(e->hub, alice, "ben", 3, "hi", 2), HUB_OK);
+	assert_int_equal(e->fb.privmsgs, 1);
+	assert_false(e->fb.last_keep); /* guests: not kept */
+	assert_int_equal(e->w.n, 0);
+	uint64_t id, ms;
+	hub_last_privmsg(e->hub, &id, &ms);
+	assert_int_equal(id, 0); /* no id yet: the echo comes with it */
+	struct hub_bus_priv pm = {.id = 90, .time_ms = 5, .from = "alice", .from_len = 5,
+				  .to = "ben", .to_len = 3, .text = "hi", .text_len = 2,
+				  .from_here = true};
+	hub_bus_privmsg(e->hub, &pm);
+	assert_int_equal(count_to(&e->w, 1, HUB_EV_PRIVMSG), 1);
+	assert_int_equal(echoes_to(&e->w, 1), 0);
+	assert_int_equal(echoes_to(&e->w, 0), 1);
+	assert_int_equal(e->w.recs[0].id, 90);
+	assert_int_equal(e->w.recs[1].id, 90);
+	/* To another node's user: only the echo here. */
+	world_clear(&e->w);
+	pm.to = "bob";
+	hub_bus_privmsg(e->hub, &pm);
+	assert_int_equal(e->w.n, 1);
+	assert_int_equal(echoes_to(&e->w, 0), 1);
+	/* From another node's user: no echo, whoever it names. */
+	world_clear(&e->w);
+	pm = (struct hub_bus_priv){.id = 91, .from = "bob", .from_len = 3, .to = "alice",
+				   .to_len = 5, .text = "yo", .text_len = 2};
+	hub_bus_privmsg(e->hub, &pm);
+	assert_int_equal(e->w.n, 1);
+	assert_int_equal(count_to(&e->w, 0, HUB_EV_PRIVMSG), 1);
+	assert_int_equal(echoes_to(&e->w, 0), 0);
+	/* Offline: delivered at once with a local id, no echo event. */
+	world_clear(&e->w);
+	e->fb.online = false;
+	assert_int_equal(hub_privmsg(e->hub, alice, "ben", 3, "off", 3), HUB_OK);
+	assert_int_equal(count_to(&e->w, 1, HUB_EV_PRIVMSG), 1);
+	assert_int_equal(echoes_to(&e->w, 0), 0);
+	hub_last_privmsg(e->hub, &id, &ms);
+	assert_true(id != 0);
 	env_free(e);
 }
 
@@ -647,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_console_acts_reach_the_bus_applied_ones_do_not),
 		cmocka_unit_test(test_a_room_is_loading_until_its_lists_are_taken),
 		cmocka_unit_test(test_lines_are_delivered_when_they_come_back),
+		cmocka_unit_test(test_private_lines_are_delivered_when_they_come_back),
 		cmocka_unit_test(test_last_local_member_drops_interest_and_proxies),
 		cmocka_unit_test(test_backfill_puts_older_network_lines_first),
 		cmocka_unit_test(test_backfill_with_a_store_delivers_only_missed_lines),

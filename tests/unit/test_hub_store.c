@@ -241,8 +241,8 @@ static void test_private_lines_only_between_logged_in_users(void **state)
 	add(e, 0, "ann");
 	add(e, 1, "ben");
 	add(e, 2, "cat");
-	hub_user_set_logged_in(e->users[0]);
-	hub_user_set_logged_in(e->users[1]);
+	hub_user_set_logged_in(e->hub, e->users[0]);
+	hub_user_set_logged_in(e->hub, e->users[1]);
 	assert_int_equal(hub_privmsg(e->hub, e->users[0], "ben", 3, "kept", 4), HUB_OK);
 	assert_int_equal(hub_privmsg(e->hub, e->users[0], "cat", 3, "not kept", 8), HUB_OK);
 	struct lines ls = {0};

@@ -153,9 +153,31 @@ static void test_bounds_and_entry_ids(void **state)
 		assert_false(stream_id_parse(bad[i], strlen(bad[i]), &id));
 }
 
+static void test_a_pair_names_one_stream(void **state)
+{
+	(void)state;
+	char ab[STREAM_PAIR_KEY_MAX], ba[STREAM_PAIR_KEY_MAX];
+	assert_int_equal(stream_pair_key(ab, "Bob", 3, "alice", 5), 19);
+	assert_string_equal(ab, "parley:pm:alice bob");
+	stream_pair_key(ba, "ALICE", 5, "bob", 3);
+	assert_string_equal(ab, ba);
+	/* A prefix sorts first; a user with itself is one name twice. */
+	stream_pair_key(ab, "annie", 5, "ann", 3);
+	assert_string_equal(ab, "parley:pm:ann annie");
+	stream_pair_key(ab, "Zed", 3, "zed", 3);
+	assert_string_equal(ab, "parley:pm:zed zed");
+	/* Over-long input is cut, never overflows. */
+	char big[400];
+	memset(big, 'x', sizeof(big));
+	size_t n = stream_pair_key(ab, big, sizeof(big), "a", 1);
+	assert_true(n < STREAM_PAIR_KEY_MAX);
+	assert_int_equal(strlen(ab), n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_a_pair_names_one_stream),
 		cmocka_unit_test(test_id_queries_select_what_store_window_selects),
 		cmocka_unit_test(test_the_ends_of_the_id_space),
 		cmocka_unit_test(test_time_queries_read_a_window),
