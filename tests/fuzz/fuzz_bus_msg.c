@@ -44,6 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   m.b <= m.text.len);
 	if (m.kind == BUS_KILL)
 		FUZZ_CHECK(m.target.len > 0 && m.room.len == 0 && m.a == (m.from.len > 0));
+	/* A user record's operator and login flags, and a private line's
+	 * "kept" flag, are 0 or 1; a private line names its recipient. */
+	if (m.kind == BUS_USER)
+		FUZZ_CHECK(m.a <= 1 && m.b <= 1);
+	if (m.kind == BUS_PRIV)
+		FUZZ_CHECK(m.target.len > 0 && m.a <= 1);
 
 	struct buf b = BUF_INIT;
 	bus_msg_encode(&m, true, &b);

@@ -2,7 +2,7 @@
  * bytes agrees with a plain model of "<decimal id>-0" (no sign, no
  * overflow, not 0), and for a stream and an id query drawn from the input
  * the planned XRANGE/XREVRANGE reads select exactly what store_window()
- * selects. */
+ * selects; a pair's stream name does not depend on which party names it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -79,8 +79,25 @@ static void check_plan(const uint8_t *p, size_t n)
 		FUZZ_CHECK(got[j] == lo + j);
 }
 
+/* The input cut in two at its first byte's value: a pair's stream name is
+ * the same whichever party names it, fits, and starts with the prefix. */
+static void check_pair(const uint8_t *p, size_t n)
+{
+	if (n < 1)
+		return;
+	size_t cut = 1 + p[0] % n;
+	const char *a = (const char *)p + 1, *b = (const char *)p + cut;
+	size_t alen = cut - 1, blen = n - cut;
+	char ab[STREAM_PAIR_KEY_MAX], ba[STREAM_PAIR_KEY_MAX];
+	size_t x = stream_pair_key(ab, a, alen, b, blen);
+	size_t y = stream_pair_key(ba, b, blen, a, alen);
+	FUZZ_CHECK(x == y && x < STREAM_PAIR_KEY_MAX && memcmp(ab, ba, x) == 0);
+	FUZZ_CHECK(memcmp(ab, "parley:pm:", 10) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	check_pair(data, size);
 	uint64_t a = 0, b = 0;
 	bool ok = stream_id_parse((const char *)data, size, &a);
 	FUZZ_CHECK(ok == ref_id_parse(data, size, &b));
