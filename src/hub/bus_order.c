@@ -47,6 +47,7 @@ void hub_bus_say(struct hub *hub, struct hub_room *room, uint64_t id, uint64_t t
 		 const char *from, size_t from_len, const char *origin, size_t origin_len,
 		 const char *text, size_t len)
 {
+	hub_saw_id(hub, id);
 	struct store_line line = {
 		.id = id, .time_ms = time_ms, .room = room->name, .room_len = room->name_len,
 		.from = from, .from_len = from_len, .origin = origin, .origin_len = origin_len,

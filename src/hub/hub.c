@@ -81,10 +81,20 @@ uint64_t hub_now(const struct hub *hub)
 	return hub->cfg.now_ms ? hub->cfg.now_ms(hub->cfg.now_ctx) : 0;
 }
 
+/* Never at or below an id already seen: in cluster mode, ids a node gives
+ * while it is cut from Redis then at least start above every network id it
+ * has delivered (hub_saw_id). */
 uint64_t hub_new_id(struct hub *hub)
 {
-	hub->last_id = hub->cfg.next_id ? hub->cfg.next_id(hub->cfg.id_ctx) : hub->last_id + 1;
+	uint64_t id = hub->cfg.next_id ? hub->cfg.next_id(hub->cfg.id_ctx) : hub->last_id + 1;
+	hub->last_id = id > hub->last_id ? id : hub->last_id + 1;
 	return hub->last_id;
+}
+
+void hub_saw_id(struct hub *hub, uint64_t id)
+{
+	if (id > hub->last_id)
+		hub->last_id = id;
 }
 
 void hub_last_privmsg(const struct hub *hub, uint64_t *id, uint64_t *time_ms)

@@ -118,6 +118,8 @@ struct hub {
 void event_release(struct hub_event *ev);
 uint64_t hub_now(const struct hub *hub);
 uint64_t hub_new_id(struct hub *hub);
+/* An id given elsewhere (the network's): later hub_new_id() ids are above it. */
+void hub_saw_id(struct hub *hub, uint64_t id);
 /* Fills the acting-user fields of `ev` from `u`. */
 void event_from(struct hub_event *ev, const struct hub_user *u);
 

@@ -351,6 +351,7 @@ void hub_bus_deliver(struct hub *hub, struct hub_room *room, uint64_t id, uint64
 		     const char *from, size_t from_len, const char *origin, size_t origin_len,
 		     const char *text, size_t len)
 {
+	hub_saw_id(hub, id);
 	struct hub_event ev = {
 		.kind = HUB_EV_SAY,
 		.id = id,

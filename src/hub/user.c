@@ -265,6 +265,7 @@ void hub_bus_privmsg(struct hub *hub, const struct hub_bus_priv *pm)
 {
 	if (hub->silent)
 		return;
+	hub_saw_id(hub, pm->id);
 	struct hub_user *to = map_get(hub->users_by_name, pm->to, pm->to_len);
 	struct hub_user *from = map_get(hub->users_by_name, pm->from, pm->from_len);
 	struct hub_event ev = {

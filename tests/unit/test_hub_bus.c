@@ -199,10 +199,12 @@ static void test_lines_are_delivered_when_they_come_back(void **state)
 	hub_bus_say(e->hub, room, 77, 1000, "alice", 5, "a@h", 3, "hello", 5);
 	assert_int_equal(count_to(&e->w, 0, HUB_EV_SAY), 1);
 	assert_int_equal(e->w.recs[0].id, 77);
-	/* Offline: delivered at once with a local id. */
+	/* Offline: delivered at once with a local id, above every network id
+	 * this node has seen. */
 	e->fb.online = false;
 	hub_say(e->hub, alice, room, "local", 5);
 	assert_int_equal(count_to(&e->w, 0, HUB_EV_SAY), 2);
+	assert_true(e->w.recs[e->w.n - 1].id > 77);
 	/* Both are history for the next local joiner. */
 	struct hub_user *amy = local(e, 1, "amy");
 	hub_join(e->hub, amy, "#r", 2, NULL);
