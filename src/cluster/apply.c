@@ -212,6 +212,8 @@ void cluster_on_sub_reply(struct cluster *c, void *reply)
 		if (room_channel)
 			cluster_room_load(c, chan->str + sizeof(ROOM_PREFIX) - 1,
 					  chan->len - (sizeof(ROOM_PREFIX) - 1));
+		else if (str_is(chan, "parley:presence"))
+			cluster_load_all_users(c);
 		return;
 	}
 	if (!str_is(r->element[0], "message") || body->type != REDIS_REPLY_STRING)

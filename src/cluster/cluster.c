@@ -279,9 +279,17 @@ static void go_online(struct cluster *c)
 		cluster_resave_room(c, r);
 		cluster_room_subscribe(c, r);
 	}
+	loop_timer_arm(c->cfg.loop, &c->beat, c->cfg.lease_ms / 3);
+}
+
+/* Runs once Redis confirms the presence subscription: a user who arrives
+ * after this read was taken is announced on the channel, one who arrived
+ * before is in the read. Read first, and an arrival between the read and
+ * the subscription would never be seen. */
+void cluster_load_all_users(struct cluster *c)
+{
 	c->all_users_seq = cluster_read_begin(c);
 	cmd_str(c, on_all_users, c, 4, (const char *[]){"EVAL", ALL_USERS_LUA, "0", c->node});
-	loop_timer_arm(c->cfg.loop, &c->beat, c->cfg.lease_ms / 3);
 }
 
 static void on_link_ready(struct redis_link *link, void *reply, void *priv)

@@ -65,6 +65,8 @@ bool cluster_cmd(struct cluster *c, redis_reply_fn *fn, void *priv, int argc, co
 /* SUBSCRIBE or UNSUBSCRIBE `chan` on the subscription link, if up (true:
  * sent). */
 bool cluster_subscribe(struct cluster *c, const char *verb, const char *chan);
+/* Reads every other node's users (after the presence subscription). */
+void cluster_load_all_users(struct cluster *c);
 /* Removes every proxy of `peer` (NULL: of every peer) with a QUIT. */
 void cluster_drop_proxies(struct cluster *c, const struct node_peer *peer, const char *why);
 

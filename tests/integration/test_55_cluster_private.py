@@ -134,15 +134,16 @@ def test_a_private_line_while_redis_is_down_stays_on_its_node(redis):
         ben = sasl_client(n1.port("irc"), "ben", PW, CAPS)
         amy.send("PRIVMSG ben :online")
         online_id, _ = privmsg_from(ben, "amy", "ben")
+        assert privmsg_from(amy, "amy", "ben") == (online_id, "online")  # the echo
         redis.stop()
         n1.wait_log(r"CLUSTER_OFFLINE")
         amy.send("PRIVMSG ben :offline")
         offline_id, text = privmsg_from(ben, "amy", "ben")
         assert text == "offline"
+        assert int(offline_id, 16) > int(online_id, 16)  # above every id it delivered
         echo_id, _ = privmsg_from(amy, "amy", "ben")
         assert echo_id == offline_id
-        # Read from the node's own copy, which holds both lines (the
-        # offline one with the node's own id, which need not be higher).
+        # Read from the node's own copy, which holds both lines.
         rows, _ = chathistory(ben, "LATEST amy * 10")
         assert sorted((r[0], r[4]) for r in rows) == sorted([(online_id, "online"),
                                                              (offline_id, "offline")])
