@@ -54,9 +54,58 @@ bool redis_replies_pop_waiter(struct redis_replies *r, redis_reply_fn **fn, void
 	return true;
 }
 
+/* hiredis's reader allocates an array's element table as soon as it has
+ * read the header, so "*99999999999\r\n" would cost gigabytes for a few
+ * bytes. This scan walks the stream's framing (type byte, line, bulk
+ * payload) just far enough to see each header's count first. */
+enum { SCAN_TYPE, SCAN_LINE, SCAN_NUM, SCAN_BULK };
+
+static size_t scan_limits(struct resp_scan *s, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		switch (s->state) {
+		case SCAN_TYPE:
+			s->kind = c;
+			s->num = 0;
+			s->negative = false;
+			s->state = c == '*' || c == '$' ? SCAN_NUM : SCAN_LINE;
+			break;
+		case SCAN_LINE:
+			if (c == '\n')
+				s->state = SCAN_TYPE;
+			break;
+		case SCAN_NUM:
+			if (c >= '0' && c <= '9') {
+				s->num = s->num * 10 + (unsigned)(c - '0');
+				if (s->num > (s->kind == '*' ? REDIS_ARRAY_MAX : REDIS_BULK_MAX))
+					return i;
+			} else if (c == '-') {
+				s->negative = true;
+			} else if (c == '\n') {
+				s->skip = s->kind == '$' && !s->negative ? s->num + 2 : 0;
+				s->state = s->skip ? SCAN_BULK : SCAN_TYPE;
+			}
+			break;
+		default: { /* SCAN_BULK: the payload and its CRLF */
+			size_t take = n - i < s->skip ? n - i : (size_t)s->skip;
+			s->skip -= take;
+			i += take - 1;
+			if (!s->skip)
+				s->state = SCAN_TYPE;
+		}
+		}
+	}
+	return n;
+}
+
 bool redis_replies_feed(struct redis_replies *r, const char *bytes, size_t len)
 {
-	return redisReaderFeed(r->reader, bytes, len) == REDIS_OK;
+	if (r->too_big)
+		return true;
+	size_t ok = scan_limits(&r->scan, bytes, len);
+	r->too_big = ok < len;
+	return ok == 0 || redisReaderFeed(r->reader, bytes, ok) == REDIS_OK;
 }
 
 static bool word_is(const redisReply *e, const char *word)
@@ -83,7 +132,7 @@ int redis_replies_next(struct redis_replies *r, struct redis_routed *out)
 	if (redisReaderGetReply(r->reader, &reply) != REDIS_OK)
 		return -1;
 	if (!reply)
-		return 0;
+		return r->too_big ? -1 : 0;
 	out->reply = reply;
 	if (r->on_push && is_push(reply)) {
 		out->fn = r->on_push;
@@ -99,7 +148,9 @@ int redis_replies_next(struct redis_replies *r, struct redis_routed *out)
 const char *redis_replies_error(const struct redis_replies *r)
 {
 	const redisReader *rd = r->reader;
-	return rd->errstr[0] ? rd->errstr : "protocol error";
+	if (rd->errstr[0])
+		return rd->errstr;
+	return r->too_big ? "a reply over the size limits" : "protocol error";
 }
 
 void redis_reply_free(void *reply)

@@ -20,8 +20,18 @@ typedef void redis_reply_fn(struct redis_link *link, void *reply, void *priv);
 
 struct redis_waiter;
 
+/* Where the byte scan that guards the reader stands (redis_replies.c). */
+struct resp_scan {
+	unsigned char state;
+	char kind;
+	bool negative;
+	unsigned long long num, skip;
+};
+
 struct redis_replies {
 	void *reader; /* redisReader */
+	struct resp_scan scan;
+	bool too_big; /* a header declared more than the limits allow */
 	struct redis_waiter *head, *tail;
 	size_t waiting;
 	redis_reply_fn *on_push; /* NULL: pushes are ordinary replies */
@@ -41,7 +51,14 @@ void redis_replies_init(struct redis_replies *r, redis_reply_fn *on_push);
 /* Someone waits for the next reply that is not a push. */
 void redis_replies_expect(struct redis_replies *r, redis_reply_fn *fn, void *priv);
 
-/* False when the reader refuses the bytes (out of memory). */
+/* False when the reader refuses the bytes (out of memory). Bytes past a
+ * header over the limits (REDIS_ARRAY_MAX elements, REDIS_BULK_MAX bytes)
+ * are not fed: the replies before it still come out, then
+ * redis_replies_next() reports the stream broken. */
+enum {
+	REDIS_ARRAY_MAX = 1 << 22,          /* elements in one array reply */
+	REDIS_BULK_MAX = 512 * 1024 * 1024, /* bytes in one string (Redis's own cap) */
+};
 bool redis_replies_feed(struct redis_replies *r, const char *bytes, size_t len);
 
 /* 1: a reply in `out`; 0: none complete yet; -1: the stream broke the

@@ -147,6 +147,50 @@ static void test_a_broken_stream_is_an_error(void **state)
 	redis_replies_release(&r);
 }
 
+/* hiredis would allocate an array's table at its header: a header over
+ * the limits breaks the stream instead, after the replies before it, and
+ * a bulk string's payload (which may hold '*') is not taken for one. */
+static void test_a_header_over_the_limits_breaks_the_stream(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"*99999999999\r\n", "$99999999999\r\n",
+					  "*4194305\r\n"};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		for (size_t step = 1; step <= 16; step++) {
+			struct record rec = {0};
+			g_rec = &rec;
+			struct redis_replies r;
+			redis_replies_init(&r, NULL);
+			redis_replies_expect(&r, on_reply, "a");
+			redis_replies_expect(&r, on_reply, "b");
+			char stream[128];
+			snprintf(stream, sizeof(stream), "$4\r\n*999\r\n%s:1\r\n", bad[k]);
+			int rc = 0;
+			for (size_t at = 0, len = strlen(stream); at < len && rc >= 0; at += step) {
+				size_t n = len - at < step ? len - at : step;
+				assert_true(redis_replies_feed(&r, stream + at, n));
+				struct redis_routed rt;
+				while ((rc = redis_replies_next(&r, &rt)) == 1) {
+					rt.fn(NULL, rt.reply, rt.priv);
+					redis_reply_free(rt.reply);
+				}
+			}
+			assert_int_equal(rc, -1);
+			assert_int_equal(rec.n, 1);
+			assert_string_equal(rec.seen[0], "a:*999");
+			assert_string_equal(redis_replies_error(&r), "a reply over the size limits");
+			redis_replies_release(&r);
+		}
+	}
+	/* At the limit is fine. */
+	struct redis_replies r;
+	redis_replies_init(&r, NULL);
+	assert_true(redis_replies_feed(&r, "*4194304\r\n", 10));
+	struct redis_routed rt;
+	assert_int_equal(redis_replies_next(&r, &rt), 0);
+	redis_replies_release(&r);
+}
+
 /* ---- the link, against a scripted server ---- */
 
 /* A server on the same loop: once it has read `want`, it writes `answer`. */
@@ -339,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_replies_and_pushes_are_routed_in_order),
 		cmocka_unit_test(test_without_a_push_handler_arrays_are_replies),
 		cmocka_unit_test(test_a_broken_stream_is_an_error),
+		cmocka_unit_test(test_a_header_over_the_limits_breaks_the_stream),
 		cmocka_unit_test(test_the_link_sends_and_delivers_in_order),
 		cmocka_unit_test(test_a_close_inside_a_callback_is_safe),
 		cmocka_unit_test(test_output_past_the_bound_is_refused),
