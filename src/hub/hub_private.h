@@ -10,11 +10,18 @@ struct map;
 
 /* One user in one room, linked into both. */
 struct hub_member {
-	struct list user_link; /* in user->rooms, join order */
+	/* What room fan-out reads comes first: it walks the members alone.
+	 * The user's sink, context and proxy flag are copied at join (they
+	 * are set when the user is made and never change), sparing a visit to
+	 * the user per recipient. */
 	struct list room_link; /* in room->members, join order */
+	const struct hub_sink *sink;
+	void *ctx;
 	struct hub_user *user;
-	struct hub_room *room;
+	bool proxy;
 	uint32_t flags; /* HUB_MEMBER_* */
+	struct list user_link; /* in user->rooms, join order */
+	struct hub_room *room;
 };
 
 /* Ordered so the small fields pack at the end (112 bytes on LP64). */

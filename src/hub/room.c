@@ -75,10 +75,10 @@ void room_deliver(const struct hub *hub, struct hub_room *room, struct hub_event
 	ev->room_len = room->name_len;
 	unsigned reached = 0;
 	list_for_each(pos, &room->members) {
-		struct hub_user *u = list_entry(pos, struct hub_member, room_link)->user;
-		if (u != skip) {
-			u->sink->deliver(u->ctx, ev);
-			reached += !u->proxy;
+		const struct hub_member *m = list_entry(pos, struct hub_member, room_link);
+		if (m->user != skip) {
+			m->sink->deliver(m->ctx, ev);
+			reached += !m->proxy;
 		}
 	}
 	event_release(ev);
@@ -151,6 +151,9 @@ enum hub_result hub_join(struct hub *hub, struct hub_user *user, const char *nam
 	room_deliver(hub, room, &ev, NULL);
 	struct hub_member *m = xcalloc(1, sizeof(*m));
 	m->user = user;
+	m->sink = user->sink;
+	m->ctx = user->ctx;
+	m->proxy = user->proxy;
 	m->room = room;
 	const struct hub_bus *bus = hub->cfg.bus;
 	bool network_decides = bus && (user->proxy || (bus->ops->decides_ops &&

@@ -33,14 +33,21 @@ static inline unsigned loop_hist_bucket(uint64_t ns)
 	return (shift + 1u) * LOOP_HIST_SUB + (unsigned)((ns >> shift) & (LOOP_HIST_SUB - 1));
 }
 
-/* Adds one value. A zero-filled struct is an empty histogram. */
-static inline void loop_hist_record(struct loop_hist *h, uint64_t ns)
+/* Adds the value `ns` `n` times. A zero-filled struct is an empty
+ * histogram. */
+static inline void loop_hist_record_n(struct loop_hist *h, uint64_t ns, uint64_t n)
 {
-	h->counts[loop_hist_bucket(ns)]++;
-	h->total++;
-	h->sum_ns += ns;
+	h->counts[loop_hist_bucket(ns)] += n;
+	h->total += n;
+	h->sum_ns += ns * n;
 	if (ns > h->max_ns)
 		h->max_ns = ns;
+}
+
+/* Adds one value. */
+static inline void loop_hist_record(struct loop_hist *h, uint64_t ns)
+{
+	loop_hist_record_n(h, ns, 1);
 }
 
 /* Smallest and largest value that fall in bucket `i`. */

@@ -217,7 +217,7 @@ static void send_past_limit(struct conn *c)
 	conn_close(c, CONN_CLOSE_SLOW_CONSUMER);
 }
 
-static void queue_msg(struct conn *c, struct msg *m)
+static inline void queue_msg(struct conn *c, struct msg *m)
 {
 	outq_push(&c->out, m);
 	if (outq_bytes(&c->out) > c->net->cfg.sendq) {
@@ -232,11 +232,12 @@ void conn_send(struct conn *c, struct msg *m)
 {
 	if (c->state == CONN_DOOMED)
 		return;
-	c->net->stats.messages_sent++;
+	struct net *net = c->net;
+	net->stats.messages_sent++;
 	/* The first recipient stamps the message with the cached wake-up
 	 * time: no clock read per message. */
 	if (m->born_ns == 0)
-		m->born_ns = loop_now_ns(c->net->loop);
+		m->born_ns = loop_now_ns(net->loop);
 	if (!c->framer) {
 		queue_msg(c, m);
 		return;

@@ -30,28 +30,30 @@ enum {
  * otherwise it is in net->dirty iff output was queued since the last flush
  * attempt while write interest was off. The fd stays open until teardown. */
 struct conn {
-	struct list link;   /* in net->conns, accept order */
-	struct list pending; /* in net->dirty or net->doomed */
-	struct net *net;
-	const struct conn_handler *handler;
-	void *session;
-	const struct conn_framer *framer; /* NULL: the handler frames itself */
-	void *framer_state;
-	const char *label; /* the listener's protocol label, for metrics */
-	struct buf in;      /* unconsumed input; allocated only while partial */
-	struct outq out;
-	struct transport *tr; /* how bytes cross the socket */
-	struct loop_timer timer;
-	struct peer peer;
-	/* Small fields together, after the 20-byte peer: no padding holes
-	 * (an idle connection's size is a measured figure). */
+	/* What conn_send() touches per delivered message comes first, within
+	 * 64 bytes: fan-out visits every recipient's connection. The small
+	 * fields pack together, no padding holes (an idle connection's size
+	 * is a measured figure). */
 	uint8_t state;
 	uint8_t flags;
 	uint8_t rate_unit;      /* enum conn_rate_unit */
 	int fd;
+	struct net *net;
+	const struct conn_framer *framer; /* NULL: the handler frames itself */
+	struct outq out;
+	struct list pending; /* in net->dirty or net->doomed */
+	struct transport *tr; /* how bytes cross the socket */
+	uint64_t bytes_in, bytes_out; /* then what conn_flush() also touches */
+	struct list link;   /* in net->conns, accept order */
+	const struct conn_handler *handler;
+	void *session;
+	void *framer_state;
+	const char *label; /* the listener's protocol label, for metrics */
+	struct buf in;      /* unconsumed input; allocated only while partial */
+	struct loop_timer timer;
+	struct peer peer;
 	enum conn_close_reason close_reason;
 	uint64_t id;
-	uint64_t bytes_in, bytes_out;
 	uint64_t created_ms;
 	/* Input limiting (fake lag); `rate` NULL = unlimited. */
 	const struct rate *rate;

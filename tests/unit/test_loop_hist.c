@@ -132,6 +132,26 @@ static void test_count_le(void **state)
 	free(h);
 }
 
+/* Recording a value n times at once leaves the histogram exactly as n
+ * single records do (the delivery latency records runs this way). */
+static void test_record_n_equals_repeats(void **state)
+{
+	(void)state;
+	struct loop_hist *once = new_hist(), *each = new_hist();
+	const uint64_t values[] = {0, 7, 1000, 123456789, 5};
+	const uint64_t times[] = {3, 1, 250, 2, 17};
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		loop_hist_record_n(once, values[i], times[i]);
+		for (uint64_t k = 0; k < times[i]; k++)
+			loop_hist_record(each, values[i]);
+	}
+	assert_memory_equal(once, each, sizeof(*once));
+	assert_int_equal(once->total, 273);
+	assert_int_equal(once->max_ns, 123456789);
+	free(once);
+	free(each);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_quantiles_within_bucket_precision),
 		cmocka_unit_test(test_outlier_and_max_clamp),
 		cmocka_unit_test(test_count_le),
+		cmocka_unit_test(test_record_n_equals_repeats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
