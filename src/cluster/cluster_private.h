@@ -15,6 +15,7 @@
 enum {
 	CLUSTER_KEY_MAX = 160,
 	CLUSTER_OBUF_MAX = 64 * 1024 * 1024, /* bytes queued for Redis, at most */
+	CLUSTER_SHA_MAX = 48,                /* a loaded script's SHA1, hex, and NUL */
 };
 
 /* Another node we have heard of; proxies point at it (their hub tag). */
@@ -46,8 +47,8 @@ struct cluster {
 	 * number of the pending read of every user, if any. */
 	uint64_t reads_sent, reads_done, all_users_seq;
 	struct departures gone;
-	char say_sha[48]; /* SHA1 of the room-line script once loaded, or "" */
-	char priv_sha[48]; /* the private-line script's, likewise */
+	char say_sha[CLUSTER_SHA_MAX]; /* SHA1 of the room-line script once loaded, or "" */
+	char priv_sha[CLUSTER_SHA_MAX]; /* the private-line script's, likewise */
 	char node[BUS_NODE_MAX + 1];
 	size_t node_len;
 };
@@ -126,6 +127,11 @@ void cluster_apply_kill(struct cluster *c, struct node_peer *p, const struct bus
 bool cluster_privmsg(void *impl, const struct hub_event *ev, bool keep);
 /* Has Redis keep the private-line script (on each connection). */
 void cluster_load_priv_script(struct cluster *c);
+/* SCRIPT LOAD of `lua`; its SHA1 lands in `slot` ("" until then). */
+void cluster_load_script(struct cluster *c, const char *lua, char slot[CLUSTER_SHA_MAX]);
+/* After a script call: on NOSCRIPT (Redis flushed its scripts) while `sha`
+ * was in use, the scripts are loaded again. */
+void cluster_reload_on_noscript(struct cluster *c, const void *reply, const char *sha);
 /* Applies a BUS_PRIV from a node channel (this node's own included). */
 void cluster_apply_private(struct cluster *c, const struct bus_msg *m);
 

@@ -35,34 +35,16 @@ static const char PRIV_LUA[] =
 	"if KEYS[4] ~= KEYS[3] then redis.call('PUBLISH', KEYS[4], msg) end\n"
 	"return id\n";
 
-static void on_priv_loaded(struct redis_link *link, void *reply, void *priv)
-{
-	struct cluster *c = priv;
-	const redisReply *r = reply;
-	(void)link;
-	if (r && r->type == REDIS_REPLY_STRING && r->len < sizeof(c->priv_sha))
-		memcpy(c->priv_sha, r->str, r->len + 1);
-}
-
 void cluster_load_priv_script(struct cluster *c)
 {
-	c->priv_sha[0] = '\0';
-	const char *argv[] = {"SCRIPT", "LOAD", PRIV_LUA};
-	size_t lens[] = {6, 4, strlen(PRIV_LUA)};
-	cluster_cmd(c, on_priv_loaded, c, 3, argv, lens);
+	cluster_load_script(c, PRIV_LUA, c->priv_sha);
 }
 
-/* As room lines: after SCRIPT FLUSH, lines go by text until it is back. */
 static void on_priv_sent(struct redis_link *link, void *reply, void *priv)
 {
 	struct cluster *c = priv;
-	const redisReply *r = reply;
 	(void)link;
-	if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 &&
-	    !c->stopping && c->priv_sha[0]) {
-		log_event(c->cfg.log, LOG_WARN, "CLUSTER_SCRIPT_RELOAD", "reason=NOSCRIPT");
-		cluster_load_priv_script(c);
-	}
+	cluster_reload_on_noscript(c, reply, c->priv_sha);
 }
 
 bool cluster_privmsg(void *impl, const struct hub_event *ev, bool keep)

@@ -497,39 +497,49 @@ static void bus_interest(void *impl, const struct hub_room *room, bool intereste
 	cluster_subscribe(c, "UNSUBSCRIBE", chan);
 }
 
-/* The room-line script runs once per line: Redis is asked to keep it and
- * lines name it by its SHA1 instead of sending (and hashing) its text. */
-static void on_say_loaded(struct redis_link *link, void *reply, void *priv)
+/* A script that runs once per line is kept by Redis, and lines name it by
+ * its SHA1 instead of sending (and hashing) its text. */
+static void on_script_loaded(struct redis_link *link, void *reply, void *priv)
 {
-	struct cluster *c = priv;
+	char *slot = priv;
 	const redisReply *r = reply;
 	(void)link;
-	if (r && r->type == REDIS_REPLY_STRING && r->len < sizeof(c->say_sha))
-		memcpy(c->say_sha, r->str, r->len + 1);
+	if (r && r->type == REDIS_REPLY_STRING && r->len < CLUSTER_SHA_MAX)
+		memcpy(slot, r->str, r->len + 1);
+}
+
+void cluster_load_script(struct cluster *c, const char *lua, char slot[CLUSTER_SHA_MAX])
+{
+	slot[0] = '\0';
+	const char *argv[] = {"SCRIPT", "LOAD", lua};
+	size_t lens[] = {6, 4, strlen(lua)};
+	cluster_cmd(c, on_script_loaded, slot, 3, argv, lens);
 }
 
 void cluster_load_scripts(struct cluster *c)
 {
-	c->say_sha[0] = '\0';
-	const char *argv[] = {"SCRIPT", "LOAD", SAY_LUA};
-	size_t lens[] = {6, 4, strlen(SAY_LUA)};
-	cluster_cmd(c, on_say_loaded, c, 3, argv, lens);
+	cluster_load_script(c, SAY_LUA, c->say_sha);
 	cluster_load_priv_script(c);
 }
 
-/* Redis forgets loaded scripts on SCRIPT FLUSH: load it again, and let
+/* Redis forgets loaded scripts on SCRIPT FLUSH: load them again, and let
  * lines go by text until then. (The line that met NOSCRIPT is lost, as
  * any line in flight when a link fails.) */
-static void on_said(struct redis_link *link, void *reply, void *priv)
+void cluster_reload_on_noscript(struct cluster *c, const void *reply, const char *sha)
 {
-	struct cluster *c = priv;
 	const redisReply *r = reply;
-	(void)link;
 	if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 &&
-	    !c->stopping && c->say_sha[0]) {
+	    !c->stopping && sha[0]) {
 		log_event(c->cfg.log, LOG_WARN, "CLUSTER_SCRIPT_RELOAD", "reason=NOSCRIPT");
 		cluster_load_scripts(c);
 	}
+}
+
+static void on_said(struct redis_link *link, void *reply, void *priv)
+{
+	struct cluster *c = priv;
+	(void)link;
+	cluster_reload_on_noscript(c, reply, c->say_sha);
 }
 
 static bool bus_say(void *impl, const struct hub_event *ev)

@@ -38,6 +38,14 @@ static void family(struct buf *out, const char *name, const char *type, const ch
 	put(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family with one unlabelled sample. */
+static void scalar(struct buf *out, const char *name, const char *type, const char *help,
+		   uint64_t value)
+{
+	family(out, name, type, help);
+	put(out, "%s %llu\n", name, (unsigned long long)value);
+}
+
 enum { GROUPS_MAX = 32 };
 
 struct conn_tally {
@@ -88,8 +96,8 @@ static void write_loop(struct buf *out, const struct loop *loop)
 	static const char *const phases[LOOP_PHASES] = {"hooks", "wait", "io", "timers"};
 	struct loop_stats ls;
 	loop_get_stats(loop, &ls);
-	family(out, "parley_loop_iterations_total", "counter", "Event-loop iterations (waits).");
-	put(out, "parley_loop_iterations_total %llu\n", (unsigned long long)ls.iterations);
+	scalar(out, "parley_loop_iterations_total", "counter", "Event-loop iterations (waits).",
+	       ls.iterations);
 	family(out, "parley_loop_seconds_total", "counter",
 	       "Event-loop time by phase: hooks (output flush, teardown), wait (in the "
 	       "backend), io (handling ready descriptors), timers.");
@@ -147,24 +155,19 @@ static void write_store(struct buf *out, const struct store *store)
 {
 	struct store_stats s = {0};
 	store->ops->stats(store->impl, &s);
-	family(out, "parley_store_appended_lines_total", "counter",
-	       "History lines queued for the store.");
-	put(out, "parley_store_appended_lines_total %llu\n", (unsigned long long)s.appended);
-	family(out, "parley_store_committed_lines_total", "counter",
-	       "History lines known to be durable.");
-	put(out, "parley_store_committed_lines_total %llu\n", (unsigned long long)s.committed);
-	family(out, "parley_store_dropped_lines_total", "counter",
-	       "History lines given up on after storage errors.");
-	put(out, "parley_store_dropped_lines_total %llu\n", (unsigned long long)s.dropped);
-	family(out, "parley_store_write_errors_total", "counter",
-	       "Store batches that failed (each is logged).");
-	put(out, "parley_store_write_errors_total %llu\n", (unsigned long long)s.errors);
-	family(out, "parley_store_pending_lines", "gauge",
-	       "History lines queued and not yet committed (the backlog).");
-	put(out, "parley_store_pending_lines %llu\n", (unsigned long long)s.pending);
-	family(out, "parley_store_largest_batch_lines", "gauge",
-	       "Most lines committed in one transaction so far (0 unless SQLite).");
-	put(out, "parley_store_largest_batch_lines %llu\n", (unsigned long long)s.largest_batch);
+	scalar(out, "parley_store_appended_lines_total", "counter",
+	       "History lines queued for the store.", s.appended);
+	scalar(out, "parley_store_committed_lines_total", "counter",
+	       "History lines known to be durable.", s.committed);
+	scalar(out, "parley_store_dropped_lines_total", "counter",
+	       "History lines given up on after storage errors.", s.dropped);
+	scalar(out, "parley_store_write_errors_total", "counter",
+	       "Store batches that failed (each is logged).", s.errors);
+	scalar(out, "parley_store_pending_lines", "gauge",
+	       "History lines queued and not yet committed (the backlog).", s.pending);
+	scalar(out, "parley_store_largest_batch_lines", "gauge",
+	       "Most lines committed in one transaction so far (0 unless SQLite).",
+	       s.largest_batch);
 }
 
 static void write_fanout(struct buf *out, const struct hub *hub)
@@ -199,30 +202,28 @@ void metrics_write(void *data, struct buf *out)
 	family(out, "parley_loop_backend_info", "gauge", "The I/O multiplexer in use (value 1).");
 	put(out, "parley_loop_backend_info{backend=\"%s\"} 1\n", loop_backend(w->loop));
 	write_connections(out, w->net);
-	family(out, "parley_accepted_connections_total", "counter",
-	       "Connections accepted on every listener.");
-	put(out, "parley_accepted_connections_total %llu\n", (unsigned long long)st.total_accept);
-	family(out, "parley_rejected_connections_total", "counter",
-	       "Connections refused at accept (--max-clients or descriptor exhaustion).");
-	put(out, "parley_rejected_connections_total %llu\n", (unsigned long long)st.rejected);
+	scalar(out, "parley_accepted_connections_total", "counter",
+	       "Connections accepted on every listener.", st.total_accept);
+	scalar(out, "parley_rejected_connections_total", "counter",
+	       "Connections refused at accept (--max-clients or descriptor exhaustion).",
+	       st.rejected);
 	family(out, "parley_disconnects_total", "counter",
 	       "Connections closed, by reason (as logged in DISCONNECT reason=).");
 	for (int r = CONN_CLOSE_NONE + 1; r < CONN_CLOSE_REASON_COUNT; r++)
 		put(out, "parley_disconnects_total{reason=\"%s\"} %llu\n",
 		    conn_close_reason_name((enum conn_close_reason)r),
 		    (unsigned long long)st.closed[r]);
-	family(out, "parley_received_bytes_total", "counter", "Bytes read from every connection.");
-	put(out, "parley_received_bytes_total %llu\n", (unsigned long long)st.bytes_in);
-	family(out, "parley_sent_bytes_total", "counter", "Bytes written to every connection.");
-	put(out, "parley_sent_bytes_total %llu\n", (unsigned long long)st.bytes_out);
+	scalar(out, "parley_received_bytes_total", "counter", "Bytes read from every connection.",
+	       st.bytes_in);
+	scalar(out, "parley_sent_bytes_total", "counter", "Bytes written to every connection.",
+	       st.bytes_out);
 	family(out, "parley_users", "gauge", "Registered users (people with a name) on this node.");
 	put(out, "parley_users %zu\n", hub_user_count(w->hub));
 	family(out, "parley_rooms", "gauge", "Rooms with at least one member.");
 	put(out, "parley_rooms %zu\n", hub_room_count(w->hub));
 	write_received(out, w);
-	family(out, "parley_messages_sent_total", "counter",
-	       "Messages queued to connections (one per recipient).");
-	put(out, "parley_messages_sent_total %llu\n", (unsigned long long)st.messages_sent);
+	scalar(out, "parley_messages_sent_total", "counter",
+	       "Messages queued to connections (one per recipient).", st.messages_sent);
 	write_seconds_hist(out, "parley_delivery_latency_seconds",
 			   "From the loop wake-up a message was first queued in until its last "
 			   "byte went to the kernel, per fully written delivery.",
